@@ -1,0 +1,52 @@
+use std::time::Duration;
+
+use application::ports::HealthProbe;
+use async_trait::async_trait;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use secrecy::{ExposeSecret, SecretString};
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct DbConfig {
+    /// `postgres://...` or `sqlite://path?mode=rwc`.
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub connect_timeout: Duration,
+    pub acquire_timeout: Duration,
+}
+
+/// Opens a connection pool. SQLite files are opened with foreign keys on and in WAL mode
+/// (sqlx's defaults for file databases).
+pub async fn connect(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(cfg.url.expose_secret().to_owned());
+    opts.max_connections(cfg.max_connections)
+        .min_connections(cfg.min_connections)
+        .connect_timeout(cfg.connect_timeout)
+        .acquire_timeout(cfg.acquire_timeout)
+        .sqlx_logging(false);
+    Database::connect(opts).await.map_err(|e| anyhow::anyhow!(e).context("cannot connect to the database"))
+}
+
+/// Readiness probe: one round trip (`SELECT 1`).
+pub struct DatabaseHealth {
+    db: DatabaseConnection,
+}
+
+impl DatabaseHealth {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl HealthProbe for DatabaseHealth {
+    fn name(&self) -> &'static str {
+        "database"
+    }
+
+    async fn check(&self) -> anyhow::Result<()> {
+        self.db.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+}

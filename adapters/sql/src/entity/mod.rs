@@ -1,0 +1,2 @@
+pub mod areas;
+pub mod cities;

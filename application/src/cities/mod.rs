@@ -1,0 +1,5 @@
+//! Use cases about cities.
+
+mod list;
+
+pub use list::{ListCities, ListCitiesError};

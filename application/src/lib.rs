@@ -1,0 +1,11 @@
+//! Student Palace use cases and the ports (traits) they depend on.
+//!
+//! Ports are `Send + Sync + 'static` traits whose doc comments state their error
+//! contract. Adapters implement them; `bootstrap` wires adapters into use cases. This
+//! crate knows no runtime, database, web framework or storage SDK.
+
+pub mod cities;
+pub mod health;
+pub mod ports;
+
+pub use ports::RepositoryError;

@@ -1,0 +1,30 @@
+//! The ports: everything the use cases need from the outside world.
+
+pub mod blob;
+pub mod cache;
+pub mod cities;
+pub mod clock;
+pub mod health;
+
+pub use blob::{BlobError, BlobKey, BlobMeta, BlobStore};
+pub use cache::{Cache, CacheError};
+pub use cities::{CityFilter, CityRepository};
+pub use clock::{Clock, SystemClock};
+pub use health::HealthProbe;
+
+/// The error contract shared by repository ports.
+#[derive(Debug, thiserror::Error)]
+pub enum RepositoryError {
+    /// A uniqueness rule would be broken (the message names the rule, never the row).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The store could not be reached or failed; the source carries the driver error.
+    #[error("repository failure")]
+    Unexpected(#[source] anyhow::Error),
+}
+
+impl RepositoryError {
+    pub fn unexpected(e: impl Into<anyhow::Error>) -> Self {
+        Self::Unexpected(e.into())
+    }
+}

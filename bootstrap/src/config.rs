@@ -1,0 +1,396 @@
+//! Configuration: environment variables only (figment), typed and validated at start-up.
+//! Every error names the variable and what is wrong. Secrets are `SecretString` from the
+//! moment they are read; `Debug` and `config check` print them masked.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use figment::providers::Env;
+use figment::Figment;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use sp_blob::StorageLocation;
+
+/// Every variable the service reads. Anything else in the environment is ignored.
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("APP_ENV", "dev | staging | prod (default dev)"),
+    ("BIND_ADDR", "IP address to listen on (default 127.0.0.1; 0.0.0.0 in containers)"),
+    ("PORT", "TCP port (default 8080; 0 picks a free one)"),
+    ("DATABASE_URL", "postgres://user:pass@host/db or sqlite://path?mode=rwc (default sqlite://./var/student-palace.db?mode=rwc)"),
+    ("DATABASE_MAX_CONNECTIONS", "pool size (default 10)"),
+    ("STORAGE_URL", "s3://bucket[/prefix], gs://bucket[/prefix], file:///abs/path, memory:// (default file://<cwd>/var/media)"),
+    ("MEDIA_BASE_URL", "absolute URL media is served from, e.g. the CDN (default http://<bind>:<port>/media)"),
+    ("REDIS_URL", "redis://... optional cache; without it an in-process cache is used"),
+    ("SECRET_KEY", "at least 32 bytes; signs and encrypts sessions (required in staging/prod)"),
+    ("LOG_FORMAT", "json | pretty (default json)"),
+    ("RUST_LOG", "log filter (default info)"),
+    ("SHUTDOWN_GRACE_SECONDS", "time in-flight requests get after SIGTERM (default 10)"),
+    ("REQUEST_TIMEOUT_SECONDS", "a request running longer gets 503 (default 30)"),
+    ("AUTO_MIGRATE", "apply migrations at serve start-up (default true in dev, false elsewhere)"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppEnv {
+    Dev,
+    Staging,
+    Prod,
+}
+
+impl AppEnv {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppEnv::Dev => "dev",
+            AppEnv::Staging => "staging",
+            AppEnv::Prod => "prod",
+        }
+    }
+
+    /// Staging mirrors prod: the same safety rules apply.
+    pub fn is_strict(self) -> bool {
+        !matches!(self, AppEnv::Dev)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// The variables as read, before cross-field validation.
+#[derive(Deserialize)]
+struct Raw {
+    app_env: Option<AppEnv>,
+    bind_addr: Option<IpAddr>,
+    port: Option<u16>,
+    database_url: Option<SecretString>,
+    database_max_connections: Option<u32>,
+    storage_url: Option<String>,
+    media_base_url: Option<String>,
+    redis_url: Option<SecretString>,
+    secret_key: Option<SecretString>,
+    log_format: Option<LogFormat>,
+    rust_log: Option<String>,
+    shutdown_grace_seconds: Option<u64>,
+    request_timeout_seconds: Option<u64>,
+    auto_migrate: Option<bool>,
+}
+
+/// The validated configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub env: AppEnv,
+    pub bind_addr: IpAddr,
+    pub port: u16,
+    pub database_url: SecretString,
+    pub database_max_connections: u32,
+    pub storage: StorageLocation,
+    pub storage_url: String,
+    pub media_base_url: String,
+    pub redis_url: Option<SecretString>,
+    /// `None` only in dev, where a random per-process key is used.
+    pub secret_key: Option<SecretString>,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub shutdown_grace: Duration,
+    pub request_timeout: Duration,
+    pub auto_migrate: bool,
+}
+
+/// A configuration problem, naming the variable.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("configuration error: {var}: {message}")]
+pub struct ConfigError {
+    pub var: String,
+    pub message: String,
+}
+
+fn err(var: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError { var: var.to_owned(), message: message.into() }
+}
+
+pub const MIN_SECRET_KEY_BYTES: usize = 32;
+const DEFAULT_SQLITE: &str = "sqlite://./var/student-palace.db?mode=rwc";
+
+impl Config {
+    /// The environment as figment sees it (only the known variables).
+    pub fn env_figment() -> Figment {
+        let names: Vec<&str> = VARIABLES.iter().map(|(n, _)| *n).collect();
+        Figment::from(Env::raw().only(&names))
+    }
+
+    /// Reads and validates the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_figment(&Self::env_figment())
+    }
+
+    /// Reads variables given as `(NAME, value)` pairs, parsed exactly like the
+    /// environment (tests, tools).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ConfigError> {
+        let map: std::collections::BTreeMap<String, figment::value::Value> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_lowercase(), v.parse().unwrap_or_else(|_| figment::value::Value::from(v.to_owned()))))
+            .collect();
+        Self::from_figment(&Figment::from(figment::providers::Serialized::defaults(map)))
+    }
+
+    /// Reads and validates any figment (tests merge `(key, value)` pairs, lowercase keys).
+    pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
+        let raw: Raw = figment.extract().map_err(|e| {
+            let first = e.into_iter().next().expect("figment errors are never empty");
+            let var = first.path.join("_").to_uppercase();
+            let var = if var.is_empty() { "environment".to_owned() } else { var };
+            let message = match &first.kind {
+                figment::error::Kind::InvalidType(actual, expected) => {
+                    // Never echo values of secret variables.
+                    if ["DATABASE_URL", "REDIS_URL", "SECRET_KEY"].contains(&var.as_str()) {
+                        format!("expected {expected}")
+                    } else {
+                        format!("expected {expected}, got {actual}")
+                    }
+                }
+                other => other.to_string(),
+            };
+            err(&var, message)
+        })?;
+        Self::validate(raw)
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn validate(raw: Raw) -> Result<Self, ConfigError> {
+        let env = raw.app_env.unwrap_or(AppEnv::Dev);
+        let bind_addr = raw.bind_addr.unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let port = raw.port.unwrap_or(8080);
+
+        let database_url = raw.database_url.unwrap_or_else(|| SecretString::from(DEFAULT_SQLITE));
+        let db = database_url.expose_secret();
+        let parsed = url::Url::parse(db).map_err(|e| err("DATABASE_URL", format!("is not a URL ({e})")))?;
+        match parsed.scheme() {
+            "postgres" | "postgresql" => {}
+            "sqlite" => {
+                if env.is_strict() {
+                    return Err(err(
+                        "DATABASE_URL",
+                        format!("SQLite is for development only; APP_ENV={} needs postgres://", env.as_str()),
+                    ));
+                }
+            }
+            other => return Err(err("DATABASE_URL", format!("scheme {other:?} is not supported (use postgres:// or sqlite://)"))),
+        }
+        let database_max_connections = raw.database_max_connections.unwrap_or(10);
+        if database_max_connections == 0 {
+            return Err(err("DATABASE_MAX_CONNECTIONS", "must be at least 1"));
+        }
+
+        let storage_url = match raw.storage_url {
+            Some(s) => s,
+            None => {
+                let cwd = std::env::current_dir().map_err(|e| err("STORAGE_URL", format!("no default: cannot read the working directory ({e})")))?;
+                let root: PathBuf = cwd.join("var").join("media");
+                url::Url::from_directory_path(&root)
+                    .map_err(|()| err("STORAGE_URL", "no default: the working directory is not absolute"))?
+                    .to_string()
+            }
+        };
+        let storage = StorageLocation::parse(&storage_url).map_err(|e| err("STORAGE_URL", e.to_string()))?;
+        if env.is_strict() && !storage.is_durable_shared() {
+            return Err(err(
+                "STORAGE_URL",
+                format!("APP_ENV={} needs s3:// or gs:// (container disk is not persistent)", env.as_str()),
+            ));
+        }
+
+        let media_base_url = match raw.media_base_url {
+            Some(u) => {
+                let parsed = url::Url::parse(&u).map_err(|e| err("MEDIA_BASE_URL", format!("is not an absolute URL ({e})")))?;
+                match parsed.scheme() {
+                    "https" => {}
+                    "http" if !env.is_strict() => {}
+                    _ => return Err(err("MEDIA_BASE_URL", "must be an https:// URL (http:// is allowed in dev)")),
+                }
+                u.trim_end_matches('/').to_owned()
+            }
+            None if env.is_strict() && storage.is_durable_shared() => {
+                return Err(err("MEDIA_BASE_URL", format!("is required when APP_ENV={} (the CDN domain)", env.as_str())));
+            }
+            None => format!("http://{}/media", std::net::SocketAddr::new(bind_addr, port)),
+        };
+
+        if let Some(r) = &raw.redis_url {
+            let scheme = url::Url::parse(r.expose_secret()).map(|u| u.scheme().to_owned()).unwrap_or_default();
+            if scheme != "redis" && scheme != "rediss" {
+                return Err(err("REDIS_URL", "must be a redis:// or rediss:// URL"));
+            }
+        }
+
+        match &raw.secret_key {
+            Some(k) if k.expose_secret().len() < MIN_SECRET_KEY_BYTES => {
+                return Err(err("SECRET_KEY", format!("must be at least {MIN_SECRET_KEY_BYTES} bytes (generate one with `openssl rand -base64 48`)")));
+            }
+            None if env.is_strict() => {
+                return Err(err("SECRET_KEY", format!("is required when APP_ENV={}", env.as_str())));
+            }
+            _ => {}
+        }
+
+        let shutdown_grace = Duration::from_secs(raw.shutdown_grace_seconds.unwrap_or(10));
+        let request_timeout_s = raw.request_timeout_seconds.unwrap_or(30);
+        if request_timeout_s == 0 {
+            return Err(err("REQUEST_TIMEOUT_SECONDS", "must be at least 1"));
+        }
+
+        Ok(Self {
+            env,
+            bind_addr,
+            port,
+            database_url,
+            database_max_connections,
+            storage,
+            storage_url,
+            media_base_url,
+            redis_url: raw.redis_url,
+            secret_key: raw.secret_key,
+            log_format: raw.log_format.unwrap_or(LogFormat::Json),
+            log_filter: raw.rust_log.unwrap_or_else(|| "info".to_owned()),
+            shutdown_grace,
+            request_timeout: Duration::from_secs(request_timeout_s),
+            auto_migrate: raw.auto_migrate.unwrap_or(env == AppEnv::Dev),
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose_secret().starts_with("sqlite:")
+    }
+
+    /// Each setting with secrets masked, for `config check` and the start-up log.
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("APP_ENV", self.env.as_str().to_owned()),
+            ("BIND_ADDR", self.bind_addr.to_string()),
+            ("PORT", self.port.to_string()),
+            ("DATABASE_URL", mask_url(&self.database_url)),
+            ("DATABASE_MAX_CONNECTIONS", self.database_max_connections.to_string()),
+            ("STORAGE_URL", self.storage_url.clone()),
+            ("MEDIA_BASE_URL", self.media_base_url.clone()),
+            ("REDIS_URL", self.redis_url.as_ref().map_or_else(|| "(unset: in-process cache)".to_owned(), mask_url)),
+            ("SECRET_KEY", match &self.secret_key {
+                Some(_) => "**** (set)".to_owned(),
+                None => "(unset: random per-process key, dev only)".to_owned(),
+            }),
+            ("LOG_FORMAT", format!("{:?}", self.log_format).to_lowercase()),
+            ("RUST_LOG", self.log_filter.clone()),
+            ("SHUTDOWN_GRACE_SECONDS", self.shutdown_grace.as_secs().to_string()),
+            ("REQUEST_TIMEOUT_SECONDS", self.request_timeout.as_secs().to_string()),
+            ("AUTO_MIGRATE", self.auto_migrate.to_string()),
+        ]
+    }
+}
+
+/// A URL with any password replaced by `****`. Unparseable input is masked whole.
+pub fn mask_url(secret: &SecretString) -> String {
+    match url::Url::parse(secret.expose_secret()) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("****"));
+            }
+            u.to_string()
+        }
+        Err(_) => "****".to_owned(),
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Config");
+        for (k, v) in self.describe() {
+            d.field(k, &v);
+        }
+        d.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_dev_setup() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.env, AppEnv::Dev);
+        assert_eq!(c.port, 8080);
+        assert!(c.is_sqlite());
+        assert!(matches!(c.storage, StorageLocation::Local { .. }));
+        assert!(c.auto_migrate);
+        assert!(c.redis_url.is_none());
+        assert_eq!(c.shutdown_grace, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn port_must_be_a_number() {
+        let e = cfg(&[("PORT", "abc")]).unwrap_err();
+        assert_eq!(e.var, "PORT");
+        assert!(e.to_string().contains("PORT"), "{e}");
+        assert_eq!(cfg(&[("PORT", "70000")]).unwrap_err().var, "PORT");
+    }
+
+    #[test]
+    fn unknown_env_is_named() {
+        let e = cfg(&[("APP_ENV", "production")]).unwrap_err();
+        assert_eq!(e.var, "APP_ENV");
+        assert!(e.message.contains("production"), "{e}");
+    }
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef-long-enough";
+
+    #[test]
+    fn prod_refuses_sqlite_local_storage_and_weak_keys() {
+        let pg = ("DATABASE_URL", "postgres://sp:pw@db/sp");
+        let s3 = ("STORAGE_URL", "s3://media");
+        let cdn = ("MEDIA_BASE_URL", "https://cdn.student-palace.co.uk");
+        let key = ("SECRET_KEY", KEY);
+        assert!(cfg(&[("APP_ENV", "prod"), pg, s3, cdn, key]).is_ok());
+        assert_eq!(cfg(&[("APP_ENV", "prod"), s3, cdn, key]).unwrap_err().var, "DATABASE_URL");
+        assert_eq!(cfg(&[("APP_ENV", "prod"), pg, cdn, key]).unwrap_err().var, "STORAGE_URL");
+        assert_eq!(cfg(&[("APP_ENV", "prod"), pg, ("STORAGE_URL", "memory://"), cdn, key]).unwrap_err().var, "STORAGE_URL");
+        assert_eq!(cfg(&[("APP_ENV", "prod"), pg, s3, cdn]).unwrap_err().var, "SECRET_KEY");
+        assert_eq!(cfg(&[("APP_ENV", "prod"), pg, s3, cdn, ("SECRET_KEY", "short")]).unwrap_err().var, "SECRET_KEY");
+        assert_eq!(cfg(&[("APP_ENV", "prod"), pg, s3, key]).unwrap_err().var, "MEDIA_BASE_URL");
+        assert_eq!(cfg(&[("APP_ENV", "staging"), s3, cdn, key]).unwrap_err().var, "DATABASE_URL");
+        assert!(!cfg(&[("APP_ENV", "prod"), pg, s3, cdn, key]).unwrap().auto_migrate);
+    }
+
+    #[test]
+    fn dev_allows_sqlite_memory_and_no_key() {
+        assert!(cfg(&[("STORAGE_URL", "memory://")]).is_ok());
+    }
+
+    #[test]
+    fn secrets_never_reach_debug_or_describe() {
+        let c = cfg(&[
+            ("DATABASE_URL", "postgres://sp:hunter2-db@db/sp"),
+            ("REDIS_URL", "redis://:hunter2-redis@cache:6379"),
+            ("SECRET_KEY", "hunter2-key-hunter2-key-hunter2-key"),
+        ])
+        .unwrap();
+        let debug = format!("{c:?} {:?}", c.describe());
+        for s in ["hunter2-db", "hunter2-redis", "hunter2-key"] {
+            assert!(!debug.contains(s), "{s} leaked: {debug}");
+        }
+        assert!(debug.contains("postgres://sp:****@db/sp"), "{debug}");
+    }
+
+    #[test]
+    fn bad_secret_types_do_not_echo_the_value() {
+        let e = cfg(&[("DATABASE_URL", "mysql://u:hunter2@x/y")]).unwrap_err();
+        assert_eq!(e.var, "DATABASE_URL");
+        assert!(!e.to_string().contains("hunter2"));
+    }
+}

@@ -1,0 +1,9 @@
+//! Wiring: configuration → adapters → use cases → HTTP server. No business rules here.
+
+pub mod config;
+pub mod demo;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::{AppEnv, Config, ConfigError};
+pub use startup::{Application, Dependencies};

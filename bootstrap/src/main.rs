@@ -1,0 +1,139 @@
+//! `student-palace`: the one binary. Reads config, wires adapters, runs a subcommand.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use bootstrap::config::{Config, VARIABLES};
+use bootstrap::startup::{open_database, shutdown_signal, Application};
+use bootstrap::{telemetry, AppEnv};
+use clap::{Parser, Subcommand};
+use migrations::{Migrator, MigratorTrait};
+
+#[derive(Parser)]
+#[command(name = "student-palace", version, about = "Student Palace: UK student accommodation service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve HTTP (migrates and seeds automatically in dev).
+    Serve,
+    /// Manage the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply pending migrations.
+    Up,
+    /// Roll back migrations (default: the last one).
+    Down {
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+    /// Drop every table and re-apply all migrations (refused in staging/prod without --force).
+    Fresh {
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Print the resolved configuration with secrets masked; fail on invalid config.
+    Check,
+    /// List the variables the service reads.
+    Vars,
+}
+
+/// Exit code for configuration errors (sysexits EX_CONFIG).
+const EX_CONFIG: u8 = 78;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Config { action: ConfigAction::Vars } = cli.command {
+        for (name, help) in VARIABLES {
+            println!("{name:<26} {help}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    if let Command::Openapi = cli.command {
+        println!("{}", sp_http::openapi_json(env!("CARGO_PKG_VERSION")));
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EX_CONFIG);
+        }
+    };
+    if let Command::Config { action: ConfigAction::Check } = cli.command {
+        for (k, v) in config.describe() {
+            println!("{k}={v}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    telemetry::init(config.log_format, &config.log_filter, std::io::stdout);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error.chain = format!("{e:#}"), "fatal");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(&config).await?;
+            let url = format!("http://{}:{}", config.bind_addr, app.port());
+            tracing::info!(%url, env = config.env.as_str(), "listening");
+            println!("Student Palace is running at {url}  (health: {url}/healthz, API docs: {url}/docs)");
+            app.run_until_stopped(shutdown_signal()).await
+        }
+        Command::Migrate { action } => {
+            let db = open_database(&config).await?;
+            match action {
+                MigrateAction::Up => Migrator::up(&db, None).await.context("migrate up")?,
+                MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await.context("migrate down")?,
+                MigrateAction::Fresh { force } => {
+                    if config.env != AppEnv::Dev && !force {
+                        anyhow::bail!("refusing to drop every table in APP_ENV={} without --force", config.env.as_str());
+                    }
+                    Migrator::fresh(&db).await.context("migrate fresh")?;
+                }
+                MigrateAction::Status => {}
+            }
+            for m in Migrator::get_migration_with_status(&db).await.context("reading migration status")? {
+                println!("{:<10} {}", m.status().to_string(), m.name());
+            }
+            db.close().await?;
+            Ok(())
+        }
+        Command::Config { .. } | Command::Openapi => unreachable!("handled before the runtime starts"),
+    }
+}

@@ -1,0 +1,184 @@
+//! `Application::build` turns a `Config` into a bound, ready-to-run server; the binary
+//! and the black-box tests use the same path (tests bind port 0).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use application::cities::ListCities;
+use application::health::{CacheProbe, CheckReadiness, Criticality, StorageProbe};
+use application::ports::{BlobStore, Cache, CityFilter, CityRepository, HealthProbe};
+use probes::TimedProbe;
+use migrations::{Migrator, MigratorTrait};
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::Server;
+use secrecy::ExposeSecret;
+use sp_blob::{ObjectBlobStore, S3Overrides};
+use sp_sql::{DatabaseConnection, DatabaseHealth, DbConfig, SqlCityRepository};
+
+use crate::config::{AppEnv, Config};
+
+/// The adapters behind the ports, as wired for this configuration.
+#[derive(Clone)]
+pub struct Dependencies {
+    pub db: DatabaseConnection,
+    pub cities: Arc<dyn CityRepository>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub cache: Arc<dyn Cache>,
+}
+
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    endpoint: poem::endpoint::BoxEndpoint<'static>,
+    deps: Dependencies,
+    grace: Duration,
+}
+
+/// Opens the database described by the config (creating the folder of a SQLite file).
+pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    if config.is_sqlite() {
+        if let Some(dir) = sqlite_dir(config.database_url.expose_secret()) {
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+    }
+    sp_sql::connect(&DbConfig {
+        url: config.database_url.clone(),
+        max_connections: config.database_max_connections,
+        min_connections: 0,
+        connect_timeout: Duration::from_secs(5),
+        acquire_timeout: Duration::from_secs(5),
+    })
+    .await
+}
+
+fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next()?;
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    std::path::Path::new(path).parent().map(std::path::Path::to_path_buf).filter(|p| !p.as_os_str().is_empty())
+}
+
+mod probes {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use application::ports::HealthProbe;
+
+    /// Bounds a probe's wait so a hung dependency reads as down, not as a hung `/healthz`.
+    pub struct TimedProbe(pub Arc<dyn HealthProbe>, pub Duration);
+
+    #[async_trait::async_trait]
+    impl HealthProbe for TimedProbe {
+        fn name(&self) -> &'static str {
+            self.0.name()
+        }
+
+        async fn check(&self) -> anyhow::Result<()> {
+            tokio::time::timeout(self.1, self.0.check())
+                .await
+                .map_err(|_| anyhow::anyhow!("timed out after {:?}", self.1))?
+        }
+    }
+}
+
+fn timed(p: impl HealthProbe) -> Arc<dyn HealthProbe> {
+    Arc::new(TimedProbe(Arc::new(p), Duration::from_secs(2)))
+}
+
+impl Application {
+    /// Connects every adapter, migrates (when configured), seeds a fresh embedded dev
+    /// database, and binds the listener. Nothing is served until `run_until_stopped`.
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let db = open_database(config).await?;
+        if config.auto_migrate {
+            Migrator::up(&db, None).await.context("applying migrations")?;
+        }
+        let cities: Arc<dyn CityRepository> = Arc::new(SqlCityRepository::new(db.clone()));
+        if config.env == AppEnv::Dev && config.is_sqlite() && cities.list(CityFilter::All).await?.is_empty() {
+            let n = crate::demo::seed_cities(cities.as_ref()).await?;
+            tracing::info!(cities = n, "seeded demo data into the fresh embedded database");
+        }
+
+        let blobs: Arc<dyn BlobStore> = Arc::new(
+            ObjectBlobStore::open(&config.storage, &S3Overrides::default()).context("opening object storage")?,
+        );
+        let (cache, cache_criticality): (Arc<dyn Cache>, Criticality) = match &config.redis_url {
+            Some(url) => (
+                Arc::new(sp_redis::RedisCache::new(url, &format!("sp:{}:", config.env.as_str()), Duration::from_secs(1))?),
+                Criticality::Optional,
+            ),
+            None => (Arc::new(sp_memory::InProcessCache::default()), Criticality::Required),
+        };
+
+        let readiness = CheckReadiness::new()
+            .with(timed(DatabaseHealth::new(db.clone())), Criticality::Required)
+            .with(timed(StorageProbe(blobs.clone())), Criticality::Required)
+            .with(timed(CacheProbe(cache.clone())), cache_criticality);
+
+        let services = sp_http::Services { list_cities: ListCities::new(cities.clone()), readiness };
+        let http = sp_http::HttpConfig {
+            dev_routes: config.env == AppEnv::Dev,
+            hsts: config.env.is_strict(),
+            request_timeout: config.request_timeout,
+            ..sp_http::HttpConfig::default()
+        };
+        let endpoint = sp_http::app(services, &http);
+
+        let addr = std::net::SocketAddr::new(config.bind_addr, config.port);
+        let acceptor = TcpListener::bind(addr).into_acceptor().await.with_context(|| format!("cannot listen on {addr}"))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(std::net::SocketAddr::port))
+            .context("listener has no address")?;
+
+        Ok(Self { acceptor, port, endpoint, deps: Dependencies { db, cities, blobs, cache }, grace: config.shutdown_grace })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn dependencies(&self) -> &Dependencies {
+        &self.deps
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, gives in-flight requests
+    /// the grace period, and closes the database pool.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let grace = self.grace;
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(self.endpoint, shutdown, Some(grace))
+            .await
+            .context("server failed")?;
+        tracing::info!("server stopped; closing the database pool");
+        self.deps.db.close().await.context("closing the database pool")?;
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM (Cloud Run, ECS, Kubernetes) or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!(signal = "SIGINT", "shutting down"),
+        () = term => tracing::info!(signal = "SIGTERM", "shutting down"),
+    }
+}

@@ -1,0 +1,24 @@
+//! Student Palace domain: entities, value objects and the invariants they keep.
+//!
+//! Nothing in this crate performs I/O or knows about an async runtime, a database or
+//! a web framework. Values are validated on construction (`parse`/`new`), so an invalid
+//! value cannot exist past that point.
+
+pub mod city;
+
+pub use city::{Area, AreaName, City, CityName, CitySlug};
+
+/// A value failed validation. `field` names the input, `message` says what is wrong in
+/// words fit for an API client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ValidationError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self { field, message: message.into() }
+    }
+}
