@@ -14,7 +14,7 @@ use migrations::{Migrator, MigratorTrait};
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::Server;
 use secrecy::ExposeSecret;
-use sp_blob::{ObjectBlobStore, S3Overrides};
+use sp_blob::{ObjectBlobStore, StoreOptions};
 use sp_sql::{DatabaseConnection, DatabaseHealth, DbConfig, SqlCityRepository};
 
 use crate::config::{AppEnv, Config};
@@ -104,7 +104,7 @@ impl Application {
         }
 
         let blobs: Arc<dyn BlobStore> = Arc::new(
-            ObjectBlobStore::open(&config.storage, &S3Overrides::default()).context("opening object storage")?,
+            ObjectBlobStore::open(&config.storage, &StoreOptions::default()).context("opening object storage")?,
         );
         let (cache, cache_criticality): (Arc<dyn Cache>, Criticality) = match &config.redis_url {
             Some(url) => (

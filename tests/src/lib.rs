@@ -1,1 +1,14 @@
+//! Test support: the black-box harness (`spawn_app`), per-test databases, the addresses
+//! of the real test services, and the port contract suites.
+//!
+//! Services are found through environment variables with loopback defaults (see
+//! `scripts/services.sh`, which starts them). A missing service fails the test with a
+//! message saying what to start; nothing is skipped.
 
+pub mod contract;
+pub mod db;
+pub mod services;
+pub mod spawn;
+
+pub use db::TestDb;
+pub use spawn::{spawn_app, spawn_app_with, TestApp};

@@ -66,6 +66,17 @@ pub struct S3Overrides {
     pub allow_http: bool,
 }
 
+/// Backend settings that are not part of `STORAGE_URL`. Production leaves them empty and
+/// relies on each SDK's usual environment (workload identity, `AWS_*`, `GOOGLE_*`).
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    pub s3: S3Overrides,
+    /// A GCS service-account key JSON (tests point `gcs_base_url` in it at a fake).
+    pub gcs_service_account_key: Option<String>,
+    /// Plain-HTTP GCS endpoints (fakes only).
+    pub gcs_allow_http: bool,
+}
+
 /// A `BlobStore` over any object_store backend.
 #[derive(Clone)]
 pub struct ObjectBlobStore {
@@ -76,7 +87,7 @@ pub struct ObjectBlobStore {
 
 impl ObjectBlobStore {
     /// Builds the store for `location`. Local folders are created when missing.
-    pub fn open(location: &StorageLocation, s3: &S3Overrides) -> anyhow::Result<Self> {
+    pub fn open(location: &StorageLocation, opts: &StoreOptions) -> anyhow::Result<Self> {
         let (store, prefix, label): (Arc<dyn ObjectStore>, String, &'static str) = match location {
             StorageLocation::Memory => (Arc::new(object_store::memory::InMemory::new()), String::new(), "memory"),
             StorageLocation::Local { root } => {
@@ -84,6 +95,7 @@ impl ObjectBlobStore {
                 (Arc::new(object_store::local::LocalFileSystem::new_with_prefix(root)?), String::new(), "local")
             }
             StorageLocation::S3 { bucket, prefix } => {
+                let s3 = &opts.s3;
                 let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
                 if let Some(e) = &s3.endpoint {
                     b = b.with_endpoint(e);
@@ -101,7 +113,13 @@ impl ObjectBlobStore {
                 (Arc::new(b.build()?), prefix.clone(), "s3")
             }
             StorageLocation::Gcs { bucket, prefix } => {
-                let b = object_store::gcp::GoogleCloudStorageBuilder::from_env().with_bucket_name(bucket);
+                let mut b = object_store::gcp::GoogleCloudStorageBuilder::from_env().with_bucket_name(bucket);
+                if let Some(key) = &opts.gcs_service_account_key {
+                    b = b.with_service_account_key(key);
+                }
+                if opts.gcs_allow_http {
+                    b = b.with_client_options(object_store::ClientOptions::new().with_allow_http(true));
+                }
                 (Arc::new(b.build()?), prefix.clone(), "gcs")
             }
         };

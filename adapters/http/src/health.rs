@@ -60,13 +60,27 @@ pub async fn healthz(services: Data<&Services>) -> Response {
 #[derive(Deserialize)]
 pub struct SleepParams {
     ms: u64,
+    #[serde(default)]
+    stream: bool,
 }
 
-/// `GET /_dev/sleep?ms=N` (dev only): a deliberately slow request, to rehearse graceful
-/// shutdown and timeouts. Capped at 60 s.
+/// `GET /_dev/sleep?ms=N[&stream=true]` (dev only): a deliberately slow request, to
+/// rehearse graceful shutdown and timeouts. Capped at 60 s. With `stream=true` the status
+/// and headers go out at once and the body after the delay, so a client knows the request
+/// is in flight as soon as it has the headers.
 #[handler]
 pub async fn dev_sleep(Query(p): Query<SleepParams>) -> Response {
     let ms = p.ms.min(60_000);
+    let body = move || serde_json::json!({ "slept_ms": ms }).to_string();
+    if p.stream {
+        let stream = futures::stream::once(async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Ok::<_, std::io::Error>(body())
+        });
+        return Response::builder().content_type("application/json").body(poem::Body::from_bytes_stream(
+            futures::StreamExt::map(stream, |r| r.map(bytes::Bytes::from)),
+        ));
+    }
     tokio::time::sleep(Duration::from_millis(ms)).await;
-    Json(serde_json::json!({ "slept_ms": ms })).into_response()
+    Response::builder().content_type("application/json").body(body())
 }

@@ -1,0 +1,47 @@
+//! Where the test services live. Defaults match `scripts/services.sh`.
+
+fn var(name: &str, default: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
+/// PostgreSQL admin URL (a database the tests may connect to for CREATE/DROP DATABASE).
+pub fn postgres_url() -> String {
+    var("TEST_DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/postgres")
+}
+
+pub fn redis_url() -> String {
+    var("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+}
+
+pub fn s3_endpoint() -> String {
+    var("TEST_S3_ENDPOINT", "http://127.0.0.1:9000")
+}
+
+pub fn s3_bucket() -> String {
+    var("TEST_S3_BUCKET", "student-palace-test")
+}
+
+pub fn gcs_endpoint() -> String {
+    var("TEST_GCS_ENDPOINT", "http://127.0.0.1:4443")
+}
+
+pub fn gcs_bucket() -> String {
+    var("TEST_GCS_BUCKET", "student-palace-test")
+}
+
+/// Panics with instructions when a TCP service does not accept connections.
+pub fn require(name: &str, url: &str) {
+    let parsed = url::Url::parse(url).unwrap_or_else(|e| panic!("{name}: bad test URL {url}: {e}"));
+    let host = parsed.host_str().unwrap_or("127.0.0.1").to_owned();
+    let port = parsed.port_or_known_default().unwrap_or(0);
+    let addr = format!("{host}:{port}");
+    let ok = std::net::ToSocketAddrs::to_socket_addrs(&addr)
+        .ok()
+        .and_then(|mut a| a.next())
+        .is_some_and(|a| std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(2)).is_ok());
+    assert!(
+        ok,
+        "{name} is not reachable at {addr}. Start the test services with `make services` \
+         (scripts/services.sh), or point the TEST_* variable at a running one."
+    );
+}

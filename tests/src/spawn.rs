@@ -1,0 +1,96 @@
+//! `spawn_app`: the assembled service on port 0 with its own fresh PostgreSQL database,
+//! in-memory object storage and the in-process cache, driven over real HTTP.
+
+use bootstrap::{Application, Config, Dependencies};
+use tokio::sync::oneshot;
+
+use crate::db::TestDb;
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub deps: Dependencies,
+    pub db: TestDb,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+fn init_test_logging() {
+    if std::env::var("TEST_LOG").is_ok_and(|v| !v.is_empty() && v != "0") {
+        bootstrap::telemetry::init(bootstrap::config::LogFormat::Pretty, "info,sp_http=debug", std::io::stdout);
+    }
+}
+
+/// The service on PostgreSQL with default test settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(TestDb::postgres().await, &[]).await
+}
+
+/// The service on `db` with extra `(VARIABLE, value)` settings (they win over defaults).
+pub async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
+    init_test_logging();
+    let mut vars: Vec<(&str, &str)> = vec![
+        ("APP_ENV", "dev"),
+        ("PORT", "0"),
+        ("DATABASE_URL", &db.url),
+        ("DATABASE_MAX_CONNECTIONS", "4"),
+        ("STORAGE_URL", "memory://"),
+        ("AUTO_MIGRATE", "true"),
+    ];
+    vars.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+    vars.extend_from_slice(extra);
+    let config = Config::from_pairs(vars).expect("test configuration is valid");
+    let app = Application::build(&config).await.expect("application builds");
+    let port = app.port();
+    let deps = app.dependencies().clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client");
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client,
+        deps,
+        db,
+        stop: Some(stop),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    /// Stops the server gracefully and waits for it (closing its pool).
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(h) = self.server.take() {
+            h.await.expect("server task").expect("server stopped cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(h) = self.server.take() {
+            h.abort();
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The assembled service's common behaviour: cities, OpenAPI, errors, request ids,
+//! headers, limits.
+
+use serde_json::Value;
+use sp_tests::{spawn_app, spawn_app_with, TestDb};
+
+async fn seed(app: &sp_tests::TestApp) {
+    bootstrap::demo::seed_cities(app.deps.cities.as_ref()).await.unwrap();
+}
+
+#[tokio::test]
+async fn cities_lists_active_cities_with_areas() {
+    let app = spawn_app().await;
+    let empty: Value = app.get("/api/v1/cities").await.json().await.unwrap();
+    assert_eq!(empty["items"].as_array().unwrap().len(), 0);
+
+    seed(&app).await;
+    let r = app.get("/api/v1/cities").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let body: Value = r.json().await.unwrap();
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), bootstrap::demo::CITIES.len());
+    let leeds = items.iter().find(|c| c["slug"] == "leeds").expect("leeds");
+    assert_eq!(leeds["name"], "Leeds");
+    assert!(leeds["areas"].as_array().unwrap().iter().any(|a| a == "Hyde Park"));
+    let names: Vec<_> = items.iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "alphabetical");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn same_behaviour_on_sqlite() {
+    let app = spawn_app_with(TestDb::sqlite(), &[]).await;
+    seed(&app).await;
+    let body: Value = app.get("/api/v1/cities").await.json().await.unwrap();
+    assert_eq!(body["items"].as_array().unwrap().len(), bootstrap::demo::CITIES.len());
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn openapi_and_swagger_ui_are_served() {
+    let app = spawn_app().await;
+    let spec: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(spec["paths"]["/cities"]["get"].is_object(), "{}", spec["paths"]);
+    let r = app.get("/docs").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().to_lowercase().contains("swagger"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_routes_are_problem_json_404() {
+    let app = spawn_app().await;
+    let r = app.get("/api/v1/nope").await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "https://student-palace.co.uk/problems/not-found");
+    assert_eq!(p["status"], 404);
+    assert_eq!(p["title"], "Not found");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_method_is_405_problem() {
+    let app = spawn_app().await;
+    let r = app.client.delete(app.url("/api/v1/cities")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn request_ids_are_echoed_or_generated() {
+    let app = spawn_app().await;
+    let r = app.client.get(app.url("/livez")).header("x-request-id", "trace-abc.123").send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "trace-abc.123");
+
+    let r = app.get("/livez").await;
+    let generated = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(uuid::Uuid::parse_str(&generated).is_ok(), "{generated}");
+
+    // Unsafe ids (log injection, oversize) are replaced, not echoed.
+    let r = app.client.get(app.url("/livez")).header("x-request-id", "a b\"c").send().await.unwrap();
+    assert_ne!(r.headers()["x-request-id"], "a b\"c");
+    let long = "x".repeat(200);
+    let r = app.client.get(app.url("/livez")).header("x-request-id", &long).send().await.unwrap();
+    assert_ne!(r.headers()["x-request-id"].to_str().unwrap(), long);
+    // Errors carry it too.
+    let r = app.client.get(app.url("/missing")).header("x-request-id", "err-1").send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "err-1");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn security_headers_everywhere_and_no_hsts_in_dev() {
+    let app = spawn_app().await;
+    for path in ["/livez", "/api/v1/cities", "/nope"] {
+        let r = app.get(path).await;
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert!(h.contains_key("content-security-policy"), "{path}");
+        assert!(!h.contains_key("strict-transport-security"), "{path}: dev runs on plain http");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413_problem() {
+    let app = spawn_app().await;
+    let r = app.client.post(app.url("/api/v1/cities")).body(vec![b'x'; 2 * 1024 * 1024]).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn slow_requests_time_out_with_503() {
+    let app = spawn_app_with(TestDb::postgres().await, &[("REQUEST_TIMEOUT_SECONDS", "1")]).await;
+    let r = app.get("/_dev/sleep?ms=3000").await;
+    assert_eq!(r.status(), 503);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "https://student-palace.co.uk/problems/timeout");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn graceful_stop_lets_in_flight_requests_finish() {
+    let app = spawn_app().await;
+    // Headers arrive at once, the body after 700 ms: once we hold the headers the
+    // request is in flight on the server.
+    let r = app.get("/_dev/sleep?ms=700&stream=true").await;
+    assert_eq!(r.status(), 200);
+    let stopping = tokio::spawn(app.stop());
+    let body: Value = r.json().await.expect("the in-flight request completed after the stop began");
+    assert_eq!(body["slept_ms"], 700);
+    stopping.await.unwrap();
+}
