@@ -14,7 +14,8 @@
 #   3. No adapter crate (a member whose manifest is under adapters/) depends
 #      (normal/build deps) on another adapter, on `bootstrap` or on `sp-tests`.
 #   4. Nothing but `bootstrap` and `sp-tests` depends on `bootstrap`
-#      (any kind of dependency, dev-dependencies included).
+#      (the crate's own dev-dependencies count too: black-box tests of the
+#      assembled binary belong in sp-tests).
 #
 # Rules 2-4 walk the graph of workspace members only: the edges of
 # `cargo metadata`'s resolve (normal/build by `dep_kinds`), plus members that
@@ -109,12 +110,15 @@ for m in members:
                 (dep["kind"] or "normal") + " optional")
 
 
-def member_paths(start, kinds):
-    """Shortest path from `start` to each member reachable over `kinds` edges."""
+def member_paths(start, with_dev=False):
+    """Shortest path from `start` to each member it depends on over normal/build
+    edges; with_dev also follows `start`'s own dev-dependencies (dev-deps are
+    not transitive: those of a dependency do not count)."""
     paths = {start: [start]}
     queue = [start]
     while queue:
         cur = queue.pop(0)
+        kinds = {"normal", "build", "dev"} if with_dev and cur == start else {"normal", "build"}
         for nxt, ks in sorted(edges[cur].items(), key=lambda kv: name_of[kv[0]]):
             if nxt not in paths and any(k.split()[0] in kinds for k in ks):
                 paths[nxt] = paths[cur] + [nxt]
@@ -132,7 +136,6 @@ def show(path):
 
 
 violations = []
-NO_DEV = {"normal", "build"}
 
 # --- rule 1: technology crates under domain / application (cargo tree)
 for crate in PURE:
@@ -162,7 +165,7 @@ for crate in PURE:
 allowed = {"domain": set(), "application": {by_name["domain"]}}
 for crate in PURE:
     start = by_name[crate]
-    for target, path in member_paths(start, NO_DEV).items():
+    for target, path in member_paths(start).items():
         if target != start and target not in allowed[crate]:
             violations.append(
                 f"rule 2: `{crate}` must not depend on `{name_of[target]}`: {show(path)}")
@@ -170,19 +173,19 @@ for crate in PURE:
 # --- rule 3: adapters depend on no other adapter, bootstrap or sp-tests
 outer = adapters | {by_name["bootstrap"], by_name["sp-tests"]}
 for a in sorted(adapters, key=name_of.get):
-    for target, path in member_paths(a, NO_DEV).items():
+    for target, path in member_paths(a).items():
         if target != a and target in outer:
             violations.append(
                 f"rule 3: adapter `{name_of[a]}` must not depend on `{name_of[target]}`: {show(path)}")
 
-# --- rule 4: only bootstrap and sp-tests depend on bootstrap (any kind)
+# --- rule 4: only bootstrap and sp-tests depend on bootstrap (own dev-deps too)
 boot = by_name["bootstrap"]
 for m in sorted(members, key=name_of.get):
     if name_of[m] in ("bootstrap", "sp-tests"):
         continue
-    if m in adapters and boot in member_paths(m, NO_DEV):
+    if m in adapters and boot in member_paths(m):
         continue  # already reported by rule 3
-    path = member_paths(m, {"normal", "build", "dev"}).get(boot)
+    path = member_paths(m, with_dev=True).get(boot)
     if path:
         violations.append(f"rule 4: `{name_of[m]}` must not depend on `bootstrap`: {show(path)}")
 

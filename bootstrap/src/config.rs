@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use figment::providers::Env;
 use figment::Figment;
+use figment::providers::Env;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sp_blob::StorageLocation;
@@ -18,9 +18,15 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("APP_ENV", "dev | staging | prod (default dev)"),
     ("BIND_ADDR", "IP address to listen on (default 127.0.0.1; 0.0.0.0 in containers)"),
     ("PORT", "TCP port (default 8080; 0 picks a free one)"),
-    ("DATABASE_URL", "postgres://user:pass@host/db or sqlite://path?mode=rwc (default sqlite://./var/student-palace.db?mode=rwc)"),
+    (
+        "DATABASE_URL",
+        "postgres://user:pass@host/db or sqlite://path?mode=rwc (default sqlite://./var/student-palace.db?mode=rwc)",
+    ),
     ("DATABASE_MAX_CONNECTIONS", "pool size (default 10)"),
-    ("STORAGE_URL", "s3://bucket[/prefix], gs://bucket[/prefix], file:///abs/path, memory:// (default file://<cwd>/var/media)"),
+    (
+        "STORAGE_URL",
+        "s3://bucket[/prefix], gs://bucket[/prefix], file:///abs/path, memory:// (default file://<cwd>/var/media)",
+    ),
     ("MEDIA_BASE_URL", "absolute URL media is served from, e.g. the CDN (default http://<bind>:<port>/media)"),
     ("REDIS_URL", "redis://... optional cache; without it an in-process cache is used"),
     ("SECRET_KEY", "at least 32 bytes; signs and encrypts sessions (required in staging/prod)"),
@@ -179,22 +185,27 @@ impl Config {
                     ));
                 }
             }
-            other => return Err(err("DATABASE_URL", format!("scheme {other:?} is not supported (use postgres:// or sqlite://)"))),
+            other => {
+                return Err(err(
+                    "DATABASE_URL",
+                    format!("scheme {other:?} is not supported (use postgres:// or sqlite://)"),
+                ));
+            }
         }
         let database_max_connections = raw.database_max_connections.unwrap_or(10);
         if database_max_connections == 0 {
             return Err(err("DATABASE_MAX_CONNECTIONS", "must be at least 1"));
         }
 
-        let storage_url = match raw.storage_url {
-            Some(s) => s,
-            None => {
-                let cwd = std::env::current_dir().map_err(|e| err("STORAGE_URL", format!("no default: cannot read the working directory ({e})")))?;
-                let root: PathBuf = cwd.join("var").join("media");
-                url::Url::from_directory_path(&root)
-                    .map_err(|()| err("STORAGE_URL", "no default: the working directory is not absolute"))?
-                    .to_string()
-            }
+        let storage_url = if let Some(s) = raw.storage_url {
+            s
+        } else {
+            let cwd = std::env::current_dir()
+                .map_err(|e| err("STORAGE_URL", format!("no default: cannot read the working directory ({e})")))?;
+            let root: PathBuf = cwd.join("var").join("media");
+            url::Url::from_directory_path(&root)
+                .map_err(|()| err("STORAGE_URL", "no default: the working directory is not absolute"))?
+                .to_string()
         };
         let storage = StorageLocation::parse(&storage_url).map_err(|e| err("STORAGE_URL", e.to_string()))?;
         if env.is_strict() && !storage.is_durable_shared() {
@@ -206,16 +217,22 @@ impl Config {
 
         let media_base_url = match raw.media_base_url {
             Some(u) => {
-                let parsed = url::Url::parse(&u).map_err(|e| err("MEDIA_BASE_URL", format!("is not an absolute URL ({e})")))?;
+                let parsed =
+                    url::Url::parse(&u).map_err(|e| err("MEDIA_BASE_URL", format!("is not an absolute URL ({e})")))?;
                 match parsed.scheme() {
                     "https" => {}
                     "http" if !env.is_strict() => {}
-                    _ => return Err(err("MEDIA_BASE_URL", "must be an https:// URL (http:// is allowed in dev)")),
+                    _ => {
+                        return Err(err("MEDIA_BASE_URL", "must be an https:// URL (http:// is allowed in dev)"));
+                    }
                 }
                 u.trim_end_matches('/').to_owned()
             }
             None if env.is_strict() && storage.is_durable_shared() => {
-                return Err(err("MEDIA_BASE_URL", format!("is required when APP_ENV={} (the CDN domain)", env.as_str())));
+                return Err(err(
+                    "MEDIA_BASE_URL",
+                    format!("is required when APP_ENV={} (the CDN domain)", env.as_str()),
+                ));
             }
             None => format!("http://{}/media", std::net::SocketAddr::new(bind_addr, port)),
         };
@@ -229,7 +246,12 @@ impl Config {
 
         match &raw.secret_key {
             Some(k) if k.expose_secret().len() < MIN_SECRET_KEY_BYTES => {
-                return Err(err("SECRET_KEY", format!("must be at least {MIN_SECRET_KEY_BYTES} bytes (generate one with `openssl rand -base64 48`)")));
+                return Err(err(
+                    "SECRET_KEY",
+                    format!(
+                        "must be at least {MIN_SECRET_KEY_BYTES} bytes (generate one with `openssl rand -base64 48`)"
+                    ),
+                ));
             }
             None if env.is_strict() => {
                 return Err(err("SECRET_KEY", format!("is required when APP_ENV={}", env.as_str())));
@@ -277,10 +299,13 @@ impl Config {
             ("STORAGE_URL", self.storage_url.clone()),
             ("MEDIA_BASE_URL", self.media_base_url.clone()),
             ("REDIS_URL", self.redis_url.as_ref().map_or_else(|| "(unset: in-process cache)".to_owned(), mask_url)),
-            ("SECRET_KEY", match &self.secret_key {
-                Some(_) => "**** (set)".to_owned(),
-                None => "(unset: random per-process key, dev only)".to_owned(),
-            }),
+            (
+                "SECRET_KEY",
+                match &self.secret_key {
+                    Some(_) => "**** (set)".to_owned(),
+                    None => "(unset: random per-process key, dev only)".to_owned(),
+                },
+            ),
             ("LOG_FORMAT", format!("{:?}", self.log_format).to_lowercase()),
             ("RUST_LOG", self.log_filter.clone()),
             ("SHUTDOWN_GRACE_SECONDS", self.shutdown_grace.as_secs().to_string()),
@@ -359,7 +384,10 @@ mod tests {
         assert!(cfg(&[("APP_ENV", "prod"), pg, s3, cdn, key]).is_ok());
         assert_eq!(cfg(&[("APP_ENV", "prod"), s3, cdn, key]).unwrap_err().var, "DATABASE_URL");
         assert_eq!(cfg(&[("APP_ENV", "prod"), pg, cdn, key]).unwrap_err().var, "STORAGE_URL");
-        assert_eq!(cfg(&[("APP_ENV", "prod"), pg, ("STORAGE_URL", "memory://"), cdn, key]).unwrap_err().var, "STORAGE_URL");
+        assert_eq!(
+            cfg(&[("APP_ENV", "prod"), pg, ("STORAGE_URL", "memory://"), cdn, key]).unwrap_err().var,
+            "STORAGE_URL"
+        );
         assert_eq!(cfg(&[("APP_ENV", "prod"), pg, s3, cdn]).unwrap_err().var, "SECRET_KEY");
         assert_eq!(cfg(&[("APP_ENV", "prod"), pg, s3, cdn, ("SECRET_KEY", "short")]).unwrap_err().var, "SECRET_KEY");
         assert_eq!(cfg(&[("APP_ENV", "prod"), pg, s3, key]).unwrap_err().var, "MEDIA_BASE_URL");

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use bootstrap::config::{Config, VARIABLES};
-use bootstrap::startup::{open_database, shutdown_signal, Application};
-use bootstrap::{telemetry, AppEnv};
+use bootstrap::startup::{Application, open_database, shutdown_signal};
+use bootstrap::{AppEnv, telemetry};
 use clap::{Parser, Subcommand};
 use migrations::{Migrator, MigratorTrait};
 
@@ -88,7 +88,13 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    telemetry::init(config.log_format, &config.log_filter, std::io::stdout);
+    // A server logs to stdout (collected by the platform); one-shot commands keep stdout
+    // for their output and log to stderr.
+    if matches!(cli.command, Command::Serve) {
+        telemetry::init(config.log_format, &config.log_filter, std::io::stdout);
+    } else {
+        telemetry::init(config.log_format, &config.log_filter, std::io::stderr);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -122,7 +128,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await.context("migrate down")?,
                 MigrateAction::Fresh { force } => {
                     if config.env != AppEnv::Dev && !force {
-                        anyhow::bail!("refusing to drop every table in APP_ENV={} without --force", config.env.as_str());
+                        anyhow::bail!(
+                            "refusing to drop every table in APP_ENV={} without --force",
+                            config.env.as_str()
+                        );
                     }
                     Migrator::fresh(&db).await.context("migrate fresh")?;
                 }
@@ -134,6 +143,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             db.close().await?;
             Ok(())
         }
-        Command::Config { .. } | Command::Openapi => unreachable!("handled before the runtime starts"),
+        Command::Config { .. } | Command::Openapi => {
+            unreachable!("handled before the runtime starts")
+        }
     }
 }

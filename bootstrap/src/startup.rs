@@ -9,10 +9,10 @@ use anyhow::Context;
 use application::cities::ListCities;
 use application::health::{CacheProbe, CheckReadiness, Criticality, StorageProbe};
 use application::ports::{BlobStore, Cache, CityFilter, CityRepository, HealthProbe};
-use probes::TimedProbe;
 use migrations::{Migrator, MigratorTrait};
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use probes::TimedProbe;
 use secrecy::ExposeSecret;
 use sp_blob::{ObjectBlobStore, StoreOptions};
 use sp_sql::{DatabaseConnection, DatabaseHealth, DbConfig, SqlCityRepository};
@@ -38,10 +38,10 @@ pub struct Application {
 
 /// Opens the database described by the config (creating the folder of a SQLite file).
 pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    if config.is_sqlite() {
-        if let Some(dir) = sqlite_dir(config.database_url.expose_secret()) {
-            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
+    if config.is_sqlite()
+        && let Some(dir) = sqlite_dir(config.database_url.expose_secret())
+    {
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     sp_sql::connect(&DbConfig {
         url: config.database_url.clone(),
@@ -108,7 +108,11 @@ impl Application {
         );
         let (cache, cache_criticality): (Arc<dyn Cache>, Criticality) = match &config.redis_url {
             Some(url) => (
-                Arc::new(sp_redis::RedisCache::new(url, &format!("sp:{}:", config.env.as_str()), Duration::from_secs(1))?),
+                Arc::new(sp_redis::RedisCache::new(
+                    url,
+                    &format!("sp:{}:", config.env.as_str()),
+                    Duration::from_secs(1),
+                )?),
                 Criticality::Optional,
             ),
             None => (Arc::new(sp_memory::InProcessCache::default()), Criticality::Required),
@@ -129,14 +133,21 @@ impl Application {
         let endpoint = sp_http::app(services, &http);
 
         let addr = std::net::SocketAddr::new(config.bind_addr, config.port);
-        let acceptor = TcpListener::bind(addr).into_acceptor().await.with_context(|| format!("cannot listen on {addr}"))?;
+        let acceptor =
+            TcpListener::bind(addr).into_acceptor().await.with_context(|| format!("cannot listen on {addr}"))?;
         let port = acceptor
             .local_addr()
             .first()
             .and_then(|a| a.as_socket_addr().map(std::net::SocketAddr::port))
             .context("listener has no address")?;
 
-        Ok(Self { acceptor, port, endpoint, deps: Dependencies { db, cities, blobs, cache }, grace: config.shutdown_grace })
+        Ok(Self {
+            acceptor,
+            port,
+            endpoint,
+            deps: Dependencies { db, cities, blobs, cache },
+            grace: config.shutdown_grace,
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -56,11 +56,11 @@ impl TestDb {
 
     /// Drops the PostgreSQL database now, disconnecting anyone still on it.
     pub async fn drop_now(&self) {
-        if let Some(name) = self.name() {
-            if let Ok(admin) = Database::connect(services::postgres_url()).await {
-                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
-                admin.close().await.ok();
-            }
+        if let Some(name) = self.name()
+            && let Ok(admin) = Database::connect(services::postgres_url()).await
+        {
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+            admin.close().await.ok();
         }
     }
 }

@@ -11,4 +11,4 @@ pub mod services;
 pub mod spawn;
 
 pub use db::TestDb;
-pub use spawn::{spawn_app, spawn_app_with, TestApp};
+pub use spawn::{TestApp, spawn_app, spawn_app_with};

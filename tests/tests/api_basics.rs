@@ -2,7 +2,7 @@
 //! headers, limits.
 
 use serde_json::Value;
-use sp_tests::{spawn_app, spawn_app_with, TestDb};
+use sp_tests::{TestDb, spawn_app, spawn_app_with};
 
 async fn seed(app: &sp_tests::TestApp) {
     bootstrap::demo::seed_cities(app.deps.cities.as_ref()).await.unwrap();

@@ -1,10 +1,15 @@
 //! `/livez` and `/healthz` of the assembled service.
 
 use serde_json::Value;
-use sp_tests::{services, spawn_app, spawn_app_with, TestDb};
+use sp_tests::{TestDb, services, spawn_app, spawn_app_with};
 
 fn component<'a>(body: &'a Value, name: &str) -> &'a Value {
-    body["components"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no {name} in {body}"))
+    body["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
 }
 
 #[tokio::test]

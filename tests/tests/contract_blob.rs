@@ -16,7 +16,8 @@ async fn memory() {
 async fn local_folder() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("media");
-    let store = ObjectBlobStore::open(&StorageLocation::Local { root: root.clone() }, &StoreOptions::default()).unwrap();
+    let store =
+        ObjectBlobStore::open(&StorageLocation::Local { root: root.clone() }, &StoreOptions::default()).unwrap();
     contract::blob::run(&store).await;
     assert!(root.is_dir(), "the folder is created on open");
 }

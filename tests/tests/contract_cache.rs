@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use application::ports::Cache;
+
 use sp_tests::{contract, services};
 
 #[tokio::test]
@@ -20,10 +22,11 @@ async fn redis() {
 #[tokio::test]
 async fn redis_down_is_unavailable_not_a_hang() {
     // Port 1 on loopback refuses connections.
-    let cache = sp_redis::RedisCache::new(&"redis://127.0.0.1:1".to_owned().into(), "sp:test:", Duration::from_millis(500)).unwrap();
+    let cache =
+        sp_redis::RedisCache::new(&"redis://127.0.0.1:1".to_owned().into(), "sp:test:", Duration::from_millis(500))
+            .unwrap();
     let ping = cache.ping().await;
     assert!(matches!(ping, Err(application::ports::CacheError::Unavailable(_))), "{ping:?}");
-    use application::ports::Cache;
     assert!(cache.get("k").await.is_err());
 }
 

@@ -1,6 +1,6 @@
 //! `CityRepository` contract on every implementation: in-memory, SQLite, PostgreSQL.
 
-use sp_tests::{contract, TestDb};
+use sp_tests::{TestDb, contract};
 
 #[tokio::test]
 async fn in_memory() {

@@ -35,7 +35,8 @@ pub enum StorageUrlError {
 impl StorageLocation {
     pub fn parse(raw: &str) -> Result<Self, StorageUrlError> {
         let url = url::Url::parse(raw).map_err(|e| StorageUrlError::NotAUrl(e.to_string()))?;
-        let bucket = || url.host_str().filter(|h| !h.is_empty()).map(str::to_owned).ok_or(StorageUrlError::MissingBucket);
+        let bucket =
+            || url.host_str().filter(|h| !h.is_empty()).map(str::to_owned).ok_or(StorageUrlError::MissingBucket);
         let prefix = url.path().trim_matches('/').to_owned();
         match url.scheme() {
             "s3" => Ok(Self::S3 { bucket: bucket()?, prefix }),
@@ -146,7 +147,9 @@ impl ObjectBlobStore {
 
     fn key_of(&self, path: &Path) -> Result<BlobKey, BlobError> {
         let rel: Option<String> = match &self.prefix {
-            Some(pre) => path.prefix_match(pre).map(|parts| parts.map(|p| p.as_ref().to_owned()).collect::<Vec<_>>().join("/")),
+            Some(pre) => {
+                path.prefix_match(pre).map(|parts| parts.map(|p| p.as_ref().to_owned()).collect::<Vec<_>>().join("/"))
+            }
             None => Some(path.to_string()),
         };
         BlobKey::parse(&rel.unwrap_or_default())

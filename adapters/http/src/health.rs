@@ -5,7 +5,7 @@ use std::time::Duration;
 use application::health::Status;
 use poem::http::StatusCode;
 use poem::web::{Data, Json, Query};
-use poem::{handler, IntoResponse, Response};
+use poem::{IntoResponse, Response, handler};
 use serde::{Deserialize, Serialize};
 
 use crate::Services;
@@ -17,6 +17,7 @@ struct Live {
 
 /// `GET /livez`: the process is up. Touches no dependency.
 #[handler]
+#[allow(clippy::unused_async)] // poem handlers are async
 pub async fn livez() -> Response {
     Json(Live { status: "up" }).with_header("cache-control", "no-store").into_response()
 }
@@ -77,9 +78,9 @@ pub async fn dev_sleep(Query(p): Query<SleepParams>) -> Response {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             Ok::<_, std::io::Error>(body())
         });
-        return Response::builder().content_type("application/json").body(poem::Body::from_bytes_stream(
-            futures::StreamExt::map(stream, |r| r.map(bytes::Bytes::from)),
-        ));
+        return Response::builder()
+            .content_type("application/json")
+            .body(poem::Body::from_bytes_stream(futures::StreamExt::map(stream, |r| r.map(bytes::Bytes::from))));
     }
     tokio::time::sleep(Duration::from_millis(ms)).await;
     Response::builder().content_type("application/json").body(body())

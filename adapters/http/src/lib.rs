@@ -16,7 +16,7 @@ use application::cities::ListCities;
 use application::health::CheckReadiness;
 use poem::endpoint::BoxEndpoint;
 use poem::middleware::CatchPanic;
-use poem::{get, EndpointExt, Route};
+use poem::{EndpointExt, Route, get};
 use poem_openapi::OpenApiService;
 
 pub use middleware::RequestId;

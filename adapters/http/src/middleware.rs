@@ -162,7 +162,6 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             .and_then(|v| v.parse::<u64>().ok());
         match declared {
             Some(n) if n > self.limit as u64 => return Ok(too_large(self.limit)),
-            Some(_) => {}
             None if req.headers().contains_key(poem::http::header::TRANSFER_ENCODING) => {
                 use futures::StreamExt;
                 let limit = self.limit;
@@ -177,7 +176,7 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
                 });
                 req.set_body(poem::Body::from_bytes_stream(stream));
             }
-            None => {}
+            _ => {}
         }
         self.inner.call(req).await.map(IntoResponse::into_response)
     }

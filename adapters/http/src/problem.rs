@@ -99,12 +99,8 @@ pub async fn from_poem_error(err: poem::Error) -> Response {
     let status = err.status();
     let problem = match status {
         StatusCode::NOT_FOUND => Problem::not_found().detail("No resource at this address."),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            Problem::new(status, "method-not-allowed", "Method not allowed")
-        }
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            Problem::new(status, "payload-too-large", "Request body too large")
-        }
+        StatusCode::METHOD_NOT_ALLOWED => Problem::new(status, "method-not-allowed", "Method not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(status, "payload-too-large", "Request body too large"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             Problem::new(status, "unsupported-media-type", "Unsupported media type").detail(err.to_string())
         }

@@ -1,8 +1,8 @@
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 
-use application::ports::{CityFilter, CityRepository};
 use application::RepositoryError;
+use application::ports::{CityFilter, CityRepository};
 use async_trait::async_trait;
 use domain::{City, CitySlug};
 
@@ -22,8 +22,7 @@ impl InMemoryCityRepository {
 impl CityRepository for InMemoryCityRepository {
     async fn list(&self, filter: CityFilter) -> Result<Vec<City>, RepositoryError> {
         let map = self.cities.read().expect("poisoned");
-        let mut out: Vec<City> =
-            map.values().filter(|c| filter == CityFilter::All || c.active).cloned().collect();
+        let mut out: Vec<City> = map.values().filter(|c| filter == CityFilter::All || c.active).cloned().collect();
         out.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()).then_with(|| a.slug.cmp(&b.slug)));
         Ok(out)
     }

@@ -96,4 +96,3 @@ impl Cache for RedisCache {
         Ok(())
     }
 }
-

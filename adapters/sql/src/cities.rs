@@ -1,11 +1,10 @@
-use application::ports::{CityFilter, CityRepository};
 use application::RepositoryError;
+use application::ports::{CityFilter, CityRepository};
 use async_trait::async_trait;
 use domain::{AreaName, City, CityName, CitySlug};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 
 use crate::entity::{areas, cities};
@@ -23,7 +22,7 @@ impl SqlCityRepository {
     }
 }
 
-fn to_domain(row: cities::Model, area_rows: Vec<areas::Model>) -> Result<City, RepositoryError> {
+fn to_domain(row: &cities::Model, area_rows: Vec<areas::Model>) -> Result<City, RepositoryError> {
     let bad = |e: domain::ValidationError| RepositoryError::unexpected(anyhow::anyhow!("stored city is invalid: {e}"));
     let areas = area_rows.into_iter().map(|a| AreaName::parse(&a.name)).collect::<Result<Vec<_>, _>>().map_err(bad)?;
     Ok(City::new(CitySlug::parse(&row.slug).map_err(bad)?, CityName::parse(&row.name).map_err(bad)?, row.active, areas))
@@ -42,7 +41,7 @@ impl CityRepository for SqlCityRepository {
             .all(&self.db)
             .await
             .map_err(RepositoryError::unexpected)?;
-        rows.into_iter().map(|(c, a)| to_domain(c, a)).collect()
+        rows.into_iter().map(|(c, a)| to_domain(&c, a)).collect()
     }
 
     async fn find(&self, slug: &CitySlug) -> Result<Option<City>, RepositoryError> {
@@ -51,7 +50,7 @@ impl CityRepository for SqlCityRepository {
             .all(&self.db)
             .await
             .map_err(RepositoryError::unexpected)?;
-        rows.into_iter().next().map(|(c, a)| to_domain(c, a)).transpose()
+        rows.into_iter().next().map(|(c, a)| to_domain(&c, a)).transpose()
     }
 
     async fn save(&self, city: &City) -> Result<(), RepositoryError> {

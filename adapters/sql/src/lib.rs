@@ -8,5 +8,5 @@ mod entity;
 mod error;
 
 pub use cities::SqlCityRepository;
-pub use connect::{connect, DatabaseHealth, DbConfig};
+pub use connect::{DatabaseHealth, DbConfig, connect};
 pub use sea_orm::{DatabaseBackend, DatabaseConnection};

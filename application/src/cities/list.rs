@@ -23,18 +23,15 @@ impl ListCities {
 
     #[tracing::instrument(name = "cities.list", skip_all)]
     pub async fn execute(&self) -> Result<Vec<City>, ListCitiesError> {
-        self.cities
-            .list(CityFilter::Active)
-            .await
-            .map_err(|e| ListCitiesError::Unexpected(e.into()))
+        self.cities.list(CityFilter::Active).await.map_err(|e| ListCitiesError::Unexpected(e.into()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::cities::MockCityRepository;
     use crate::RepositoryError;
+    use crate::ports::cities::MockCityRepository;
     use domain::{CityName, CitySlug};
 
     fn leeds() -> City {
@@ -44,10 +41,7 @@ mod tests {
     #[test]
     fn asks_for_active_cities_only() {
         let mut repo = MockCityRepository::new();
-        repo.expect_list()
-            .withf(|f| *f == CityFilter::Active)
-            .times(1)
-            .returning(|_| Ok(vec![leeds()]));
+        repo.expect_list().withf(|f| *f == CityFilter::Active).times(1).returning(|_| Ok(vec![leeds()]));
         let out = futures::executor::block_on(ListCities::new(Arc::new(repo)).execute()).unwrap();
         assert_eq!(out, vec![leeds()]);
     }

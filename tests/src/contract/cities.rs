@@ -1,7 +1,7 @@
 //! The `CityRepository` contract.
 
-use application::ports::{CityFilter, CityRepository};
 use application::RepositoryError;
+use application::ports::{CityFilter, CityRepository};
 use domain::{AreaName, City, CityName, CitySlug};
 
 fn city(slug: &str, name: &str, active: bool, areas: &[&str]) -> City {

@@ -3,8 +3,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use crate::problem::Problem;
 use crate::Services;
+use crate::problem::Problem;
 
 /// A city searchers can choose.
 #[derive(Debug, Object)]

@@ -11,11 +11,7 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::cities::Entity",
-        from = "Column::CitySlug",
-        to = "super::cities::Column::Slug"
-    )]
+    #[sea_orm(belongs_to = "super::cities::Entity", from = "Column::CitySlug", to = "super::cities::Column::Slug")]
     City,
 }
 

@@ -1,0 +1,58 @@
+# Student Palace — developer and CI entry points. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+BIN   := student-palace
+
+.PHONY: help run test services lint fmt fmt-check clippy arch migrate migrate-status openapi config-check clean-var toolchain
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+toolchain: ## Check for cargo and a C compiler (prints how to install them)
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust with https://rustup.rs (curl ... | sh), then open a new shell"; exit 1; }
+	@command -v cc >/dev/null || { echo "no C compiler: apt-get install -y build-essential"; exit 1; }
+
+run: toolchain ## Build and start on embedded defaults (SQLite in ./var, media in ./var/media, in-process cache, demo data)
+	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- serve
+
+services: ## Install/start PostgreSQL, Redis, fake S3 (moto) and fake GCS for the tests (idempotent)
+	@scripts/services.sh
+
+test: toolchain services ## Start the test services if needed, then run every test
+	@eval "$$(scripts/services.sh --env 2>/dev/null)"; \
+	if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+		$(CARGO) test --workspace --no-fail-fast; \
+	fi
+
+lint: fmt-check clippy arch ## Formatting, clippy -D warnings, architecture rules
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+clippy: ## Clippy on every target, warnings are errors
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+arch: ## Check the dependency direction (domain/application pure, adapters independent)
+	@scripts/check-architecture.sh
+
+migrate: toolchain ## Apply pending migrations to DATABASE_URL (default: the embedded SQLite file)
+	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- migrate up
+
+migrate-status: toolchain ## Show which migrations are applied on DATABASE_URL
+	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- migrate status
+
+config-check: toolchain ## Print the resolved configuration (secrets masked)
+	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- config check
+
+openapi: toolchain ## Print the OpenAPI document
+	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- openapi
+
+clean-var: ## Delete the embedded database and media (./var)
+	rm -rf var

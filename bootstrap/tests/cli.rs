@@ -1,0 +1,278 @@
+//! The `student-palace` binary as an operator runs it: configuration errors, `config
+//! check`, serving on PostgreSQL, request ids in logs, and SIGTERM during a slow request.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_student-palace");
+
+/// A command with a clean environment (only what the test sets) in a temp folder.
+fn cmd(dir: &std::path::Path, vars: &[(&str, &str)]) -> Command {
+    let mut c = Command::new(BIN);
+    c.env_clear().current_dir(dir).env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    c
+}
+
+fn run(vars: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    cmd(dir.path(), vars).args(args).output().unwrap()
+}
+
+#[test]
+fn bad_port_exits_78_with_one_line_naming_the_variable() {
+    let out = run(&[("PORT", "abc")], &["serve"]);
+    assert_eq!(out.status.code(), Some(78));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("configuration error: PORT: "), "{err}");
+    assert!(err.contains("abc"), "{err}");
+}
+
+#[test]
+fn prod_with_sqlite_is_refused_naming_database_url() {
+    let key = "k".repeat(40);
+    let out = run(
+        &[
+            ("APP_ENV", "prod"),
+            ("STORAGE_URL", "s3://b"),
+            ("MEDIA_BASE_URL", "https://cdn.example"),
+            ("SECRET_KEY", &key),
+        ],
+        &["serve"],
+    );
+    assert_eq!(out.status.code(), Some(78));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("DATABASE_URL") && err.contains("SQLite"), "{err}");
+}
+
+#[test]
+fn prod_without_secret_key_is_refused() {
+    let out = run(
+        &[
+            ("APP_ENV", "prod"),
+            ("DATABASE_URL", "postgres://u:p@db/sp"),
+            ("STORAGE_URL", "s3://b"),
+            ("MEDIA_BASE_URL", "https://cdn.example"),
+        ],
+        &["config", "check"],
+    );
+    assert_eq!(out.status.code(), Some(78));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("SECRET_KEY"));
+}
+
+#[test]
+fn config_check_prints_everything_with_secrets_masked() {
+    let out = run(
+        &[
+            ("DATABASE_URL", "postgres://sp:hunter2-db@db.internal/sp"),
+            ("REDIS_URL", "redis://:hunter2-redis@cache:6379"),
+            ("SECRET_KEY", "hunter2-key-hunter2-key-hunter2-key-0"),
+        ],
+        &["config", "check"],
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("DATABASE_URL=postgres://sp:****@db.internal/sp"), "{text}");
+    assert!(text.contains("REDIS_URL=redis://:****@cache:6379"), "{text}");
+    assert!(text.contains("SECRET_KEY=**** (set)"), "{text}");
+    assert!(text.contains("PORT=8080"), "{text}");
+}
+
+/// A running server whose stdout lines are collected.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(vars: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut all = vec![("PORT", "0")];
+        all.extend_from_slice(vars);
+        let mut child =
+            cmd(dir.path(), &all).arg("serve").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let (tx, lines) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut s = Self { child, lines, seen: Vec::new(), port: 0, _dir: dir };
+        let banner = s.wait_for("Student Palace is running at", Duration::from_secs(60));
+        let url = banner.split_whitespace().find(|w| w.starts_with("http://")).unwrap();
+        s.port = url.rsplit(':').next().unwrap().parse().unwrap();
+        s
+    }
+
+    fn wait_for(&mut self, needle: &str, timeout: Duration) -> String {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => {
+                    self.seen.push(l.clone());
+                    if l.contains(needle) {
+                        return l;
+                    }
+                }
+                Err(e) => panic!("no line containing {needle:?} ({e}); output so far:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap().success();
+        assert!(ok);
+    }
+
+    /// Waits for the process to exit and returns its status and every stdout line.
+    fn wait_exit(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let status = self.child.wait().unwrap();
+        // The reader thread ends when the pipe closes, which drops the sender.
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(l);
+        }
+        (status, std::mem::take(&mut self.seen))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn sigterm_during_a_slow_request_finishes_it_and_exits_0() {
+    let server = Server::start(&[("SHUTDOWN_GRACE_SECONDS", "10")]);
+    let client = reqwest::Client::new();
+    let live = server.url("/livez");
+    // Headers come at once and the body after 1.5 s: holding the headers proves the
+    // request is in flight when the signal lands.
+    let resp = client.get(server.url("/_dev/sleep?ms=1500&stream=true")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    server.signal("-TERM");
+    let body = resp.text().await.expect("the in-flight request completes");
+    assert!(body.contains("\"slept_ms\":1500"), "{body}");
+    let (status, lines) = tokio::task::spawn_blocking(move || server.wait_exit()).await.unwrap();
+    assert_eq!(status.code(), Some(0), "{}", lines.join("\n"));
+    assert!(lines.iter().any(|l| l.contains("SIGTERM")), "{}", lines.join("\n"));
+    assert!(lines.iter().any(|l| l.contains("closing the database pool")), "{}", lines.join("\n"));
+    // Nothing listens any more.
+    assert!(reqwest::Client::new().get(live).send().await.is_err());
+}
+
+#[tokio::test]
+async fn every_log_line_of_a_request_carries_its_request_id() {
+    let mut server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let r = client.get(server.url("/api/v1/cities")).header("x-request-id", "req-log-42").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let access = server.wait_for("req-log-42", Duration::from_secs(10));
+    let line: serde_json::Value = serde_json::from_str(&access).expect("logs are JSON lines");
+    assert_eq!(line["message"], "request completed");
+    server.signal("-INT");
+    let (status, lines) = tokio::task::spawn_blocking(move || server.wait_exit()).await.unwrap();
+    assert!(status.success());
+    // Every JSON line logged inside a request span names that request's id.
+    let in_requests: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["spans"].as_array().is_some_and(|s| s.iter().any(|s| s["name"] == "request")))
+        .collect();
+    assert!(!in_requests.is_empty());
+    for v in &in_requests {
+        let request = v["spans"].as_array().unwrap().iter().find(|s| s["name"] == "request").unwrap();
+        assert!(request["request_id"].is_string(), "{v}");
+    }
+}
+
+#[tokio::test]
+async fn serve_uses_postgres_when_database_url_says_so() {
+    use sea_orm::{ConnectionTrait, Database};
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into());
+    let admin = Database::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin_url} ({e}); run `make services`"));
+    let name = format!("sp_test_cli_{}", uuid::Uuid::new_v4().simple());
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+    let mut url = url::Url::parse(&admin_url).unwrap();
+    url.set_path(&name);
+
+    let server = Server::start(&[("DATABASE_URL", url.as_str()), ("STORAGE_URL", "memory://")]);
+    let client = reqwest::Client::new();
+    let health: serde_json::Value = client.get(server.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["status"], "up", "{health}");
+    assert_eq!(client.get(server.url("/api/v1/cities")).send().await.unwrap().status(), 200);
+    server.signal("-TERM");
+    let (status, _) = tokio::task::spawn_blocking(move || server.wait_exit()).await.unwrap();
+    assert!(status.success());
+
+    // The schema landed in PostgreSQL, not in a SQLite file.
+    let db = Database::connect(url.as_str()).await.unwrap();
+    let applied = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) AS n FROM seaql_migrations",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert!(applied >= 1);
+    db.close().await.unwrap();
+    admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.unwrap();
+}
+
+#[test]
+fn migrate_status_up_down_fresh_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars = [("DATABASE_URL", "sqlite://./var/m.db?mode=rwc")];
+    let status = |args: &[&str]| {
+        let out = cmd(dir.path(), &vars).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(status(&["migrate", "status"]).contains("Pending"));
+    assert!(status(&["migrate", "up"]).lines().all(|l| l.starts_with("Applied")));
+    let after_down = status(&["migrate", "down"]);
+    assert!(after_down.lines().last().unwrap().starts_with("Pending"), "{after_down}");
+    assert!(status(&["migrate", "fresh"]).lines().all(|l| l.starts_with("Applied")));
+}
+
+#[test]
+fn fresh_is_refused_outside_dev_without_force() {
+    let key = "k".repeat(40);
+    let out = run(
+        &[
+            ("APP_ENV", "staging"),
+            ("DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/postgres"),
+            ("STORAGE_URL", "s3://b"),
+            ("MEDIA_BASE_URL", "https://cdn.example"),
+            ("SECRET_KEY", &key),
+        ],
+        &["migrate", "fresh"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+}
