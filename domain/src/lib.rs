@@ -5,8 +5,15 @@
 //! value cannot exist past that point.
 
 pub mod city;
+pub mod enquiry;
+pub mod listing;
+pub mod money;
+pub mod rules;
+pub mod user;
 
 pub use city::{Area, AreaName, City, CityName, CitySlug};
+pub use money::Pence;
+pub use user::{DisplayName, Email, NewPassword, PasswordHash, Role, User, UserId};
 
 /// A value failed validation. `field` names the input, `message` says what is wrong in
 /// words fit for an API client.

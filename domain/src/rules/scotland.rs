@@ -1,0 +1,44 @@
+//! Scotland: a deposit may not exceed two months' rent (Rent (Scotland) Act 1984), and an
+//! HMO licence is needed when 3 or more unrelated people share (Housing (Scotland) Act
+//! 2006). No minimum EPC band for private lets is in force, so none is enforced; the
+//! rating is still required as material information.
+
+use chrono::NaiveDate;
+
+use super::{LettingRules, Nation, hmo_licence, one_rent};
+use crate::ValidationError;
+use crate::listing::ListingDetails;
+
+pub struct Scotland;
+
+/// Two months of a weekly rent: 2 × 52 / 12 weeks.
+pub fn max_deposit_pence(rent_pppw: i64) -> i64 {
+    rent_pppw * 104 / 12
+}
+
+impl LettingRules for Scotland {
+    fn nation(&self) -> Nation {
+        Nation::Scotland
+    }
+
+    fn check(&self, d: &ListingDetails) -> Vec<ValidationError> {
+        let mut out = Vec::new();
+        if let (Some(dep), Some(rent)) = (d.deposit, d.rent_pppw) {
+            let max = max_deposit_pence(rent.get());
+            if dep.get() > max {
+                out.push(ValidationError::new(
+                    "deposit_pence",
+                    format!("a deposit may not exceed two months' rent ({max} pence per person) in Scotland"),
+                ));
+            }
+        }
+        one_rent(d, &mut out);
+        out
+    }
+
+    fn check_publishable(&self, d: &ListingDetails, today: NaiveDate) -> Vec<ValidationError> {
+        let mut out = Vec::new();
+        hmo_licence(d, 3, today, &mut out);
+        out
+    }
+}
