@@ -4,8 +4,15 @@
 //! contract. Adapters implement them; `bootstrap` wires adapters into use cases. This
 //! crate knows no runtime, database, web framework or storage SDK.
 
+pub mod accounts;
+pub mod audit;
 pub mod cities;
+pub mod enquiries;
 pub mod health;
+pub mod listings;
+pub mod moderation;
+pub mod paging;
 pub mod ports;
+pub mod shortlist;
 
 pub use ports::RepositoryError;

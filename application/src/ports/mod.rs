@@ -1,16 +1,28 @@
 //! The ports: everything the use cases need from the outside world.
 
+pub mod audit;
 pub mod blob;
 pub mod cache;
 pub mod cities;
 pub mod clock;
+pub mod enquiries;
 pub mod health;
+pub mod listings;
+pub mod security;
+pub mod shortlist;
+pub mod users;
 
+pub use audit::AuditLog;
 pub use blob::{BlobError, BlobKey, BlobMeta, BlobStore};
 pub use cache::{Cache, CacheError};
 pub use cities::{CityFilter, CityRepository};
 pub use clock::{Clock, SystemClock};
+pub use enquiries::{EnquiryBox, EnquiryRepository, OutboxMessage};
 pub use health::HealthProbe;
+pub use listings::{ListingRepository, SearchQuery, SearchResults, SearchSort, SiteStats};
+pub use security::{IdGen, PasswordHasher, UuidV7};
+pub use shortlist::ShortlistRepository;
+pub use users::{UserFilter, UserRepository};
 
 /// The error contract shared by repository ports.
 #[derive(Debug, thiserror::Error)]

@@ -187,6 +187,13 @@ impl ListingDetails {
         out
     }
 
+    /// The last day search may show this listing (a licence's expiry), or `None` when no
+    /// date limits it. Stored beside the listing so search filters on one column.
+    pub fn searchable_until(&self) -> Option<NaiveDate> {
+        let threshold = rules_for_listing(self).hmo_threshold()?;
+        if self.bedrooms? >= threshold { self.hmo_licence_expires } else { None }
+    }
+
     /// Whether search shows this (published) listing today: a lapsed licence hides it.
     pub fn searchable(&self, today: NaiveDate) -> bool {
         rules_for_listing(self).searchable(self, today)

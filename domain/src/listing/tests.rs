@@ -122,6 +122,8 @@ fn five_bedrooms_need_an_unexpired_hmo_licence() {
     d.hmo_licence_expires = NaiveDate::from_ymd_opt(2029, 1, 1);
     draft(d.clone()).publish(now()).unwrap();
     // And it leaves search once the licence lapses.
+    assert_eq!(d.searchable_until(), NaiveDate::from_ymd_opt(2029, 1, 1));
+    assert_eq!(complete().searchable_until(), None, "4 bedrooms in England: no licence needed");
     assert!(d.searchable(NaiveDate::from_ymd_opt(2028, 12, 31).unwrap()));
     assert!(!d.searchable(NaiveDate::from_ymd_opt(2029, 1, 2).unwrap()));
 }

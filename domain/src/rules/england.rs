@@ -29,6 +29,10 @@ impl LettingRules for England {
         Nation::England
     }
 
+    fn hmo_threshold(&self) -> Option<u8> {
+        Some(5)
+    }
+
     fn check(&self, d: &ListingDetails) -> Vec<ValidationError> {
         let mut out = Vec::new();
         if let (Some(dep), Some(rent)) = (d.deposit, d.rent_pppw) {

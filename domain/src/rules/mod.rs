@@ -50,6 +50,9 @@ pub trait LettingRules: Send + Sync {
     /// Extra rules for a listing to be published on `today` (energy efficiency, licensing).
     fn check_publishable(&self, details: &ListingDetails, today: NaiveDate) -> Vec<ValidationError>;
 
+    /// From how many bedrooms an HMO licence is required (`None`: never).
+    fn hmo_threshold(&self) -> Option<u8>;
+
     /// Whether a published listing may stay in search on `today` (e.g. a lapsed HMO licence
     /// takes it out until renewed).
     fn searchable(&self, details: &ListingDetails, today: NaiveDate) -> bool {
@@ -77,6 +80,9 @@ struct NotServed;
 impl LettingRules for NotServed {
     fn nation(&self) -> Nation {
         Nation::NorthernIreland
+    }
+    fn hmo_threshold(&self) -> Option<u8> {
+        None
     }
     fn check(&self, _: &ListingDetails) -> Vec<ValidationError> {
         vec![ValidationError::new("postcode", "Student Palace does not list homes in Northern Ireland yet")]

@@ -21,6 +21,10 @@ impl LettingRules for Scotland {
         Nation::Scotland
     }
 
+    fn hmo_threshold(&self) -> Option<u8> {
+        Some(3)
+    }
+
     fn check(&self, d: &ListingDetails) -> Vec<ValidationError> {
         let mut out = Vec::new();
         if let (Some(dep), Some(rent)) = (d.deposit, d.rent_pppw) {

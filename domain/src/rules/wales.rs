@@ -18,6 +18,10 @@ impl LettingRules for Wales {
         Nation::Wales
     }
 
+    fn hmo_threshold(&self) -> Option<u8> {
+        Some(5)
+    }
+
     fn check(&self, d: &ListingDetails) -> Vec<ValidationError> {
         let mut out = Vec::new();
         one_rent(d, &mut out);

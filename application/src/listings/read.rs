@@ -1,0 +1,201 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::City;
+use domain::listing::{Listing, ListingId, ListingStatus};
+
+use super::{ListingPorts, ListingsError, Viewer};
+use crate::paging::{Cursor, Page, PageRequest};
+use crate::ports::{Cache, CityFilter, SearchQuery, SearchResults, SiteStats, UserRepository};
+
+/// `GET /listings/{id}`. Managers see everything; everyone else sees published and let
+/// listings of active owners, and nothing else exists for them (404).
+#[derive(Clone)]
+pub struct GetListing {
+    ports: ListingPorts,
+    users: Arc<dyn UserRepository>,
+}
+
+/// A listing and whether the viewer may see its private fields (full postcode, address).
+#[derive(Debug, Clone)]
+pub struct ListingView {
+    pub listing: Listing,
+    pub private: bool,
+}
+
+impl GetListing {
+    pub fn new(ports: ListingPorts, users: Arc<dyn UserRepository>) -> Self {
+        Self { ports, users }
+    }
+
+    #[tracing::instrument(name = "listings.get", skip_all, fields(listing_id = %id))]
+    pub async fn execute(&self, viewer: Option<Viewer>, id: ListingId) -> Result<ListingView, ListingsError> {
+        let l = self.ports.listings.find(id).await?.ok_or(ListingsError::NotFound)?;
+        if viewer.is_some_and(|v| v.manages(&l)) {
+            return Ok(ListingView { listing: l, private: true });
+        }
+        if !matches!(l.status, ListingStatus::Published | ListingStatus::Let) {
+            return Err(ListingsError::NotFound);
+        }
+        let owner_active = self.users.find(l.owner_id).await?.is_some_and(|u| u.can_sign_in());
+        if !owner_active {
+            return Err(ListingsError::NotFound);
+        }
+        Ok(ListingView { listing: l, private: false })
+    }
+}
+
+/// `GET /me/listings`.
+#[derive(Clone)]
+pub struct MyListings {
+    ports: ListingPorts,
+}
+
+impl MyListings {
+    pub fn new(ports: ListingPorts) -> Self {
+        Self { ports }
+    }
+
+    pub async fn execute(&self, viewer: Viewer, page: PageRequest) -> Result<Page<Listing>, ListingsError> {
+        Ok(self.ports.listings.list_by_owner(viewer.id, page).await?)
+    }
+}
+
+/// `GET /listings`: public search over visible listings.
+#[derive(Clone)]
+pub struct SearchListings {
+    ports: ListingPorts,
+}
+
+impl SearchListings {
+    pub fn new(ports: ListingPorts) -> Self {
+        Self { ports }
+    }
+
+    #[tracing::instrument(name = "listings.search", skip_all)]
+    pub async fn execute(&self, query: &SearchQuery) -> Result<SearchResults, ListingsError> {
+        let today = self.ports.clock.now().date_naive();
+        Ok(self.ports.listings.search(query, today).await?)
+    }
+
+    /// Decodes a client's cursor for `sort` (400 when it is not one of ours).
+    pub fn cursor(raw: &str, sort: crate::ports::SearchSort) -> Result<Cursor, crate::paging::BadCursor> {
+        Cursor::decode(raw, sort.tag())
+    }
+}
+
+/// `GET /cities`: active cities with their number of visible listings.
+#[derive(Clone)]
+pub struct CitiesWithCounts {
+    ports: ListingPorts,
+}
+
+impl CitiesWithCounts {
+    pub fn new(ports: ListingPorts) -> Self {
+        Self { ports }
+    }
+
+    #[tracing::instrument(name = "cities.list_with_counts", skip_all)]
+    pub async fn execute(&self) -> Result<Vec<(City, u64)>, ListingsError> {
+        let cities = self.ports.cities.list(CityFilter::Active).await?;
+        let counts = self.ports.listings.visible_counts_by_city(self.ports.clock.now().date_naive()).await?;
+        Ok(cities
+            .into_iter()
+            .map(|c| {
+                let n = counts.iter().find(|(s, _)| *s == c.slug).map_or(0, |(_, n)| *n);
+                (c, n)
+            })
+            .collect())
+    }
+}
+
+/// `GET /stats`: the home-page counters, cached briefly (every instance may serve a
+/// slightly different age; they converge within the TTL).
+#[derive(Clone)]
+pub struct SiteCounters {
+    ports: ListingPorts,
+    cache: Arc<dyn Cache>,
+    ttl: Duration,
+}
+
+const STATS_KEY: &str = "stats:v1";
+
+impl SiteCounters {
+    pub fn new(ports: ListingPorts, cache: Arc<dyn Cache>, ttl: Duration) -> Self {
+        Self { ports, cache, ttl }
+    }
+
+    #[tracing::instrument(name = "stats.get", skip_all)]
+    pub async fn execute(&self) -> Result<SiteStats, ListingsError> {
+        match self.cache.get(STATS_KEY).await {
+            Ok(Some(bytes)) => {
+                if let Ok(s) = serde_json::from_slice::<SiteStats>(&bytes) {
+                    metrics_hit(true);
+                    return Ok(s);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cache read failed; computing stats"),
+        }
+        metrics_hit(false);
+        let stats = self.ports.listings.stats(self.ports.clock.now().date_naive()).await?;
+        let bytes = serde_json::to_vec(&stats).map_err(anyhow::Error::from)?;
+        if let Err(e) = self.cache.set(STATS_KEY, bytes.into(), self.ttl).await {
+            tracing::warn!(error = %e, "cache write failed");
+        }
+        Ok(stats)
+    }
+}
+
+fn metrics_hit(hit: bool) {
+    tracing::debug!(cache = "stats", hit, "cache lookup");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::ports::cache::MockCache;
+    use crate::ports::cities::MockCityRepository;
+    use crate::ports::listings::MockListingRepository;
+    use crate::ports::{CacheError, SystemClock, UuidV7};
+
+    fn ports(listings: MockListingRepository) -> ListingPorts {
+        ListingPorts {
+            listings: Arc::new(listings),
+            cities: Arc::new(MockCityRepository::new()),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7),
+        }
+    }
+
+    #[test]
+    fn stats_survive_a_broken_cache() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        let mut repo = MockListingRepository::new();
+        repo.expect_stats().returning(move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+            Ok(SiteStats { listings: 3, cities: 1, landlords: 2 })
+        });
+        let mut cache = MockCache::new();
+        cache.expect_get().returning(|_| Err(CacheError::Unavailable(anyhow::anyhow!("down"))));
+        cache.expect_set().returning(|_, _, _| Err(CacheError::Unavailable(anyhow::anyhow!("down"))));
+        let uc = SiteCounters::new(ports(repo), Arc::new(cache), Duration::from_secs(60));
+        let s = futures::executor::block_on(uc.execute()).unwrap();
+        assert_eq!(s.listings, 3);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn stats_come_from_the_cache_when_present() {
+        let mut repo = MockListingRepository::new();
+        repo.expect_stats().never();
+        let mut cache = MockCache::new();
+        let cached = serde_json::to_vec(&SiteStats { listings: 9, cities: 2, landlords: 4 }).unwrap();
+        cache.expect_get().returning(move |_| Ok(Some(cached.clone().into())));
+        let uc = SiteCounters::new(ports(repo), Arc::new(cache), Duration::from_secs(60));
+        assert_eq!(futures::executor::block_on(uc.execute()).unwrap().listings, 9);
+    }
+}

@@ -1,0 +1,126 @@
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use domain::listing::{AcademicYear, Features, Listing, ListingId, PropertyType};
+use domain::{AreaName, CitySlug, UserId};
+
+use super::RepositoryError;
+use crate::audit::AuditEvent;
+use crate::paging::{Page, PageRequest};
+
+/// Search orderings. The discriminant is stored in cursors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchSort {
+    /// Most recently published first.
+    #[default]
+    Newest = 0,
+    RentAsc = 1,
+    RentDesc = 2,
+    BedroomsDesc = 3,
+}
+
+impl SearchSort {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "newest" => Some(Self::Newest),
+            "rent_asc" => Some(Self::RentAsc),
+            "rent_desc" => Some(Self::RentDesc),
+            "bedrooms_desc" => Some(Self::BedroomsDesc),
+            _ => None,
+        }
+    }
+
+    pub fn tag(self) -> u8 {
+        self as u8
+    }
+
+    /// The cursor key of a listing under this ordering (ties broken by id, descending
+    /// for `Newest`/`*Desc`, ascending for `RentAsc`).
+    pub fn key_of(self, l: &Listing) -> i64 {
+        match self {
+            SearchSort::Newest => l.published_at.map_or(0, |t| t.timestamp_micros()),
+            SearchSort::RentAsc | SearchSort::RentDesc => l.details.rent_pppw.map_or(0, domain::Pence::get),
+            SearchSort::BedroomsDesc => i64::from(l.details.bedrooms.unwrap_or(0)),
+        }
+    }
+}
+
+/// Public search. Every filter is optional; all given filters must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub city: Option<CitySlug>,
+    pub area: Option<AreaName>,
+    /// Pence per person per week, inclusive.
+    pub min_rent: Option<i64>,
+    pub max_rent: Option<i64>,
+    pub bedrooms_min: Option<u8>,
+    pub bedrooms_max: Option<u8>,
+    pub property_type: Option<PropertyType>,
+    pub bills_included: Option<bool>,
+    /// `true`: at least one en-suite room; `false`: none.
+    pub ensuite: Option<bool>,
+    pub furnished: Option<bool>,
+    /// Available on or before this date.
+    pub available_from: Option<NaiveDate>,
+    pub academic_year: Option<AcademicYear>,
+    /// Listings having all of these.
+    pub features: Features,
+    /// Free text over title, description and area.
+    pub q: Option<String>,
+    pub sort: SearchSort,
+    pub page: Option<PageRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchResults {
+    pub page: Page<Listing>,
+    /// Number of matches, exact up to `ESTIMATE_CAP` and capped there.
+    pub total_estimate: u64,
+}
+
+pub const ESTIMATE_CAP: u64 = 10_000;
+
+/// Home-page counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SiteStats {
+    /// Listings visible in search.
+    pub listings: u64,
+    /// Cities with at least one visible listing.
+    pub cities: u64,
+    /// Landlords and agents with an active account.
+    pub landlords: u64,
+}
+
+/// Persistence and search of listings.
+///
+/// "Visible" (what search, counts and stats see) means: status `published`, owner not
+/// suspended, and `searchable_until` absent or not before `today` (a lapsed HMO licence
+/// hides a listing until renewed).
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
+#[async_trait]
+pub trait ListingRepository: Send + Sync + 'static {
+    /// Stores a new listing and its audit event in one transaction.
+    async fn insert(&self, listing: &Listing, audit: &AuditEvent) -> Result<(), RepositoryError>;
+
+    /// Replaces the stored listing (all fields) and stores the audit event, in one
+    /// transaction.
+    async fn update(&self, listing: &Listing, audit: &AuditEvent) -> Result<(), RepositoryError>;
+
+    /// Deletes the listing (and its shortlist entries) and stores the audit event, in one
+    /// transaction. Deleting a missing listing is not an error.
+    async fn delete(&self, id: ListingId, audit: &AuditEvent) -> Result<(), RepositoryError>;
+
+    async fn find(&self, id: ListingId) -> Result<Option<Listing>, RepositoryError>;
+
+    /// The owner's listings in any status, most recently created first.
+    async fn list_by_owner(&self, owner: UserId, page: PageRequest) -> Result<Page<Listing>, RepositoryError>;
+
+    /// Visible listings matching `query`, in its order, one page (`query.page`, default
+    /// first page of 20). The cursor must belong to `query.sort` (callers check).
+    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<SearchResults, RepositoryError>;
+
+    /// Number of visible listings per city (cities without any are absent).
+    async fn visible_counts_by_city(&self, today: NaiveDate) -> Result<Vec<(CitySlug, u64)>, RepositoryError>;
+
+    /// The home-page counters.
+    async fn stats(&self, today: NaiveDate) -> Result<SiteStats, RepositoryError>;
+}
