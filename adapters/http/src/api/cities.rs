@@ -1,10 +1,11 @@
+use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 
-use super::ApiTags;
+use super::{ApiTags, reject_unknown_params};
 use crate::Services;
-use crate::problem::Problem;
+use crate::error::ApiResult;
 
 /// A city searchers can choose.
 #[derive(Debug, Object)]
@@ -15,6 +16,8 @@ pub struct CityDto {
     pub name: String,
     /// Named areas of the city, alphabetical.
     pub areas: Vec<String>,
+    /// Published listings in search.
+    pub listing_count: u64,
 }
 
 #[derive(Debug, Object)]
@@ -22,35 +25,44 @@ pub struct CityList {
     pub items: Vec<CityDto>,
 }
 
-#[derive(ApiResponse)]
-pub enum ListCitiesResponse {
-    /// Active cities, alphabetical.
-    #[oai(status = 200)]
-    Ok(Json<CityList>),
-    /// Unexpected failure (logged; quote the X-Request-Id).
-    #[oai(status = 500, content_type = "application/problem+json")]
-    Internal(Json<Problem>),
+/// The home-page counters.
+#[derive(Debug, Object)]
+pub struct StatsDto {
+    /// Listings in search.
+    pub listings: u64,
+    /// Cities with at least one listing.
+    pub cities: u64,
+    /// Landlords and agents with an active account.
+    pub landlords: u64,
 }
 
 pub struct CitiesApi;
 
 #[OpenApi(tag = "ApiTags::Cities")]
 impl CitiesApi {
-    /// List cities
+    /// List cities with their areas and listing counts
     #[oai(path = "/cities", method = "get", operation_id = "listCities")]
-    async fn list(&self, services: Data<&Services>) -> ListCitiesResponse {
-        match services.list_cities.execute().await {
-            Ok(cities) => ListCitiesResponse::Ok(Json(CityList {
-                items: cities
-                    .into_iter()
-                    .map(|c| CityDto {
-                        slug: c.slug.to_string(),
-                        name: c.name.as_str().to_owned(),
-                        areas: c.areas().iter().map(|a| a.name.as_str().to_owned()).collect(),
-                    })
-                    .collect(),
-            })),
-            Err(e) => ListCitiesResponse::Internal(Json(Problem::internal(&e))),
-        }
+    async fn list(&self, s: Data<&Services>, req: &Request) -> ApiResult<Json<CityList>> {
+        reject_unknown_params(req, &[])?;
+        let cities = s.cities_with_counts.execute().await?;
+        Ok(Json(CityList {
+            items: cities
+                .into_iter()
+                .map(|(c, n)| CityDto {
+                    slug: c.slug.to_string(),
+                    name: c.name.as_str().to_owned(),
+                    areas: c.areas().iter().map(|a| a.name.as_str().to_owned()).collect(),
+                    listing_count: n,
+                })
+                .collect(),
+        }))
+    }
+
+    /// Home-page counters (cached for a minute)
+    #[oai(path = "/stats", method = "get", operation_id = "stats")]
+    async fn stats(&self, s: Data<&Services>, req: &Request) -> ApiResult<Json<StatsDto>> {
+        reject_unknown_params(req, &[])?;
+        let st = s.stats.execute().await?;
+        Ok(Json(StatsDto { listings: st.listings, cities: st.cities, landlords: st.landlords }))
     }
 }

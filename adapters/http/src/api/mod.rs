@@ -1,17 +1,89 @@
 //! The versioned JSON API (`/api/v1`), one module per endpoint group.
 
+mod admin;
+mod auth;
 mod cities;
+pub mod dto;
+mod enquiries;
+mod listings;
+mod me;
 
+use application::audit::Origin;
+use application::listings::Viewer;
+use application::paging::{Cursor, Page, PageRequest};
+use poem::Request;
 use poem_openapi::Tags;
+
+use crate::error::{ApiError, ApiResult};
+use crate::middleware::RequestId;
 
 #[derive(Tags)]
 pub enum ApiTags {
-    /// Cities and their areas.
+    /// Registration, sign-in, sessions.
+    Auth,
+    /// Cities, areas and site counters.
     Cities,
+    /// Listings: search, detail, and management by landlords and agents.
+    Listings,
+    /// The signed-in user's own things: listings, shortlist, enquiries.
+    Me,
+    /// Enquiries between students and landlords.
+    Enquiries,
+    /// Moderation (admins only).
+    Admin,
 }
 
-pub type Apis = cities::CitiesApi;
+pub type Apis =
+    (auth::AuthApi, cities::CitiesApi, listings::ListingsApi, me::MeApi, enquiries::EnquiriesApi, admin::AdminApi);
 
 pub fn apis() -> Apis {
-    cities::CitiesApi
+    (auth::AuthApi, cities::CitiesApi, listings::ListingsApi, me::MeApi, enquiries::EnquiriesApi, admin::AdminApi)
+}
+
+/// Who did it and which request carried it, for the audit trail.
+pub fn origin(req: &Request, viewer: Option<Viewer>) -> Origin {
+    Origin { actor: viewer.map(|v| v.id), request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()) }
+}
+
+/// Refuses query parameters the endpoint does not know (a typo would otherwise be ignored
+/// silently and return unfiltered results).
+pub fn reject_unknown_params(req: &Request, allowed: &[&str]) -> ApiResult<()> {
+    let Some(q) = req.uri().query() else { return Ok(()) };
+    for (name, _) in url::form_urlencoded::parse(q.as_bytes()) {
+        if !allowed.contains(&name.as_ref()) {
+            let shown: String = name.chars().take(40).collect();
+            return Err(ApiError::bad_param(&shown, format!("unknown parameter; known: {}", allowed.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+/// The page request from `cursor` and `page_size` (validated ranges).
+pub fn page_request(cursor: Option<&str>, page_size: Option<u32>, sort: u8) -> ApiResult<PageRequest> {
+    let size = page_size.unwrap_or(PageRequest::DEFAULT_SIZE);
+    if !(1..=PageRequest::MAX_SIZE).contains(&size) {
+        return Err(ApiError::bad_param("page_size", format!("must be between 1 and {}", PageRequest::MAX_SIZE)));
+    }
+    let after = match cursor {
+        None | Some("") => None,
+        Some(c) => Some(Cursor::decode(c, sort).map_err(|e| ApiError::bad_param("cursor", e.to_string()))?),
+    };
+    Ok(PageRequest { after, size })
+}
+
+/// A page of items as JSON.
+#[derive(Debug, poem_openapi::Object)]
+#[oai(rename = "Page")]
+pub struct PageDto<T: poem_openapi::types::ParseFromJSON + poem_openapi::types::ToJSON + Send + Sync> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+pub fn page_dto<T, U>(page: Page<T>, f: impl FnMut(T) -> U) -> PageDto<U>
+where
+    U: poem_openapi::types::ParseFromJSON + poem_openapi::types::ToJSON + Send + Sync,
+{
+    let next_cursor = page.next.map(|c| c.encode());
+    PageDto { items: page.items.into_iter().map(f).collect(), next_cursor }
 }
