@@ -6,7 +6,6 @@
 
 pub mod accounts;
 pub mod audit;
-pub mod cities;
 pub mod enquiries;
 pub mod health;
 pub mod listings;

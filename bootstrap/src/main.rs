@@ -32,6 +32,35 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage administrators (never created by registration).
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// Load data.
+    Seed {
+        /// Demo data: cities and areas, demo accounts, landlords, published listings.
+        #[arg(long)]
+        demo: bool,
+        /// How many listings to add.
+        #[arg(long, default_value_t = 500)]
+        listings: usize,
+        /// Random seed (same seed, same data).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create an admin. The password is read from ADMIN_PASSWORD or, if unset, from the
+    /// first line of standard input (never from the command line, which `ps` shows).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]

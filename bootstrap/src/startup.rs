@@ -6,16 +6,29 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use application::cities::ListCities;
+use application::accounts::{AccountPorts, CurrentUser, Login, Register};
+use application::enquiries::{Enquiries, EnquiryPorts};
 use application::health::{CacheProbe, CheckReadiness, Criticality, StorageProbe};
-use application::ports::{BlobStore, Cache, CityFilter, CityRepository, HealthProbe};
+use application::listings::{
+    ChangeStatus, CitiesWithCounts, CreateListing, DeleteListing, GetListing, ListingPorts, MyListings, SearchListings,
+    SiteCounters, UpdateListing,
+};
+use application::moderation::Moderation;
+use application::ports::{
+    AuditLog, BlobStore, Cache, CityFilter, CityRepository, Clock, EnquiryRepository, HealthProbe, IdGen,
+    ListingRepository, PasswordHasher, ShortlistRepository, SystemClock, UserRepository, UuidV7,
+};
+use application::shortlist::Shortlist;
 use migrations::{Migrator, MigratorTrait};
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use probes::TimedProbe;
 use secrecy::ExposeSecret;
 use sp_blob::{ObjectBlobStore, StoreOptions};
-use sp_sql::{DatabaseConnection, DatabaseHealth, DbConfig, SqlCityRepository};
+use sp_sql::{
+    DatabaseConnection, DatabaseHealth, DbConfig, SqlAuditLog, SqlCityRepository, SqlEnquiryRepository,
+    SqlListingRepository, SqlShortlistRepository, SqlUserRepository,
+};
 
 use crate::config::{AppEnv, Config};
 
@@ -24,8 +37,108 @@ use crate::config::{AppEnv, Config};
 pub struct Dependencies {
     pub db: DatabaseConnection,
     pub cities: Arc<dyn CityRepository>,
+    pub users: Arc<dyn UserRepository>,
+    pub listings: Arc<dyn ListingRepository>,
+    pub shortlist: Arc<dyn ShortlistRepository>,
+    pub enquiries: Arc<dyn EnquiryRepository>,
+    pub audit: Arc<dyn AuditLog>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGen>,
     pub blobs: Arc<dyn BlobStore>,
     pub cache: Arc<dyn Cache>,
+}
+
+impl Dependencies {
+    /// The SQL repositories, the password hasher, clock and id generator on `db`.
+    pub fn sql(db: DatabaseConnection, blobs: Arc<dyn BlobStore>, cache: Arc<dyn Cache>) -> Self {
+        Self {
+            cities: Arc::new(SqlCityRepository::new(db.clone())),
+            users: Arc::new(SqlUserRepository::new(db.clone())),
+            listings: Arc::new(SqlListingRepository::new(db.clone())),
+            shortlist: Arc::new(SqlShortlistRepository::new(db.clone())),
+            enquiries: Arc::new(SqlEnquiryRepository::new(db.clone())),
+            audit: Arc::new(SqlAuditLog::new(db.clone())),
+            hasher: Arc::new(sp_crypto::Argon2Hasher::default()),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7),
+            db,
+            blobs,
+            cache,
+        }
+    }
+
+    /// The use cases the HTTP adapter serves, wired to these adapters.
+    pub fn services(&self, readiness: CheckReadiness) -> sp_http::Services {
+        let accounts = AccountPorts {
+            users: self.users.clone(),
+            hasher: self.hasher.clone(),
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+        };
+        let listings = ListingPorts {
+            listings: self.listings.clone(),
+            cities: self.cities.clone(),
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+        };
+        let get_listing = GetListing::new(listings.clone(), self.users.clone());
+        sp_http::Services {
+            readiness,
+            register: Register::new(accounts.clone()),
+            login: Login::new(accounts),
+            current_user: CurrentUser::new(self.users.clone()),
+            cities_with_counts: CitiesWithCounts::new(listings.clone()),
+            stats: SiteCounters::new(listings.clone(), self.cache.clone(), Duration::from_secs(60)),
+            search: SearchListings::new(listings.clone()),
+            my_listings: MyListings::new(listings.clone()),
+            create_listing: CreateListing::new(listings.clone()),
+            update_listing: UpdateListing::new(listings.clone()),
+            change_status: ChangeStatus::new(listings.clone()),
+            delete_listing: DeleteListing::new(listings),
+            shortlist: Shortlist::new(self.shortlist.clone(), get_listing.clone(), self.clock.clone()),
+            enquiries: Enquiries::new(EnquiryPorts {
+                enquiries: self.enquiries.clone(),
+                get_listing: get_listing.clone(),
+                clock: self.clock.clone(),
+                ids: self.ids.clone(),
+            }),
+            moderation: Moderation {
+                users: self.users.clone(),
+                audit: self.audit.clone(),
+                clock: self.clock.clone(),
+                ids: self.ids.clone(),
+            },
+            get_listing,
+        }
+    }
+
+    pub fn demo_ports(&self, password_hash: domain::PasswordHash) -> crate::demo::DemoPorts {
+        crate::demo::DemoPorts {
+            users: self.users.clone(),
+            cities: self.cities.clone(),
+            listings: self.listings.clone(),
+            password_hash,
+        }
+    }
+}
+
+/// The adapters for one-shot commands (no cache or storage needed): memory stand-ins for
+/// those, SQL for the rest. Applies migrations first in dev.
+pub async fn open_dependencies(config: &Config) -> anyhow::Result<Dependencies> {
+    let db = open_database(config).await?;
+    if config.auto_migrate {
+        Migrator::up(&db, None).await.context("applying migrations")?;
+    }
+    let blobs: Arc<dyn BlobStore> =
+        Arc::new(ObjectBlobStore::open(&sp_blob::StorageLocation::Memory, &StoreOptions::default())?);
+    Ok(Dependencies::sql(db, blobs, Arc::new(sp_memory::InProcessCache::default())))
+}
+
+/// Hashes the demo password (dev data only).
+pub async fn demo_password_hash(deps: &Dependencies) -> anyhow::Result<domain::PasswordHash> {
+    let pw = domain::NewPassword::parse(crate::demo::DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
+    deps.hasher.hash(&pw).await
 }
 
 pub struct Application {
@@ -97,39 +210,42 @@ impl Application {
         if config.auto_migrate {
             Migrator::up(&db, None).await.context("applying migrations")?;
         }
-        let cities: Arc<dyn CityRepository> = Arc::new(SqlCityRepository::new(db.clone()));
-        if config.env == AppEnv::Dev && config.is_sqlite() && cities.list(CityFilter::All).await?.is_empty() {
-            let n = crate::demo::seed_cities(cities.as_ref()).await?;
-            tracing::info!(cities = n, "seeded demo data into the fresh embedded database");
-        }
-
         let blobs: Arc<dyn BlobStore> = Arc::new(
             ObjectBlobStore::open(&config.storage, &StoreOptions::default()).context("opening object storage")?,
         );
         let (cache, cache_criticality): (Arc<dyn Cache>, Criticality) = match &config.redis_url {
             Some(url) => (
-                Arc::new(sp_redis::RedisCache::new(
-                    url,
-                    &format!("sp:{}:", config.env.as_str()),
-                    Duration::from_secs(1),
-                )?),
+                Arc::new(sp_redis::RedisCache::new(url, &format!("sp:{}:", config.env.as_str()), Duration::from_secs(1))?),
                 Criticality::Optional,
             ),
             None => (Arc::new(sp_memory::InProcessCache::default()), Criticality::Required),
         };
+        let deps = Dependencies::sql(db.clone(), blobs.clone(), cache.clone());
+
+        if config.env == AppEnv::Dev && config.is_sqlite() && deps.cities.list(CityFilter::All).await?.is_empty() {
+            let hash = demo_password_hash(&deps).await?;
+            let s = crate::demo::seed(&deps.demo_ports(hash), 500, 2026).await?;
+            tracing::info!(cities = s.cities, users = s.users, listings = s.listings, "seeded demo data into the fresh embedded database");
+            println!(
+                "Demo accounts (password {:?}): {}, {}, {}",
+                crate::demo::DEMO_PASSWORD,
+                crate::demo::DEMO_STUDENT,
+                crate::demo::DEMO_LANDLORD,
+                crate::demo::DEMO_ADMIN
+            );
+        }
 
         let readiness = CheckReadiness::new()
             .with(timed(DatabaseHealth::new(db.clone())), Criticality::Required)
             .with(timed(StorageProbe(blobs.clone())), Criticality::Required)
             .with(timed(CacheProbe(cache.clone())), cache_criticality);
 
-        let services = sp_http::Services { list_cities: ListCities::new(cities.clone()), readiness };
-        let http = sp_http::HttpConfig {
-            dev_routes: config.env == AppEnv::Dev,
-            hsts: config.env.is_strict(),
-            request_timeout: config.request_timeout,
-            ..sp_http::HttpConfig::default()
-        };
+        let services = deps.services(readiness);
+        let mut http = sp_http::HttpConfig::new(config.session_key());
+        http.dev_routes = config.env == AppEnv::Dev;
+        http.hsts = config.env.is_strict();
+        http.secure_cookies = config.env.is_strict();
+        http.request_timeout = config.request_timeout;
         let endpoint = sp_http::app(services, &http);
 
         let addr = std::net::SocketAddr::new(config.bind_addr, config.port);
@@ -141,13 +257,7 @@ impl Application {
             .and_then(|a| a.as_socket_addr().map(std::net::SocketAddr::port))
             .context("listener has no address")?;
 
-        Ok(Self {
-            acceptor,
-            port,
-            endpoint,
-            deps: Dependencies { db, cities, blobs, cache },
-            grace: config.shutdown_grace,
-        })
+        Ok(Self { acceptor, port, endpoint, deps, grace: config.shutdown_grace })
     }
 
     pub fn port(&self) -> u16 {

@@ -5,10 +5,12 @@
 //! `scripts/services.sh`, which starts them). A missing service fails the test with a
 //! message saying what to start; nothing is skipped.
 
+pub mod actors;
 pub mod contract;
 pub mod db;
 pub mod services;
 pub mod spawn;
 
+pub use actors::{complete_listing, merge, Actor};
 pub use db::TestDb;
 pub use spawn::{TestApp, spawn_app, spawn_app_with};

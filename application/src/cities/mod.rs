@@ -1,5 +1,0 @@
-//! Use cases about cities.
-
-mod list;
-
-pub use list::{ListCities, ListCitiesError};

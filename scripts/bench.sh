@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# make bench: search throughput and latency over HTTP against the database's own limit.
+#
+#  1. starts the test services (PostgreSQL), builds the release binaries;
+#  2. creates the database sp_bench (dropped first), migrates it, seeds N listings
+#     (default 100 000) through the real domain and repositories;
+#  3. serves it (release build, logs at warn) and runs search-bench: a realistic filter
+#     mix at concurrency C (default 32) for S seconds (default 30) after a warm-up;
+#  4. runs the same queries (the SQL the adapter generates) with pgbench at the same
+#     concurrency, and prints both plus the ratio.
+# Record the numbers in docs/performance.md. Nothing here runs in CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LISTINGS=${BENCH_LISTINGS:-100000}
+CONC=${BENCH_CONCURRENCY:-32}
+SECS=${BENCH_SECONDS:-30}
+PORT=${BENCH_PORT:-8090}
+PG=${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
+DB_URL="${PG%/*}/sp_bench"
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+BIN=$CARGO_TARGET_DIR/release
+
+scripts/services.sh
+command -v pgbench >/dev/null || { echo "pgbench missing: apt-get install -y postgresql-contrib (or postgresql-client)"; exit 1; }
+
+echo "== building release binaries"
+cargo build --release --quiet -p bootstrap --bin student-palace -p sp-tests --bin search-bench
+
+echo "== database sp_bench with $LISTINGS listings"
+psql "$PG" -qc "DROP DATABASE IF EXISTS sp_bench WITH (FORCE)" -c "CREATE DATABASE sp_bench"
+DATABASE_URL=$DB_URL "$BIN/student-palace" migrate up >/dev/null
+DATABASE_URL=$DB_URL AUTO_MIGRATE=false "$BIN/student-palace" seed --demo --listings "$LISTINGS"
+psql "$DB_URL" -qc "VACUUM ANALYZE"
+
+echo "== serving on :$PORT"
+DATABASE_URL=$DB_URL PORT=$PORT STORAGE_URL=memory:// RUST_LOG=warn DATABASE_MAX_CONNECTIONS=${BENCH_POOL:-16} \
+  "$BIN/student-palace" serve >/tmp/sp-bench-server.log 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/livez" >/dev/null && break; sleep 0.1; done
+
+SCRIPTS=$(mktemp -d)
+echo "== HTTP: concurrency $CONC, ${SECS}s"
+HTTP=$("$BIN/search-bench" --url "http://127.0.0.1:$PORT" --concurrency "$CONC" --seconds "$SECS" --pgbench-dir "$SCRIPTS" | tee /dev/stderr | grep '^RESULT')
+kill $SERVER; wait $SERVER 2>/dev/null || true
+
+echo "== pgbench: the same $(ls "$SCRIPTS" | wc -l) queries, concurrency $CONC, ${SECS}s"
+ARGS=()
+for f in "$SCRIPTS"/*.sql; do ARGS+=(-f "$f"); done
+PGB=$(pgbench -n -c "$CONC" -j "$(nproc)" -T "$SECS" -M prepared "${ARGS[@]}" "$DB_URL" 2>&1 | tee /tmp/sp-bench-pgbench.log | grep -E '^tps' | head -1)
+echo "$PGB"
+HTTP_RPS=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$HTTP")
+PG_TPS=$(sed -E 's/tps = ([0-9.]+).*/\1/' <<<"$PGB")
+python3 - "$HTTP_RPS" "$PG_TPS" "$HTTP" <<'PY'
+import sys
+http, pg, line = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+print(f"== summary: HTTP {http:.0f} req/s vs pgbench {pg:.0f} tps -> {100*http/pg:.0f}% of the database's limit; {line}")
+PY
+rm -rf "$SCRIPTS"

@@ -1,0 +1,167 @@
+//! Signed-in users for black-box tests: each `Actor` has its own cookie jar and CSRF
+//! token, and helpers that send the token on state-changing requests.
+
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+
+use crate::TestApp;
+
+pub const PASSWORD: &str = "a long enough passphrase";
+
+pub struct Actor {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub csrf: String,
+    pub client: reqwest::Client,
+    base: String,
+}
+
+fn new_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
+impl Actor {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request carrying the session cookie and (for non-GET) the CSRF token.
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        let b = self.client.request(method.clone(), self.url(path));
+        if method == Method::GET { b } else { b.header("x-csrf-token", &self.csrf) }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.req(Method::GET, path).send().await.expect("sent")
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.req(Method::POST, path).json(body).send().await.expect("sent")
+    }
+
+    pub async fn post_empty(&self, path: &str) -> Response {
+        self.req(Method::POST, path).send().await.expect("sent")
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Response {
+        self.req(Method::PATCH, path).json(body).send().await.expect("sent")
+    }
+
+    pub async fn put(&self, path: &str) -> Response {
+        self.req(Method::PUT, path).send().await.expect("sent")
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.req(Method::DELETE, path).send().await.expect("sent")
+    }
+
+    /// Creates a listing from `body` and returns its id (asserting 201).
+    pub async fn create_listing(&self, body: &Value) -> String {
+        let r = self.post("/api/v1/listings", body).await;
+        let status = r.status();
+        let v: Value = r.json().await.expect("json");
+        assert_eq!(status, 201, "{v}");
+        v["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Creates and publishes a complete listing; returns its id.
+    pub async fn published_listing(&self, overrides: &Value) -> String {
+        let mut body = complete_listing();
+        merge(&mut body, overrides);
+        let id = self.create_listing(&body).await;
+        let r = self.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
+        let status = r.status();
+        assert_eq!(status, 200, "{}", r.text().await.unwrap_or_default());
+        id
+    }
+}
+
+/// Shallow-merges `extra`'s keys into `base`.
+pub fn merge(base: &mut Value, extra: &Value) {
+    if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// A complete, publishable listing in Leeds (DESIGN.md's example, 4 bedrooms so no HMO
+/// licence is needed).
+pub fn complete_listing() -> Value {
+    json!({
+        "title": "Bright 4-bed near Hyde Park",
+        "description": "A bright, well kept student house with a garden, close to campus and the shops on Hyde Park Corner.",
+        "city": "leeds",
+        "area": "Hyde Park",
+        "address_line": "12 Example Street",
+        "postcode": "LS6 1AB",
+        "property_type": "house",
+        "bedrooms": 4,
+        "bathrooms": 2,
+        "ensuite_rooms": 1,
+        "rent_pppw_pence": 12500,
+        "bills_included": true,
+        "deposit_pence": 50000,
+        "available_from": "2027-07-01",
+        "academic_year": "2027/28",
+        "tenancy_months": 12,
+        "furnished": true,
+        "features": ["wifi", "garden", "washing_machine"],
+        "epc_rating": "C"
+    })
+}
+
+impl TestApp {
+    /// Registers a user with `role` and a unique e-mail, signs in, returns the actor.
+    pub async fn actor(&self, role: &str) -> Actor {
+        let email = format!("{role}-{}@example.ac.uk", uuid::Uuid::new_v4().simple());
+        let client = new_client();
+        let r = client
+            .post(self.url("/api/v1/auth/register"))
+            .json(&json!({"email": email, "password": PASSWORD, "display_name": format!("Test {role}"), "role": role}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+        self.sign_in(&email, role).await
+    }
+
+    /// An admin created the way operators do (the CLI's use case), signed in.
+    pub async fn admin(&self) -> Actor {
+        let email = format!("admin-{}@example.ac.uk", uuid::Uuid::new_v4().simple());
+        let ports = application::accounts::AccountPorts {
+            users: self.deps.users.clone(),
+            hasher: self.deps.hasher.clone(),
+            clock: self.deps.clock.clone(),
+            ids: self.deps.ids.clone(),
+        };
+        application::accounts::CreateAdmin::new(ports).execute(&email, "Test Admin", PASSWORD).await.expect("admin");
+        self.sign_in(&email, "admin").await
+    }
+
+    pub async fn sign_in(&self, email: &str, role: &str) -> Actor {
+        let client = new_client();
+        let r = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(r.status(), 200, "sign-in failed");
+        let v: Value = r.json().await.expect("json");
+        Actor {
+            id: v["user"]["id"].as_str().expect("id").to_owned(),
+            email: email.to_owned(),
+            role: role.to_owned(),
+            csrf: v["csrf_token"].as_str().expect("csrf").to_owned(),
+            client,
+            base: self.address.clone(),
+        }
+    }
+
+    /// Seeds the demo cities (listings need a city).
+    pub async fn seed_cities(&self) {
+        bootstrap::demo::seed_cities(self.deps.cities.as_ref()).await.expect("cities");
+    }
+}

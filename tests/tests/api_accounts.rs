@@ -1,0 +1,138 @@
+//! Registration, sign-in, sessions.
+
+use serde_json::{json, Value};
+use sp_tests::actors::PASSWORD;
+use sp_tests::spawn_app;
+
+async fn register(app: &sp_tests::TestApp, body: Value) -> reqwest::Response {
+    app.client.post(app.url("/api/v1/auth/register")).json(&body).send().await.unwrap()
+}
+
+fn reg(email: &str, password: &str, role: &str) -> Value {
+    json!({"email": email, "password": password, "display_name": "Ada Student", "role": role})
+}
+
+#[tokio::test]
+async fn register_then_sign_in_then_me_then_sign_out() {
+    let app = spawn_app().await;
+    let r = register(&app, reg("  Ada@Example.AC.uk ", PASSWORD, "student")).await;
+    assert_eq!(r.status(), 201);
+    let u: Value = r.json().await.unwrap();
+    assert_eq!(u["email"], "ada@example.ac.uk", "normalised");
+    assert_eq!(u["role"], "student");
+    assert!(u.get("password").is_none() && u.get("password_hash").is_none());
+
+    let r = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"email": "ADA@example.ac.uk", "password": PASSWORD})).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("sp_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http in dev: {cookie}");
+    assert!(!cookie.contains("ada@example"), "the cookie is encrypted");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["user"]["email"], "ada@example.ac.uk");
+    let csrf = v["csrf_token"].as_str().unwrap().to_owned();
+    assert!(csrf.len() >= 32);
+
+    let me: Value = app.get("/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["email"], "ada@example.ac.uk");
+
+    let r = app.client.post(app.url("/api/v1/auth/logout")).header("x-csrf-token", &csrf).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.get("/api/v1/me").await.status(), 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn duplicate_emails_conflict_case_insensitively_and_say_little() {
+    let app = spawn_app().await;
+    assert_eq!(register(&app, reg("bo@example.com", PASSWORD, "landlord")).await.status(), 201);
+    let r = register(&app, reg("BO@EXAMPLE.COM", "another long passphrase", "student")).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "https://student-palace.co.uk/problems/email-taken");
+    let text = p.to_string();
+    assert!(!text.contains("landlord") && !text.contains("created"), "reveals nothing about the account: {text}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_registrations_name_every_field_and_store_nothing() {
+    let app = spawn_app().await;
+    let r = register(&app, json!({"email": "nope", "password": "short", "display_name": "  ", "role": "wizard"})).await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    for f in ["email", "password", "display_name", "role"] {
+        assert!(fields.contains(&f), "{f} in {p}");
+    }
+    for common in ["password1234", "qwertyuiop123", "Password1234"] {
+        let r = register(&app, reg("c@example.com", common, "student")).await;
+        if r.status() == 422 {
+            let p: Value = r.json().await.unwrap();
+            assert_eq!(p["errors"][0]["field"], "password");
+        }
+    }
+    let r = register(&app, reg("c@example.com", "q1w2e3r4t5y6", "student")).await;
+    assert_eq!(r.status(), 422, "a common password of 12 characters is refused");
+    let r = register(&app, reg("c@example.com", &"x".repeat(129), "student")).await;
+    assert_eq!(r.status(), 422, "over 128 characters");
+    let r = register(&app, reg("c@example.com", PASSWORD, "admin")).await;
+    assert_eq!(r.status(), 422, "admins are made by the CLI");
+    // None of them created an account.
+    let r = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"email": "c@example.com", "password": PASSWORD})).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_email_and_wrong_password_answer_identically() {
+    let app = spawn_app().await;
+    register(&app, reg("dee@example.com", PASSWORD, "student")).await;
+    let attempt = |email: &'static str, password: &'static str| {
+        let (c, u) = (app.client.clone(), app.url("/api/v1/auth/login"));
+        async move {
+            let r = c.post(u).json(&json!({"email": email, "password": password})).send().await.unwrap();
+            (r.status().as_u16(), r.headers().get("set-cookie").is_some(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s1, c1, b1) = attempt("dee@example.com", "not the password at all").await;
+    let (s2, c2, b2) = attempt("nobody@example.com", "not the password at all").await;
+    let (s3, _, b3) = attempt("not an email", "x").await;
+    assert_eq!((s1, s2, s3), (401, 401, 401));
+    assert!(!c1 && !c2, "no session on failure");
+    assert_eq!(b1, b2);
+    assert_eq!(b1, b3);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn suspended_users_cannot_sign_in_and_their_sessions_end() {
+    let app = spawn_app().await;
+    let student = app.actor("student").await;
+    let admin = app.admin().await;
+    assert_eq!(student.get("/api/v1/me").await.status(), 200);
+    assert_eq!(admin.post_empty(&format!("/api/v1/admin/users/{}/suspend", student.id)).await.status(), 200);
+    assert_eq!(student.get("/api/v1/me").await.status(), 401, "the existing session stops working");
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": student.email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(admin.post_empty(&format!("/api/v1/admin/users/{}/unsuspend", student.id)).await.status(), 200);
+    let again = app.sign_in(&student.email, "student").await;
+    assert_eq!(again.get("/api/v1/me").await.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_tampered_cookie_is_just_anonymous() {
+    let app = spawn_app().await;
+    let r = app.client.get(app.url("/api/v1/me")).header("cookie", "sp_session=forged-value").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    app.stop().await;
+}

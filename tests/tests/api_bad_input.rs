@@ -1,0 +1,84 @@
+//! Bad input gets a clear 4xx problem+json and changes nothing: empty bodies, wrong
+//! types, huge strings, negative numbers, invalid UTF-8, unknown enum values.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use sp_tests::spawn_app;
+
+fn bodies() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let huge = "x".repeat(200_000);
+    vec![
+        ("empty body", Vec::new(), "application/json"),
+        ("not json", b"{title:".to_vec(), "application/json"),
+        ("json array", b"[]".to_vec(), "application/json"),
+        ("json null", b"null".to_vec(), "application/json"),
+        ("wrong content type", b"title=x".to_vec(), "application/x-www-form-urlencoded"),
+        ("invalid utf-8", vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}'], "application/json"),
+        ("wrong types", serde_json::to_vec(&json!({"title": 5, "bedrooms": "many", "features": "wifi"})).unwrap(), "application/json"),
+        ("negative numbers", serde_json::to_vec(&json!({"bedrooms": -1, "rent_pppw_pence": -100, "deposit_pence": -1})).unwrap(), "application/json"),
+        ("overflowing numbers", b"{\"rent_pppw_pence\": 99999999999999999999999}".to_vec(), "application/json"),
+        ("huge strings", serde_json::to_vec(&json!({"title": huge, "description": huge})).unwrap(), "application/json"),
+        ("unknown enums", serde_json::to_vec(&json!({"property_type": "castle", "epc_rating": "Z", "features": ["jacuzzi"], "role": "king", "status": "maybe"})).unwrap(), "application/json"),
+        ("unknown fields", serde_json::to_vec(&json!({"owner_id": "00000000-0000-0000-0000-000000000000", "status": "published"})).unwrap(), "application/json"),
+        ("control characters", serde_json::to_vec(&json!({"title": "a\u{0}b\u{7}", "message": "\u{1b}[31m", "email": "a\u{0}@b.com"})).unwrap(), "application/json"),
+    ]
+}
+
+#[tokio::test]
+async fn no_bad_body_produces_a_500_or_a_change() {
+    let app = spawn_app().await;
+    app.seed_cities().await;
+    let owner = app.actor("landlord").await;
+    let student = app.actor("student").await;
+    let listing = owner.published_listing(&json!({})).await;
+    let before: Value = owner.get(&format!("/api/v1/listings/{listing}")).await.json().await.unwrap();
+    let endpoints: Vec<(Method, String, &sp_tests::Actor)> = vec![
+        (Method::POST, "/api/v1/auth/register".into(), &student),
+        (Method::POST, "/api/v1/auth/login".into(), &student),
+        (Method::POST, "/api/v1/listings".into(), &owner),
+        (Method::PATCH, format!("/api/v1/listings/{listing}"), &owner),
+        (Method::POST, format!("/api/v1/listings/{listing}/enquiries"), &student),
+        (Method::POST, format!("/api/v1/admin/listings/{listing}/unpublish"), &owner),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, who) in &endpoints {
+        for (name, body, ct) in bodies() {
+            let r = who.req(method.clone(), path).header("content-type", ct).body(body).send().await.unwrap();
+            let status = r.status().as_u16();
+            let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+            if !(400..500).contains(&status) || ct != "application/problem+json" {
+                failures.push(format!("{method} {path} with {name}: {status} {ct}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let after: Value = owner.get(&format!("/api/v1/listings/{listing}")).await.json().await.unwrap();
+    assert_eq!(before, after, "nothing changed");
+    let mine: Value = owner.get("/api/v1/me/listings").await.json().await.unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "no listing was created");
+    assert!(app.deps.enquiries.pending_outbox(10).await.unwrap().is_empty(), "no enquiry was sent");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_paths_and_query_strings_are_4xx() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/v1/listings/not-a-uuid",
+        "/api/v1/listings/%ff%fe",
+        "/api/v1/listings?city=%ff%fe",
+        "/api/v1/listings?q=%ff",
+        "/api/v1/listings?%ff=1",
+        "/api/v1/listings?min_rent=99999999999999999999",
+        "/api/v1/listings?page_size=-1",
+        "/api/v1/listings?cursor=%00%00",
+        &format!("/api/v1/listings?q={}", "a".repeat(5000)),
+        "/api/v1/admin/audit?actor=nope",
+    ] {
+        let r = app.get(path).await;
+        let status = r.status().as_u16();
+        assert!((400..500).contains(&status), "{path}: {status}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
+    }
+    app.stop().await;
+}

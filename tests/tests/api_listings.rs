@@ -1,0 +1,151 @@
+//! Listings over HTTP: drafts, publishing rules, transitions, privacy of the address.
+
+use serde_json::{json, Value};
+use sp_tests::{complete_listing, merge, spawn_app};
+
+fn problem_fields(p: &Value) -> Vec<String> {
+    p["errors"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_landlord_drafts_completes_and_publishes() {
+    let app = spawn_app().await;
+    app.seed_cities().await;
+    let owner = app.actor("landlord").await;
+    let id = owner.create_listing(&json!({"title": "Bright 4-bed near Hyde Park", "city": "leeds"})).await;
+
+    let r = owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
+    assert_eq!(r.status(), 409);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "https://student-palace.co.uk/problems/listing-incomplete");
+    let missing = problem_fields(&p);
+    for f in ["description", "postcode", "property_type", "bedrooms", "rent_pppw_pence", "available_from", "epc_rating"] {
+        assert!(missing.contains(&f.to_owned()), "{f} in {missing:?}");
+    }
+
+    let r = owner.patch(&format!("/api/v1/listings/{id}"), &complete_listing()).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
+    assert_eq!(r.status(), 200);
+    let l: Value = r.json().await.unwrap();
+    assert_eq!(l["status"], "published");
+    assert!(l["published_at"].is_string());
+    assert_eq!(l["postcode"], "LS6 1AB", "the owner sees the full postcode");
+
+    // The public sees only the outward code.
+    let public: Value = app.get(&format!("/api/v1/listings/{id}")).await.json().await.unwrap();
+    assert_eq!(public["postcode_outward"], "LS6");
+    assert!(public.get("postcode").is_none() && public.get("address_line").is_none(), "{public}");
+    assert_eq!(public["features"], json!(["wifi", "garden", "washing_machine"]));
+    assert_eq!(public["rent_pppw_pence"], 12500);
+    assert_eq!(public["photos"], json!([]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn uk_rules_refuse_with_reasons() {
+    let app = spawn_app().await;
+    app.seed_cities().await;
+    let owner = app.actor("agent").await;
+
+    // Deposit over 5 weeks: refused at creation, naming the field.
+    let mut body = complete_listing();
+    merge(&mut body, &json!({"deposit_pence": 12500 * 5 + 1}));
+    let r = owner.post("/api/v1/listings", &body).await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(problem_fields(&p), ["deposit_pence"]);
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("Tenant Fees Act"));
+
+    // EPC G: a draft is fine, publishing is not.
+    let mut body = complete_listing();
+    merge(&mut body, &json!({"epc_rating": "G"}));
+    let id = owner.create_listing(&body).await;
+    let r = owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["epc_rating"]);
+
+    // Five bedrooms need an HMO licence with an expiry in the future.
+    let mut body = complete_listing();
+    merge(&mut body, &json!({"bedrooms": 5}));
+    let id = owner.create_listing(&body).await;
+    let r = owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["hmo_licence"]);
+    let r = owner.patch(&format!("/api/v1/listings/{id}"), &json!({"hmo_licence": "HMO/2026/0042", "hmo_licence_expires": "2030-01-01"})).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await.status(), 200);
+
+    // "Offers over" is not a price.
+    let mut body = complete_listing();
+    merge(&mut body, &json!({"title": "4-bed house, offers over £120"}));
+    assert_eq!(owner.post("/api/v1/listings", &body).await.status(), 422);
+
+    // Unknown city and an area of another city.
+    let r = owner.post("/api/v1/listings", &json!({"city": "atlantis"})).await;
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["city"]);
+    let r = owner.post("/api/v1/listings", &json!({"city": "leeds", "area": "Fallowfield"})).await;
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["area"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn transitions_and_deletes() {
+    let app = spawn_app().await;
+    app.seed_cities().await;
+    let owner = app.actor("landlord").await;
+    let draft = owner.create_listing(&json!({"title": "Draft to delete"})).await;
+    let r = owner.post_empty(&format!("/api/v1/listings/{draft}/let")).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://student-palace.co.uk/problems/invalid-transition");
+    assert_eq!(owner.delete(&format!("/api/v1/listings/{draft}")).await.status(), 204);
+    assert_eq!(owner.get(&format!("/api/v1/listings/{draft}")).await.status(), 404);
+
+    let id = owner.published_listing(&json!({})).await;
+    let r = owner.delete(&format!("/api/v1/listings/{id}")).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://student-palace.co.uk/problems/not-a-draft");
+    assert_eq!(owner.post_empty(&format!("/api/v1/listings/{id}/let")).await.status(), 200);
+    assert_eq!(app.get(&format!("/api/v1/listings/{id}")).await.status(), 200, "let listings stay visible");
+    assert_eq!(owner.post_empty(&format!("/api/v1/listings/{id}/archive")).await.status(), 200);
+    assert_eq!(app.get(&format!("/api/v1/listings/{id}")).await.status(), 404, "archived: gone for the public");
+    assert_eq!(owner.patch(&format!("/api/v1/listings/{id}"), &json!({"title": "Edited"})).await.status(), 409);
+
+    // A published listing must stay publishable: clearing the rent is refused, unchanged.
+    let id = owner.published_listing(&json!({})).await;
+    let r = owner.patch(&format!("/api/v1/listings/{id}"), &json!({"rent_pppw_pence": null})).await;
+    assert_eq!(r.status(), 409);
+    let l: Value = owner.get(&format!("/api/v1/listings/{id}")).await.json().await.unwrap();
+    assert_eq!(l["rent_pppw_pence"], 12500);
+
+    let mine: Value = owner.get("/api/v1/me/listings").await.json().await.unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_change_is_audited_with_the_request_id() {
+    let app = spawn_app().await;
+    app.seed_cities().await;
+    let owner = app.actor("landlord").await;
+    let admin = app.admin().await;
+    let r = owner.req(reqwest::Method::POST, "/api/v1/listings").header("x-request-id", "audit-req-1").json(&complete_listing()).send().await.unwrap();
+    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
+    let r = admin.post(&format!("/api/v1/admin/listings/{id}/unpublish"), &json!({"reason": "Photos do not match"})).await;
+    assert_eq!(r.status(), 200);
+    let l: Value = owner.get(&format!("/api/v1/listings/{id}")).await.json().await.unwrap();
+    assert_eq!(l["status"], "draft");
+    assert_eq!(l["moderation_note"], "Photos do not match");
+
+    let audit: Value = admin.get(&format!("/api/v1/admin/audit?target_type=listing&target_id={id}")).await.json().await.unwrap();
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["listing.unpublish", "listing.publish", "listing.create"], "newest first");
+    let create = &audit["items"][2];
+    assert_eq!(create["request_id"], "audit-req-1");
+    assert_eq!(create["actor_id"], owner.id.as_str());
+    assert_eq!(audit["items"][0]["actor_id"], admin.id.as_str());
+    assert_eq!(audit["items"][0]["before"]["status"], "published");
+    assert_eq!(audit["items"][0]["after"]["status"], "draft");
+    assert!(!audit.to_string().contains("argon2"), "no secrets in the audit trail");
+    app.stop().await;
+}
