@@ -5,15 +5,45 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use sp_tests::TestDb;
 use sp_tests::db::Kind;
 
+/// Every table the schema has (besides sea-orm's bookkeeping).
+const EXPECTED: &[&str] =
+    &["areas", "audit_events", "cities", "enquiries", "listings", "outbox", "shortlists", "users"];
+
+/// Tables of the first migration (what is left after reverting the second).
+const CITIES_ONLY: &[&str] = &["areas", "cities"];
+
+/// Search indexes both databases have (PostgreSQL's are partial).
+const SEARCH_INDEXES: &[&str] = &[
+    "ix_listings_owner_created",
+    "ix_listings_pub_bedrooms",
+    "ix_listings_pub_city_newest",
+    "ix_listings_pub_city_rent",
+    "ix_listings_pub_newest",
+    "ix_listings_pub_rent",
+];
+
+async fn names(db: &DatabaseConnection, sql: &str) -> Vec<String> {
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    rows.iter().map(|r| r.try_get::<String>("", "name").unwrap()).collect()
+}
+
 async fn tables(db: &DatabaseConnection, kind: Kind) -> Vec<String> {
     let sql = match kind {
         Kind::Postgres => {
-            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+            "SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
         }
         Kind::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
     };
-    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
-    rows.iter().map(|r| r.try_get::<String>("", "name").unwrap()).filter(|t| t != "seaql_migrations").collect()
+    names(db, sql).await.into_iter().filter(|t| t != "seaql_migrations").collect()
+}
+
+/// Index names (including those behind primary and unique keys).
+async fn indexes(db: &DatabaseConnection, kind: Kind) -> Vec<String> {
+    let sql = match kind {
+        Kind::Postgres => "SELECT indexname::text AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+        Kind::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY 1",
+    };
+    names(db, sql).await
 }
 
 async fn round_trip(t: TestDb) {
@@ -21,21 +51,37 @@ async fn round_trip(t: TestDb) {
     let all = Migrator::migrations().len();
     Migrator::up(&db, None).await.unwrap();
     let after_up = tables(&db, t.kind).await;
-    assert!(after_up.contains(&"cities".to_owned()) && after_up.contains(&"areas".to_owned()), "{after_up:?}");
+    assert_eq!(after_up, EXPECTED, "tables after up");
+    let indexes_after_up = indexes(&db, t.kind).await;
+    for ix in SEARCH_INDEXES {
+        assert!(indexes_after_up.iter().any(|i| i == ix), "{ix} missing: {indexes_after_up:?}");
+    }
+    if t.kind == Kind::Postgres {
+        assert!(indexes_after_up.iter().any(|i| i == "ix_listings_pub_text"), "GIN index on search_tsv");
+    }
     assert_eq!(Migrator::get_pending_migrations(&db).await.unwrap().len(), 0);
 
     // Step down one migration at a time, to nothing.
     for left in (0..all).rev() {
         Migrator::down(&db, Some(1)).await.unwrap();
         assert_eq!(Migrator::get_applied_migrations(&db).await.unwrap().len(), left);
+        if left == 1 {
+            assert_eq!(tables(&db, t.kind).await, CITIES_ONLY, "reverting the core migration leaves cities");
+        }
     }
     assert!(tables(&db, t.kind).await.is_empty(), "down removes every table");
+    assert!(
+        indexes(&db, t.kind).await.iter().all(|i| i.starts_with("seaql_") || i.starts_with("sqlite_autoindex_seaql")),
+        "down removes every index"
+    );
 
     // And back up: the schema is the same as the first time.
     Migrator::up(&db, None).await.unwrap();
     assert_eq!(tables(&db, t.kind).await, after_up);
+    assert_eq!(indexes(&db, t.kind).await, indexes_after_up);
     Migrator::fresh(&db).await.unwrap();
     assert_eq!(tables(&db, t.kind).await, after_up);
+    assert_eq!(indexes(&db, t.kind).await, indexes_after_up);
     db.close().await.unwrap();
 }
 

@@ -16,6 +16,11 @@ impl InMemoryCityRepository {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// Whether a city with this slug is stored (listings refer to cities).
+    pub(crate) fn contains(&self, slug: &CitySlug) -> bool {
+        self.cities.read().expect("poisoned").contains_key(slug)
+    }
 }
 
 #[async_trait]

@@ -1,10 +1,26 @@
 //! In-memory implementations of the ports: the in-process cache used by the embedded
 //! default, and repositories that test suites and demos swap in for the database.
+//!
+//! The repositories share one [`InMemoryStore`]: `InMemoryStore::new()` and then
+//! `store.users()`, `store.listings()`, `store.shortlist()`, `store.enquiries()`,
+//! `store.audit()` and `store.cities()`.
 
+mod audit;
 mod cache;
 mod cities;
 mod clock;
+mod enquiries;
+mod listings;
+mod shortlist;
+mod store;
+mod users;
 
+pub use audit::InMemoryAuditLog;
 pub use cache::InProcessCache;
 pub use cities::InMemoryCityRepository;
 pub use clock::FixedClock;
+pub use enquiries::InMemoryEnquiryRepository;
+pub use listings::InMemoryListingRepository;
+pub use shortlist::InMemoryShortlistRepository;
+pub use store::InMemoryStore;
+pub use users::InMemoryUserRepository;

@@ -1,2 +1,8 @@
 pub mod areas;
+pub mod audit_events;
 pub mod cities;
+pub mod enquiries;
+pub mod listings;
+pub mod outbox;
+pub mod shortlists;
+pub mod users;

@@ -1,0 +1,206 @@
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use application::RepositoryError;
+use application::audit::AuditEvent;
+use application::paging::{Page, PageRequest};
+use application::ports::listings::ESTIMATE_CAP;
+use application::ports::{ListingRepository, SearchQuery, SearchResults, SearchSort, SiteStats};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use domain::listing::{Listing, ListingId, ListingStatus};
+use domain::{CitySlug, User, UserId};
+
+use crate::InMemoryCityRepository;
+use crate::store::{Shared, State, micros, page, unexpected};
+
+/// Listings of an [`InMemoryStore`](crate::InMemoryStore), with the reference
+/// implementation of search that the SQL adapter is tested against.
+#[derive(Clone)]
+pub struct InMemoryListingRepository {
+    state: Shared,
+    cities: Arc<InMemoryCityRepository>,
+}
+
+impl InMemoryListingRepository {
+    pub(crate) fn new(state: Shared, cities: Arc<InMemoryCityRepository>) -> Self {
+        Self { state, cities }
+    }
+
+    /// The references a stored listing must satisfy: its owner and city exist.
+    fn check_refs(&self, s: &State, l: &Listing) -> Result<(), RepositoryError> {
+        s.check_user(l.owner_id, "owner")?;
+        if let Some(city) = &l.details.city
+            && !self.cities.contains(city)
+        {
+            return Err(unexpected(format!("city {city} does not exist")));
+        }
+        Ok(())
+    }
+}
+
+/// Visible: published, owner not suspended, `searchable_until` absent or not before
+/// `today`.
+fn visible(l: &Listing, users: &std::collections::HashMap<UserId, User>, today: NaiveDate) -> bool {
+    l.status == ListingStatus::Published
+        && users.get(&l.owner_id).is_some_and(|u| !u.suspended)
+        && l.details.searchable_until().is_none_or(|until| until >= today)
+}
+
+/// Lower-cased words (runs of letters and digits).
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+}
+
+/// Free text: every word of `q` begins a word of the title, description or area
+/// (ignoring case). This approximates PostgreSQL full-text search, which also matches
+/// "garden" in "gardens" (by stemming); a `q` without words does not filter.
+fn text_matches(l: &Listing, q: &str) -> bool {
+    let d = &l.details;
+    let haystack: Vec<String> = [
+        d.title.as_ref().map(|t| t.as_str()),
+        d.description.as_ref().map(|t| t.as_str()),
+        d.area.as_ref().map(|a| a.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(words)
+    .collect();
+    words(q).all(|term| haystack.iter().any(|w| w.starts_with(&term)))
+}
+
+/// Every filter of the query holds. A filter on a field the listing lacks fails.
+fn matches(l: &Listing, q: &SearchQuery) -> bool {
+    let d = &l.details;
+    let rent = d.rent_pppw.map(domain::Pence::get);
+    let lower = |s: &str| s.to_lowercase();
+    q.city.as_ref().is_none_or(|c| d.city.as_ref() == Some(c))
+        && q.area.as_ref().is_none_or(|a| d.area.as_ref().is_some_and(|x| lower(x.as_str()) == lower(a.as_str())))
+        && q.min_rent.is_none_or(|min| rent.is_some_and(|r| r >= min))
+        && q.max_rent.is_none_or(|max| rent.is_some_and(|r| r <= max))
+        && q.bedrooms_min.is_none_or(|min| d.bedrooms.is_some_and(|b| b >= min))
+        && q.bedrooms_max.is_none_or(|max| d.bedrooms.is_some_and(|b| b <= max))
+        && q.property_type.is_none_or(|t| d.property_type == Some(t))
+        && q.bills_included.is_none_or(|b| d.bills_included == b)
+        && q.ensuite.is_none_or(|e| (d.ensuite_rooms > 0) == e)
+        && q.furnished.is_none_or(|f| d.furnished == f)
+        && q.available_from.is_none_or(|by| d.available_from.is_some_and(|a| a <= by))
+        && q.academic_year.is_none_or(|y| d.academic_year == Some(y))
+        && d.features.contains_all(q.features)
+        && q.q.as_deref().is_none_or(|text| text_matches(l, text))
+}
+
+#[async_trait]
+impl ListingRepository for InMemoryListingRepository {
+    async fn insert(&self, listing: &Listing, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let mut s = self.state.write();
+        if s.listings.contains_key(&listing.id) {
+            return Err(unexpected(format!("listing {} exists already", listing.id)));
+        }
+        self.check_refs(&s, listing)?;
+        s.check_event(audit)?;
+        s.listings.insert(listing.id, listing.clone());
+        s.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn update(&self, listing: &Listing, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let mut s = self.state.write();
+        if !s.listings.contains_key(&listing.id) {
+            return Err(unexpected(format!("listing {} does not exist", listing.id)));
+        }
+        self.check_refs(&s, listing)?;
+        s.check_event(audit)?;
+        s.listings.insert(listing.id, listing.clone());
+        s.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn delete(&self, id: ListingId, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let mut s = self.state.write();
+        s.check_event(audit)?;
+        s.listings.remove(&id);
+        s.shortlist.retain(|(_, l), _| *l != id);
+        s.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: ListingId) -> Result<Option<Listing>, RepositoryError> {
+        Ok(self.state.read().listings.get(&id).cloned())
+    }
+
+    async fn list_by_owner(&self, owner: UserId, req: PageRequest) -> Result<Page<Listing>, RepositoryError> {
+        let rows: Vec<Listing> = self.state.read().listings.values().filter(|l| l.owner_id == owner).cloned().collect();
+        Ok(page(rows, req, 0, true, |l| (micros(l.created_at), l.id.0)))
+    }
+
+    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<SearchResults, RepositoryError> {
+        let rows: Vec<Listing> = {
+            let s = self.state.read();
+            s.listings.values().filter(|l| visible(l, &s.users, today) && matches(l, query)).cloned().collect()
+        };
+        let total_estimate = u64::try_from(rows.len()).unwrap_or(u64::MAX).min(ESTIMATE_CAP);
+        let req = query.page.unwrap_or(PageRequest::first(PageRequest::DEFAULT_SIZE));
+        let sort = query.sort;
+        let descending = sort != SearchSort::RentAsc;
+        let page = page(rows, req, sort.tag(), descending, |l| (sort.key_of(l), l.id.0));
+        Ok(SearchResults { page, total_estimate })
+    }
+
+    async fn visible_counts_by_city(&self, today: NaiveDate) -> Result<Vec<(CitySlug, u64)>, RepositoryError> {
+        let s = self.state.read();
+        let mut counts: BTreeMap<CitySlug, u64> = BTreeMap::new();
+        for l in s.listings.values().filter(|l| visible(l, &s.users, today)) {
+            if let Some(city) = &l.details.city {
+                *counts.entry(city.clone()).or_default() += 1;
+            }
+        }
+        Ok(counts.into_iter().collect())
+    }
+
+    async fn stats(&self, today: NaiveDate) -> Result<SiteStats, RepositoryError> {
+        let s = self.state.read();
+        let shown: Vec<&Listing> = s.listings.values().filter(|l| visible(l, &s.users, today)).collect();
+        let cities: BTreeSet<&CitySlug> = shown.iter().filter_map(|l| l.details.city.as_ref()).collect();
+        let landlords = s.users.values().filter(|u| u.role.can_list() && !u.suspended).count();
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        Ok(SiteStats { listings: count(shown.len()), cities: count(cities.len()), landlords: count(landlords) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::AreaName;
+    use domain::listing::{Description, ListingDetails, Title};
+
+    use super::*;
+
+    fn with_text(title: &str, description: &str, area: &str) -> Listing {
+        Listing {
+            id: ListingId(uuid::Uuid::nil()),
+            owner_id: UserId(uuid::Uuid::nil()),
+            status: ListingStatus::Published,
+            details: ListingDetails {
+                title: Some(Title::parse(title).unwrap()),
+                description: Some(Description::parse(description).unwrap()),
+                area: Some(AreaName::parse(area).unwrap()),
+                ..ListingDetails::default()
+            },
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+            published_at: None,
+            moderation_note: None,
+        }
+    }
+
+    #[test]
+    fn free_text_matches_word_beginnings_in_any_field() {
+        let l = with_text("Bright house", "Two gardens, one shed.", "Hyde Park");
+        for q in ["bright", "GARDEN", "gardens", "park", "hyde park", "  shed!  ", "", "   "] {
+            assert!(text_matches(&l, q), "{q:?}");
+        }
+        for q in ["arden", "pool", "bright pool", "ouse"] {
+            assert!(!text_matches(&l, q), "{q:?}");
+        }
+    }
+}

@@ -1,0 +1,175 @@
+use application::RepositoryError;
+use application::audit::AuditEvent;
+use application::paging::{Page, PageRequest};
+use application::ports::{EnquiryBox, EnquiryRepository, OutboxMessage};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use domain::UserId;
+use domain::enquiry::{Enquiry, EnquiryId, EnquiryMessage, EnquiryStatus, ViewingDates};
+use domain::listing::ListingId;
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use crate::audit::record;
+use crate::entity::enquiries::{self, Column};
+use crate::entity::outbox;
+use crate::error::map_db_err;
+use crate::rows::{before, corrupt, stored, ts_of_key};
+
+/// Enquiries and the transactional outbox on PostgreSQL or SQLite.
+#[derive(Clone)]
+pub struct SqlEnquiryRepository {
+    db: DatabaseConnection,
+}
+
+impl SqlEnquiryRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn to_row(e: &Enquiry) -> Result<enquiries::ActiveModel, RepositoryError> {
+    let dates: Vec<String> = e.viewing_dates.dates().iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
+    Ok(enquiries::ActiveModel {
+        id: Set(e.id.0),
+        listing_id: Set(e.listing_id.0),
+        sender_id: Set(e.sender_id.0),
+        owner_id: Set(e.owner_id.0),
+        message: Set(e.message.as_str().to_owned()),
+        viewing_dates: Set(serde_json::to_string(&dates).map_err(RepositoryError::unexpected)?),
+        status: Set(e.status.as_str().to_owned()),
+        created_at: Set(stored(e.created_at)),
+        updated_at: Set(stored(e.updated_at)),
+    })
+}
+
+fn to_domain(m: &enquiries::Model) -> Result<Enquiry, RepositoryError> {
+    let id = m.id;
+    let dates: Vec<String> =
+        serde_json::from_str(&m.viewing_dates).map_err(|e| corrupt("enquiry", id, "viewing_dates", e))?;
+    let dates = dates
+        .iter()
+        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| corrupt("enquiry", id, "viewing_dates", e))?;
+    Ok(Enquiry {
+        id: EnquiryId(m.id),
+        listing_id: ListingId(m.listing_id),
+        sender_id: UserId(m.sender_id),
+        owner_id: UserId(m.owner_id),
+        message: EnquiryMessage::parse(&m.message).map_err(|e| corrupt("enquiry", id, "message", e))?,
+        viewing_dates: ViewingDates::from_stored(dates),
+        status: EnquiryStatus::parse(&m.status).map_err(|e| corrupt("enquiry", id, "status", e))?,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn message_of(m: outbox::Model) -> Result<OutboxMessage, RepositoryError> {
+    Ok(OutboxMessage {
+        id: m.id,
+        payload: serde_json::from_str(&m.payload).map_err(|e| corrupt("outbox message", m.id, "payload", e))?,
+        kind: m.kind,
+        created_at: m.created_at,
+    })
+}
+
+#[async_trait]
+impl EnquiryRepository for SqlEnquiryRepository {
+    async fn insert(&self, enquiry: &Enquiry, notify: &OutboxMessage) -> Result<(), RepositoryError> {
+        let message = outbox::ActiveModel {
+            id: Set(notify.id),
+            kind: Set(notify.kind.clone()),
+            payload: Set(notify.payload.to_string()),
+            created_at: Set(stored(notify.created_at)),
+            processed_at: Set(None),
+            attempts: Set(0),
+            last_error: Set(None),
+        };
+        let row = to_row(enquiry)?;
+        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        enquiries::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|e| map_db_err(e, "an enquiry with this id exists"))?;
+        outbox::Entity::insert(message)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|e| map_db_err(e, "an outbox message with this id exists"))?;
+        txn.commit().await.map_err(RepositoryError::unexpected)
+    }
+
+    async fn find(&self, id: EnquiryId) -> Result<Option<Enquiry>, RepositoryError> {
+        let row = enquiries::Entity::find_by_id(id.0).one(&self.db).await.map_err(RepositoryError::unexpected)?;
+        row.as_ref().map(to_domain).transpose()
+    }
+
+    async fn update_status(&self, enquiry: &Enquiry, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let changes = enquiries::ActiveModel {
+            status: Set(enquiry.status.as_str().to_owned()),
+            updated_at: Set(stored(enquiry.updated_at)),
+            ..enquiries::ActiveModel {
+                id: NotSet,
+                listing_id: NotSet,
+                sender_id: NotSet,
+                owner_id: NotSet,
+                message: NotSet,
+                viewing_dates: NotSet,
+                status: NotSet,
+                created_at: NotSet,
+                updated_at: NotSet,
+            }
+        };
+        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let res = enquiries::Entity::update_many()
+            .set(changes)
+            .filter(Column::Id.eq(enquiry.id.0))
+            .exec(&txn)
+            .await
+            .map_err(RepositoryError::unexpected)?;
+        if res.rows_affected == 0 {
+            return Err(RepositoryError::unexpected(anyhow::anyhow!("enquiry {} does not exist", enquiry.id)));
+        }
+        record(&txn, audit).await?;
+        txn.commit().await.map_err(RepositoryError::unexpected)
+    }
+
+    async fn list(&self, user: UserId, which: EnquiryBox, page: PageRequest) -> Result<Page<Enquiry>, RepositoryError> {
+        let side = match which {
+            EnquiryBox::Sent => Column::SenderId,
+            EnquiryBox::Received => Column::OwnerId,
+        };
+        let mut q = enquiries::Entity::find().filter(side.eq(user.0));
+        if let Some(c) = page.after {
+            q = q.filter(before(
+                (enquiries::Entity, Column::CreatedAt),
+                (enquiries::Entity, Column::Id),
+                ts_of_key(c.key),
+                c.id,
+            ));
+        }
+        let rows = q
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id)
+            .limit(page.fetch_limit())
+            .all(&self.db)
+            .await
+            .map_err(RepositoryError::unexpected)?;
+        let items = rows.iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, page.size, 0, |e| (e.created_at.timestamp_micros(), e.id.0)))
+    }
+
+    async fn pending_outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, RepositoryError> {
+        let rows = outbox::Entity::find()
+            .filter(outbox::Column::ProcessedAt.is_null())
+            .order_by_asc(outbox::Column::CreatedAt)
+            .order_by_asc(outbox::Column::Id)
+            .limit(u64::from(limit))
+            .all(&self.db)
+            .await
+            .map_err(RepositoryError::unexpected)?;
+        rows.into_iter().map(message_of).collect()
+    }
+}

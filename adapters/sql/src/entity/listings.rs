@@ -1,0 +1,44 @@
+use sea_orm::entity::prelude::*;
+
+/// A listing row. PostgreSQL also has `search_tsv` (generated; never read or written here).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "listings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub status: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub city: Option<String>,
+    pub area: Option<String>,
+    pub address_line: Option<String>,
+    pub postcode: Option<String>,
+    pub postcode_outward: Option<String>,
+    pub property_type: Option<String>,
+    pub bedrooms: Option<i16>,
+    pub bathrooms: Option<i16>,
+    pub ensuite_rooms: i16,
+    pub rent_pppw_pence: Option<i64>,
+    pub bills_included: bool,
+    pub deposit_pence: Option<i64>,
+    pub available_from: Option<Date>,
+    pub academic_year: Option<i16>,
+    pub tenancy_months: Option<i16>,
+    pub tenancy_type: Option<String>,
+    pub furnished: bool,
+    pub features_mask: i64,
+    pub hmo_licence: Option<String>,
+    pub hmo_licence_expires: Option<Date>,
+    pub epc_rating: Option<String>,
+    pub searchable_until: Option<Date>,
+    pub moderation_note: Option<String>,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+    pub published_at: Option<ChronoDateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

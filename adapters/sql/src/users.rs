@@ -1,0 +1,131 @@
+use application::RepositoryError;
+use application::audit::AuditEvent;
+use application::paging::{Page, PageRequest};
+use application::ports::{UserFilter, UserRepository};
+use async_trait::async_trait;
+use domain::{DisplayName, Email, PasswordHash, Role, User, UserId};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use crate::audit::record;
+use crate::entity::users::{self, Column};
+use crate::error::map_db_err;
+use crate::rows::{before, contains, corrupt, stored, ts_of_key};
+
+const EMAIL_TAKEN: &str = "an account with this e-mail address exists";
+
+/// User accounts on PostgreSQL or SQLite.
+#[derive(Clone)]
+pub struct SqlUserRepository {
+    db: DatabaseConnection,
+}
+
+impl SqlUserRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn to_row(u: &User) -> users::ActiveModel {
+    users::ActiveModel {
+        id: Set(u.id.0),
+        email: Set(u.email.as_str().to_owned()),
+        password_hash: Set(u.password_hash.0.clone()),
+        display_name: Set(u.display_name.as_str().to_owned()),
+        role: Set(u.role.as_str().to_owned()),
+        email_verified: Set(u.email_verified),
+        suspended: Set(u.suspended),
+        created_at: Set(stored(u.created_at)),
+        updated_at: Set(stored(u.updated_at)),
+    }
+}
+
+pub(crate) fn to_domain(m: users::Model) -> Result<User, RepositoryError> {
+    let bad = |field: &str, e: domain::ValidationError| corrupt("user", m.id, field, e);
+    Ok(User {
+        id: UserId(m.id),
+        email: Email::parse(&m.email).map_err(|e| bad("email", e))?,
+        display_name: DisplayName::parse(&m.display_name).map_err(|e| bad("display_name", e))?,
+        role: Role::parse(&m.role).map_err(|e| bad("role", e))?,
+        password_hash: PasswordHash(m.password_hash),
+        email_verified: m.email_verified,
+        suspended: m.suspended,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+#[async_trait]
+impl UserRepository for SqlUserRepository {
+    async fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        users::Entity::insert(to_row(user))
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|e| map_db_err(e, EMAIL_TAKEN))?;
+        record(&txn, audit).await?;
+        txn.commit().await.map_err(RepositoryError::unexpected)
+    }
+
+    async fn update(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        // The mutable fields only: id, e-mail and created_at stay as stored.
+        let changes = users::ActiveModel { id: NotSet, email: NotSet, created_at: NotSet, ..to_row(user) };
+        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let res = users::Entity::update_many()
+            .set(changes)
+            .filter(Column::Id.eq(user.id.0))
+            .exec(&txn)
+            .await
+            .map_err(RepositoryError::unexpected)?;
+        if res.rows_affected == 0 {
+            return Err(RepositoryError::unexpected(anyhow::anyhow!("user {} does not exist", user.id)));
+        }
+        record(&txn, audit).await?;
+        txn.commit().await.map_err(RepositoryError::unexpected)
+    }
+
+    async fn find(&self, id: UserId) -> Result<Option<User>, RepositoryError> {
+        let row = users::Entity::find_by_id(id.0).one(&self.db).await.map_err(RepositoryError::unexpected)?;
+        row.map(to_domain).transpose()
+    }
+
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
+        let row = users::Entity::find()
+            .filter(Column::Email.eq(email.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(RepositoryError::unexpected)?;
+        row.map(to_domain).transpose()
+    }
+
+    async fn list(&self, filter: &UserFilter, page: PageRequest) -> Result<Page<User>, RepositoryError> {
+        let mut q = users::Entity::find();
+        if let Some(role) = filter.role {
+            q = q.filter(Column::Role.eq(role.as_str()));
+        }
+        if let Some(needle) = &filter.email_contains {
+            // E-mails are stored lowercase: lowering the needle makes this case-insensitive.
+            q = q.filter(Expr::col((users::Entity, Column::Email)).like(contains(&needle.to_lowercase())));
+        }
+        if let Some(c) = page.after {
+            q = q.filter(before(
+                (users::Entity, Column::CreatedAt),
+                (users::Entity, Column::Id),
+                ts_of_key(c.key),
+                c.id,
+            ));
+        }
+        let rows = q
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id)
+            .limit(page.fetch_limit())
+            .all(&self.db)
+            .await
+            .map_err(RepositoryError::unexpected)?;
+        let users = rows.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(users, page.size, 0, |u| (u.created_at.timestamp_micros(), u.id.0)))
+    }
+}
