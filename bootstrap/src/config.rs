@@ -287,14 +287,13 @@ impl Config {
     /// Key material for session cookies: `SECRET_KEY`, or (dev only, checked at start-up)
     /// a random key for this process, so dev sessions end when the process does.
     pub fn session_key(&self) -> Vec<u8> {
-        match &self.secret_key {
-            Some(k) => k.expose_secret().as_bytes().to_vec(),
-            None => {
-                use rand::RngCore;
-                let mut key = vec![0u8; 64];
-                rand::rng().fill_bytes(&mut key);
-                key
-            }
+        if let Some(k) = &self.secret_key {
+            k.expose_secret().as_bytes().to_vec()
+        } else {
+            use rand::RngCore;
+            let mut key = vec![0u8; 64];
+            rand::rng().fill_bytes(&mut key);
+            key
         }
     }
 

@@ -13,27 +13,84 @@ use domain::listing::{
     AcademicYear, AddressLine, Description, EpcRating, Feature, Features, HmoLicenceNumber, Listing, ListingDetails,
     ListingId, Postcode, PropertyType, TenancyType, Title,
 };
-use domain::rules::{rules_for, Nation};
+use domain::rules::{Nation, rules_for};
 use domain::{AreaName, City, CityName, CitySlug, DisplayName, Email, PasswordHash, Pence, Role, User, UserId};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// (city, rent band in pence pppw, [(area, postcode district)])
-pub const CITIES: &[(&str, (i64, i64), &[(&str, &str)])] = &[
-    ("Birmingham", (11_000, 16_000), &[("Selly Oak", "B29"), ("Edgbaston", "B15"), ("Harborne", "B17"), ("Bournbrook", "B29")]),
-    ("Bristol", (15_000, 22_000), &[("Clifton", "BS8"), ("Redland", "BS6"), ("Cotham", "BS6"), ("Bishopston", "BS7"), ("Stokes Croft", "BS2")]),
+/// A demo city: name, rent band in pence per person per week, and its areas with their
+/// postcode districts.
+pub type DemoCity = (&'static str, (i64, i64), &'static [(&'static str, &'static str)]);
+
+pub const CITIES: &[DemoCity] = &[
+    (
+        "Birmingham",
+        (11_000, 16_000),
+        &[("Selly Oak", "B29"), ("Edgbaston", "B15"), ("Harborne", "B17"), ("Bournbrook", "B29")],
+    ),
+    (
+        "Bristol",
+        (15_000, 22_000),
+        &[("Clifton", "BS8"), ("Redland", "BS6"), ("Cotham", "BS6"), ("Bishopston", "BS7"), ("Stokes Croft", "BS2")],
+    ),
     ("Cardiff", (10_500, 15_000), &[("Cathays", "CF24"), ("Roath", "CF24"), ("Heath", "CF14"), ("Canton", "CF11")]),
-    ("Edinburgh", (16_000, 24_000), &[("Marchmont", "EH9"), ("Newington", "EH8"), ("Bruntsfield", "EH10"), ("Leith", "EH6")]),
-    ("Glasgow", (12_000, 18_000), &[("West End", "G12"), ("Hillhead", "G12"), ("Finnieston", "G3"), ("Partick", "G11")]),
-    ("Leeds", (11_000, 17_000), &[("Hyde Park", "LS6"), ("Headingley", "LS6"), ("Woodhouse", "LS2"), ("Burley", "LS4"), ("Kirkstall", "LS5")]),
-    ("Liverpool", (10_000, 14_500), &[("Smithdown", "L15"), ("Wavertree", "L15"), ("Kensington", "L7"), ("Baltic Triangle", "L1")]),
-    ("London", (22_000, 35_000), &[("Camden", "NW1"), ("Bloomsbury", "WC1"), ("Mile End", "E1"), ("New Cross", "SE14"), ("Stratford", "E15")]),
-    ("Manchester", (12_000, 18_000), &[("Fallowfield", "M14"), ("Withington", "M20"), ("Rusholme", "M14"), ("Victoria Park", "M14"), ("Didsbury", "M20")]),
-    ("Newcastle upon Tyne", (10_000, 15_000), &[("Jesmond", "NE2"), ("Heaton", "NE6"), ("Sandyford", "NE2"), ("Fenham", "NE4")]),
+    (
+        "Edinburgh",
+        (16_000, 24_000),
+        &[("Marchmont", "EH9"), ("Newington", "EH8"), ("Bruntsfield", "EH10"), ("Leith", "EH6")],
+    ),
+    (
+        "Glasgow",
+        (12_000, 18_000),
+        &[("West End", "G12"), ("Hillhead", "G12"), ("Finnieston", "G3"), ("Partick", "G11")],
+    ),
+    (
+        "Leeds",
+        (11_000, 17_000),
+        &[("Hyde Park", "LS6"), ("Headingley", "LS6"), ("Woodhouse", "LS2"), ("Burley", "LS4"), ("Kirkstall", "LS5")],
+    ),
+    (
+        "Liverpool",
+        (10_000, 14_500),
+        &[("Smithdown", "L15"), ("Wavertree", "L15"), ("Kensington", "L7"), ("Baltic Triangle", "L1")],
+    ),
+    (
+        "London",
+        (22_000, 35_000),
+        &[("Camden", "NW1"), ("Bloomsbury", "WC1"), ("Mile End", "E1"), ("New Cross", "SE14"), ("Stratford", "E15")],
+    ),
+    (
+        "Manchester",
+        (12_000, 18_000),
+        &[
+            ("Fallowfield", "M14"),
+            ("Withington", "M20"),
+            ("Rusholme", "M14"),
+            ("Victoria Park", "M14"),
+            ("Didsbury", "M20"),
+        ],
+    ),
+    (
+        "Newcastle upon Tyne",
+        (10_000, 15_000),
+        &[("Jesmond", "NE2"), ("Heaton", "NE6"), ("Sandyford", "NE2"), ("Fenham", "NE4")],
+    ),
     ("Nottingham", (10_500, 15_000), &[("Lenton", "NG7"), ("Dunkirk", "NG7"), ("Beeston", "NG9"), ("Radford", "NG7")]),
-    ("Sheffield", (10_000, 14_500), &[("Crookes", "S10"), ("Broomhill", "S10"), ("Ecclesall Road", "S11"), ("Walkley", "S6")]),
-    ("Southampton", (12_000, 16_500), &[("Portswood", "SO17"), ("Highfield", "SO17"), ("Swaythling", "SO16"), ("Shirley", "SO15")]),
-    ("York", (13_000, 18_500), &[("Heslington", "YO10"), ("Fulford", "YO10"), ("Tang Hall", "YO31"), ("The Groves", "YO31")]),
+    (
+        "Sheffield",
+        (10_000, 14_500),
+        &[("Crookes", "S10"), ("Broomhill", "S10"), ("Ecclesall Road", "S11"), ("Walkley", "S6")],
+    ),
+    (
+        "Southampton",
+        (12_000, 16_500),
+        &[("Portswood", "SO17"), ("Highfield", "SO17"), ("Swaythling", "SO16"), ("Shirley", "SO15")],
+    ),
+    (
+        "York",
+        (13_000, 18_500),
+        &[("Heslington", "YO10"), ("Fulford", "YO10"), ("Tang Hall", "YO31"), ("The Groves", "YO31")],
+    ),
 ];
 
 pub fn cities() -> Vec<City> {
@@ -80,8 +137,20 @@ pub struct DemoSummary {
 }
 
 const STREETS: &[&str] = &[
-    "Victoria Road", "Church Street", "Park Avenue", "Queens Road", "Mill Lane", "Station Road", "Albert Terrace",
-    "Cardigan Road", "Brudenell Grove", "Ashville Avenue", "Harold Mount", "Manor Drive", "Grove Lane", "Chestnut Avenue",
+    "Victoria Road",
+    "Church Street",
+    "Park Avenue",
+    "Queens Road",
+    "Mill Lane",
+    "Station Road",
+    "Albert Terrace",
+    "Cardigan Road",
+    "Brudenell Grove",
+    "Ashville Avenue",
+    "Harold Mount",
+    "Manor Drive",
+    "Grove Lane",
+    "Chestnut Avenue",
 ];
 const ADJECTIVES: &[&str] =
     &["Bright", "Spacious", "Modern", "Newly refurbished", "Cosy", "Stylish", "Well kept", "Light and airy", "Quiet"];
@@ -126,7 +195,16 @@ fn listing(rng: &mut StdRng, ids: &dyn IdGen, owner: UserId, now: DateTime<Utc>)
     let nation = Nation::of_postcode(&postcode);
     let property_type = *pick(
         rng,
-        &[PropertyType::House, PropertyType::House, PropertyType::House, PropertyType::Flat, PropertyType::Flat, PropertyType::Studio, PropertyType::Room, PropertyType::Hall],
+        &[
+            PropertyType::House,
+            PropertyType::House,
+            PropertyType::House,
+            PropertyType::Flat,
+            PropertyType::Flat,
+            PropertyType::Studio,
+            PropertyType::Room,
+            PropertyType::Hall,
+        ],
     );
     let bedrooms: u8 = match property_type {
         PropertyType::House => rng.random_range(3..=8),
@@ -143,7 +221,8 @@ fn listing(rng: &mut StdRng, ids: &dyn IdGen, owner: UserId, now: DateTime<Utc>)
     features = features | Feature::Wifi;
     let ensuite_rooms = if rng.random_bool(0.35) { rng.random_range(1..=bedrooms) } else { 0 };
     let year = if rng.random_bool(0.8) { 2027 } else { 2026 };
-    let available_from = NaiveDate::from_ymd_opt(i32::from(year), 6, 1).expect("valid") + Days::new(rng.random_range(0..100));
+    let available_from =
+        NaiveDate::from_ymd_opt(i32::from(year), 6, 1).expect("valid") + Days::new(rng.random_range(0..100));
     let needs_licence = rules_for(nation).hmo_threshold().is_some_and(|t| bedrooms >= t);
     let adjective = pick(rng, ADJECTIVES);
     let kind = match property_type {
@@ -157,7 +236,11 @@ fn listing(rng: &mut StdRng, ids: &dyn IdGen, owner: UserId, now: DateTime<Utc>)
     let description = format!(
         "{adjective} {kind} in {area}, {city_name}, a short walk from campus, shops and buses. \
          {} Fully {} with {}. Rent is £{}.{:02} per person per week{}. Available from {}.",
-        if ensuite_rooms > 0 { format!("{ensuite_rooms} of the rooms have en-suite bathrooms.") } else { String::new() },
+        if ensuite_rooms > 0 {
+            format!("{ensuite_rooms} of the rooms have en-suite bathrooms.")
+        } else {
+            String::new()
+        },
         if rng.random_bool(0.8) { "furnished" } else { "unfurnished (furniture on request)" },
         feature_words.join(", ").replace('_', " "),
         rent / 100,
@@ -170,7 +253,9 @@ fn listing(rng: &mut StdRng, ids: &dyn IdGen, owner: UserId, now: DateTime<Utc>)
         description: Some(Description::parse(&description).expect("valid")),
         city: Some(city),
         area: Some(AreaName::parse(area).expect("valid")),
-        address_line: Some(AddressLine::parse(&format!("{} {}", rng.random_range(1..=180), pick(rng, STREETS))).expect("valid")),
+        address_line: Some(
+            AddressLine::parse(&format!("{} {}", rng.random_range(1..=180), pick(rng, STREETS))).expect("valid"),
+        ),
         postcode: Some(postcode),
         property_type: Some(property_type),
         bedrooms: Some(bedrooms),
@@ -182,13 +267,22 @@ fn listing(rng: &mut StdRng, ids: &dyn IdGen, owner: UserId, now: DateTime<Utc>)
         available_from: Some(available_from),
         academic_year: Some(AcademicYear::starting(year)),
         tenancy_months: Some(if property_type == PropertyType::Hall { 10 } else { 12 }),
-        tenancy_type: Some(if property_type == PropertyType::Hall { TenancyType::Fixed } else { TenancyType::Periodic }),
+        tenancy_type: Some(if property_type == PropertyType::Hall {
+            TenancyType::Fixed
+        } else {
+            TenancyType::Periodic
+        }),
         furnished: rng.random_bool(0.8),
         features,
-        hmo_licence: needs_licence
-            .then(|| HmoLicenceNumber::parse(&format!("HMO/{}/{:04}", rng.random_range(2022..=2026), rng.random_range(1..9999))).expect("valid")),
+        hmo_licence: needs_licence.then(|| {
+            HmoLicenceNumber::parse(&format!("HMO/{}/{:04}", rng.random_range(2022..=2026), rng.random_range(1..9999)))
+                .expect("valid")
+        }),
         hmo_licence_expires: needs_licence.then(|| now.date_naive() + Days::new(rng.random_range(200..1500))),
-        epc_rating: Some(*pick(rng, &[EpcRating::B, EpcRating::C, EpcRating::C, EpcRating::D, EpcRating::D, EpcRating::E])),
+        epc_rating: Some(*pick(
+            rng,
+            &[EpcRating::B, EpcRating::C, EpcRating::C, EpcRating::D, EpcRating::D, EpcRating::E],
+        )),
     };
     let created = now - Duration::minutes(rng.random_range(60..60 * 24 * 90));
     let mut l = Listing::draft(ListingId(ids.new_id()), owner, details, created).expect("demo listings obey the rules");
@@ -208,7 +302,11 @@ pub async fn seed(p: &DemoPorts, listings: usize, seed: u64) -> anyhow::Result<D
 
     let mut owners = Vec::new();
     let mut users = 0;
-    let fixed = [(DEMO_STUDENT, "Demo Student", Role::Student), (DEMO_LANDLORD, "Demo Landlord", Role::Landlord), (DEMO_ADMIN, "Demo Admin", Role::Admin)];
+    let fixed = [
+        (DEMO_STUDENT, "Demo Student", Role::Student),
+        (DEMO_LANDLORD, "Demo Landlord", Role::Landlord),
+        (DEMO_ADMIN, "Demo Admin", Role::Admin),
+    ];
     let generated: Vec<(String, String, Role)> = (1..=30)
         .map(|i| {
             let role = if i % 4 == 0 { Role::Agent } else { Role::Landlord };

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use bootstrap::config::{Config, VARIABLES};
-use bootstrap::startup::{Application, open_database, shutdown_signal};
+use bootstrap::startup::{Application, open_database, open_dependencies, shutdown_signal};
 use bootstrap::{AppEnv, telemetry};
 use clap::{Parser, Subcommand};
 use migrations::{Migrator, MigratorTrait};
@@ -170,6 +170,57 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 println!("{:<10} {}", m.status().to_string(), m.name());
             }
             db.close().await?;
+            Ok(())
+        }
+        Command::Admin { action: AdminAction::Create { email, name } } => {
+            let password = match std::env::var("ADMIN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let deps = open_dependencies(&config).await?;
+            let ports = application::accounts::AccountPorts {
+                users: deps.users.clone(),
+                hasher: deps.hasher.clone(),
+                clock: deps.clock.clone(),
+                ids: deps.ids.clone(),
+            };
+            let result = application::accounts::CreateAdmin::new(ports).execute(&email, &name, &password).await;
+            deps.db.close().await?;
+            match result {
+                Ok(user) => {
+                    println!("admin created: {} ({})", user.email.as_str(), user.id);
+                    Ok(())
+                }
+                Err(application::accounts::AccountError::Invalid(v)) => {
+                    anyhow::bail!("{}", v.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+                }
+                Err(e) => Err(anyhow::anyhow!(e)),
+            }
+        }
+        Command::Seed { demo, listings, seed } => {
+            anyhow::ensure!(demo, "say what to seed: --demo");
+            anyhow::ensure!(
+                config.env == AppEnv::Dev || std::env::var("ALLOW_DEMO_SEED").is_ok_and(|v| v == "1"),
+                "refusing to load demo data into APP_ENV={} (set ALLOW_DEMO_SEED=1 for a load-test database)",
+                config.env.as_str()
+            );
+            let deps = open_dependencies(&config).await?;
+            let hash = bootstrap::startup::demo_password_hash(&deps).await?;
+            let started = std::time::Instant::now();
+            let s = bootstrap::demo::seed(&deps.demo_ports(hash), listings, seed).await?;
+            println!(
+                "seeded {} cities, {} new users, {} listings in {:.1}s (demo password {:?})",
+                s.cities,
+                s.users,
+                s.listings,
+                started.elapsed().as_secs_f64(),
+                bootstrap::demo::DEMO_PASSWORD
+            );
+            deps.db.close().await?;
             Ok(())
         }
         Command::Config { .. } | Command::Openapi => {

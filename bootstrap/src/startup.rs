@@ -215,7 +215,11 @@ impl Application {
         );
         let (cache, cache_criticality): (Arc<dyn Cache>, Criticality) = match &config.redis_url {
             Some(url) => (
-                Arc::new(sp_redis::RedisCache::new(url, &format!("sp:{}:", config.env.as_str()), Duration::from_secs(1))?),
+                Arc::new(sp_redis::RedisCache::new(
+                    url,
+                    &format!("sp:{}:", config.env.as_str()),
+                    Duration::from_secs(1),
+                )?),
                 Criticality::Optional,
             ),
             None => (Arc::new(sp_memory::InProcessCache::default()), Criticality::Required),
@@ -225,7 +229,12 @@ impl Application {
         if config.env == AppEnv::Dev && config.is_sqlite() && deps.cities.list(CityFilter::All).await?.is_empty() {
             let hash = demo_password_hash(&deps).await?;
             let s = crate::demo::seed(&deps.demo_ports(hash), 500, 2026).await?;
-            tracing::info!(cities = s.cities, users = s.users, listings = s.listings, "seeded demo data into the fresh embedded database");
+            tracing::info!(
+                cities = s.cities,
+                users = s.users,
+                listings = s.listings,
+                "seeded demo data into the fresh embedded database"
+            );
             println!(
                 "Demo accounts (password {:?}): {}, {}, {}",
                 crate::demo::DEMO_PASSWORD,

@@ -2,7 +2,7 @@
 //! token, and helpers that send the token on state-changing requests.
 
 use reqwest::{Method, RequestBuilder, Response};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::TestApp;
 
@@ -28,8 +28,9 @@ impl Actor {
 
     /// A request carrying the session cookie and (for non-GET) the CSRF token.
     pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
-        let b = self.client.request(method.clone(), self.url(path));
-        if method == Method::GET { b } else { b.header("x-csrf-token", &self.csrf) }
+        let is_get = method == Method::GET;
+        let b = self.client.request(method, self.url(path));
+        if is_get { b } else { b.header("x-csrf-token", &self.csrf) }
     }
 
     pub async fn get(&self, path: &str) -> Response {

@@ -11,6 +11,6 @@ pub mod db;
 pub mod services;
 pub mod spawn;
 
-pub use actors::{complete_listing, merge, Actor};
+pub use actors::{Actor, complete_listing, merge};
 pub use db::TestDb;
 pub use spawn::{TestApp, spawn_app, spawn_app_with};

@@ -1,6 +1,6 @@
 //! Registration, sign-in, sessions.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sp_tests::actors::PASSWORD;
 use sp_tests::spawn_app;
 
@@ -22,7 +22,13 @@ async fn register_then_sign_in_then_me_then_sign_out() {
     assert_eq!(u["role"], "student");
     assert!(u.get("password").is_none() && u.get("password_hash").is_none());
 
-    let r = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"email": "ADA@example.ac.uk", "password": PASSWORD})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "ADA@example.ac.uk", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(cookie.starts_with("sp_session="), "{cookie}");
@@ -81,7 +87,13 @@ async fn bad_registrations_name_every_field_and_store_nothing() {
     let r = register(&app, reg("c@example.com", PASSWORD, "admin")).await;
     assert_eq!(r.status(), 422, "admins are made by the CLI");
     // None of them created an account.
-    let r = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"email": "c@example.com", "password": PASSWORD})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "c@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     app.stop().await;
 }

@@ -3,8 +3,8 @@
 //! one row's effect cannot leak into another.
 
 use reqwest::Method;
-use serde_json::{json, Value};
-use sp_tests::{complete_listing, spawn_app, Actor, TestApp};
+use serde_json::{Value, json};
+use sp_tests::{Actor, TestApp, complete_listing, spawn_app};
 
 #[derive(Clone, Copy, Debug)]
 enum Who {
@@ -97,13 +97,28 @@ fn rows() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
         (Method::GET, "/api/v1/me/shortlist", None, [401, 200, 403, 403, 403]),
         (Method::PUT, "/api/v1/me/shortlist/{published}", None, [401, 204, 403, 403, 403]),
         (Method::DELETE, "/api/v1/me/shortlist/{published}", None, [401, 204, 403, 403, 403]),
-        (Method::POST, "/api/v1/listings/{published}/enquiries", Some(json!({"message": "Can I view it on Monday?"})), [401, 201, 403, 403, 403]),
+        (
+            Method::POST,
+            "/api/v1/listings/{published}/enquiries",
+            Some(json!({"message": "Can I view it on Monday?"})),
+            [401, 201, 403, 403, 403],
+        ),
         (Method::GET, "/api/v1/me/enquiries?box=received", None, [401, 200, 200, 200, 200]),
-        (Method::POST, "/api/v1/enquiries/{enquiry}/status", Some(json!({"status": "replied"})), [401, 403, 200, 404, 200]),
+        (
+            Method::POST,
+            "/api/v1/enquiries/{enquiry}/status",
+            Some(json!({"status": "replied"})),
+            [401, 403, 200, 404, 200],
+        ),
         (Method::GET, "/api/v1/admin/users", None, [401, 403, 403, 403, 200]),
         (Method::POST, "/api/v1/admin/users/{student_id}/suspend", None, [401, 403, 403, 403, 200]),
         (Method::POST, "/api/v1/admin/users/{student_id}/unsuspend", None, [401, 403, 403, 403, 200]),
-        (Method::POST, "/api/v1/admin/listings/{published}/unpublish", Some(json!({"reason": "Misleading photos"})), [401, 403, 403, 403, 200]),
+        (
+            Method::POST,
+            "/api/v1/admin/listings/{published}/unpublish",
+            Some(json!({"reason": "Misleading photos"})),
+            [401, 403, 403, 403, 200],
+        ),
         (Method::GET, "/api/v1/admin/audit", None, [401, 403, 403, 403, 200]),
     ]
 }

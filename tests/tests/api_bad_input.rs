@@ -2,7 +2,7 @@
 //! types, huge strings, negative numbers, invalid UTF-8, unknown enum values.
 
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sp_tests::spawn_app;
 
 fn bodies() -> Vec<(&'static str, Vec<u8>, &'static str)> {

@@ -1,10 +1,13 @@
 //! Listings over HTTP: drafts, publishing rules, transitions, privacy of the address.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sp_tests::{complete_listing, merge, spawn_app};
 
 fn problem_fields(p: &Value) -> Vec<String> {
-    p["errors"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()).unwrap_or_default()
+    p["errors"]
+        .as_array()
+        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -19,7 +22,8 @@ async fn a_landlord_drafts_completes_and_publishes() {
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["type"], "https://student-palace.co.uk/problems/listing-incomplete");
     let missing = problem_fields(&p);
-    for f in ["description", "postcode", "property_type", "bedrooms", "rent_pppw_pence", "available_from", "epc_rating"] {
+    for f in ["description", "postcode", "property_type", "bedrooms", "rent_pppw_pence", "available_from", "epc_rating"]
+    {
         assert!(missing.contains(&f.to_owned()), "{f} in {missing:?}");
     }
 
@@ -71,7 +75,12 @@ async fn uk_rules_refuse_with_reasons() {
     let id = owner.create_listing(&body).await;
     let r = owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
     assert_eq!(problem_fields(&r.json().await.unwrap()), ["hmo_licence"]);
-    let r = owner.patch(&format!("/api/v1/listings/{id}"), &json!({"hmo_licence": "HMO/2026/0042", "hmo_licence_expires": "2030-01-01"})).await;
+    let r = owner
+        .patch(
+            &format!("/api/v1/listings/{id}"),
+            &json!({"hmo_licence": "HMO/2026/0042", "hmo_licence_expires": "2030-01-01"}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await.status(), 200);
 
@@ -128,16 +137,24 @@ async fn every_change_is_audited_with_the_request_id() {
     app.seed_cities().await;
     let owner = app.actor("landlord").await;
     let admin = app.admin().await;
-    let r = owner.req(reqwest::Method::POST, "/api/v1/listings").header("x-request-id", "audit-req-1").json(&complete_listing()).send().await.unwrap();
+    let r = owner
+        .req(reqwest::Method::POST, "/api/v1/listings")
+        .header("x-request-id", "audit-req-1")
+        .json(&complete_listing())
+        .send()
+        .await
+        .unwrap();
     let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
-    let r = admin.post(&format!("/api/v1/admin/listings/{id}/unpublish"), &json!({"reason": "Photos do not match"})).await;
+    let r =
+        admin.post(&format!("/api/v1/admin/listings/{id}/unpublish"), &json!({"reason": "Photos do not match"})).await;
     assert_eq!(r.status(), 200);
     let l: Value = owner.get(&format!("/api/v1/listings/{id}")).await.json().await.unwrap();
     assert_eq!(l["status"], "draft");
     assert_eq!(l["moderation_note"], "Photos do not match");
 
-    let audit: Value = admin.get(&format!("/api/v1/admin/audit?target_type=listing&target_id={id}")).await.json().await.unwrap();
+    let audit: Value =
+        admin.get(&format!("/api/v1/admin/audit?target_type=listing&target_id={id}")).await.json().await.unwrap();
     let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["listing.unpublish", "listing.publish", "listing.create"], "newest first");
     let create = &audit["items"][2];

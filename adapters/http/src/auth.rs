@@ -44,7 +44,9 @@ fn now_secs() -> u64 {
 
 /// Starts a fresh session for a user; returns the CSRF token the client must echo.
 pub fn sign_in(session: &Session, user_id: Uuid) -> String {
-    session.purge();
+    // A cookie session lives in the client: clearing and refilling it issues a new
+    // encrypted cookie (no fixation). `purge` would forbid the sets that follow.
+    session.clear();
     let csrf = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
     session.set(UID, user_id);
     session.set(CSRF, &csrf);
@@ -52,8 +54,10 @@ pub fn sign_in(session: &Session, user_id: Uuid) -> String {
     csrf
 }
 
+/// Ends the session by replacing the cookie with an empty one. (poem's `purge` emits a
+/// removal cookie without `Path=/`, which browsers do not match against our cookie.)
 pub fn sign_out(session: &Session) {
-    session.purge();
+    session.clear();
 }
 
 fn session_user(session: &Session) -> Option<Uuid> {
@@ -68,14 +72,14 @@ fn session_user(session: &Session) -> Option<Uuid> {
 pub async fn viewer(services: &Services, session: &Session) -> ApiResult<Option<Viewer>> {
     let Some(id) = session_user(session) else {
         if !session.is_empty() {
-            session.purge();
+            sign_out(session);
         }
         return Ok(None);
     };
     if let Some(u) = services.current_user.execute(domain::UserId(id)).await? {
         Ok(Some(Viewer { id: u.id, role: u.role }))
     } else {
-        session.purge();
+        sign_out(session);
         Ok(None)
     }
 }

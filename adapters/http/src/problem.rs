@@ -96,6 +96,10 @@ impl IntoResponse for Problem {
 /// Every error that escaped a route (routing misses, poem-openapi's request parsing,
 /// size limits, ...) becomes problem+json with a kind derived from its status.
 pub async fn from_poem_error(err: poem::Error) -> Response {
+    // API handlers' errors (`ApiError`) arrive already rendered as problem+json.
+    if err.is_from_response() {
+        return err.into_response();
+    }
     let status = err.status();
     let problem = match status {
         StatusCode::NOT_FOUND => Problem::not_found().detail("No resource at this address."),

@@ -72,8 +72,9 @@ fn case(rng: &mut StdRng) -> Case {
         params.push(("q".into(), w.into()));
         q.q = Some(w.into());
     }
-    let sort = [SearchSort::Newest, SearchSort::Newest, SearchSort::RentAsc, SearchSort::RentDesc, SearchSort::BedroomsDesc]
-        [rng.random_range(0..5)];
+    let sort =
+        [SearchSort::Newest, SearchSort::Newest, SearchSort::RentAsc, SearchSort::RentDesc, SearchSort::BedroomsDesc]
+            [rng.random_range(0..5)];
     q.sort = sort;
     let sort_name = match sort {
         SearchSort::Newest => "newest",
@@ -126,7 +127,8 @@ async fn main() -> anyhow::Result<()> {
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     // Check that the server answers and the data is there.
-    let probe: serde_json::Value = client.get(format!("{base}/api/v1/listings")).send().await?.error_for_status()?.json().await?;
+    let probe: serde_json::Value =
+        client.get(format!("{base}/api/v1/listings")).send().await?.error_for_status()?.json().await?;
     anyhow::ensure!(probe["total_estimate"].as_u64().unwrap_or(0) > 0, "the database has no listings: seed it first");
 
     let run = |secs: u64| {
@@ -138,7 +140,8 @@ async fn main() -> anyhow::Result<()> {
             let errors = Arc::new(AtomicU64::new(0));
             let mut tasks = Vec::new();
             for w in 0..concurrency {
-                let (client, base, cases, stop, errors) = (client.clone(), base.clone(), cases.clone(), stop.clone(), errors.clone());
+                let (client, base, cases, stop, errors) =
+                    (client.clone(), base.clone(), cases.clone(), stop.clone(), errors.clone());
                 tasks.push(tokio::spawn(async move {
                     let mut lat = Vec::with_capacity(4096);
                     let mut i = w * 7919;
@@ -184,6 +187,11 @@ async fn main() -> anyhow::Result<()> {
         pct(&lat, 0.95),
         pct(&lat, 0.99)
     );
-    println!("RESULT rps={rps:.1} p50_ms={:.2} p95_ms={:.2} p99_ms={:.2} errors={errors}", pct(&lat, 0.50), pct(&lat, 0.95), pct(&lat, 0.99));
+    println!(
+        "RESULT rps={rps:.1} p50_ms={:.2} p95_ms={:.2} p99_ms={:.2} errors={errors}",
+        pct(&lat, 0.50),
+        pct(&lat, 0.95),
+        pct(&lat, 0.99)
+    );
     Ok(())
 }

@@ -49,13 +49,25 @@ pub fn origin(req: &Request, viewer: Option<Viewer>) -> Origin {
 /// silently and return unfiltered results).
 pub fn reject_unknown_params(req: &Request, allowed: &[&str]) -> ApiResult<()> {
     let Some(q) = req.uri().query() else { return Ok(()) };
-    for (name, _) in url::form_urlencoded::parse(q.as_bytes()) {
-        if !allowed.contains(&name.as_ref()) {
+    for pair in q.split('&').filter(|p| !p.is_empty()) {
+        let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = strict_decode(raw_name)
+            .ok_or_else(|| ApiError::bad_param("query", "parameter names must be valid UTF-8"))?;
+        if !allowed.contains(&name.as_str()) {
             let shown: String = name.chars().take(40).collect();
             return Err(ApiError::bad_param(&shown, format!("unknown parameter; known: {}", allowed.join(", "))));
         }
+        if strict_decode(raw_value).is_none() {
+            return Err(ApiError::bad_param(&name, "must be valid UTF-8"));
+        }
     }
     Ok(())
+}
+
+/// Form-decodes a query component, refusing invalid UTF-8 (instead of replacing it).
+fn strict_decode(raw: &str) -> Option<String> {
+    let plus_as_space = raw.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus_as_space).decode_utf8().ok().map(std::borrow::Cow::into_owned)
 }
 
 /// The page request from `cursor` and `page_size` (validated ranges).
