@@ -4,10 +4,12 @@
 //! script (`scripts/explain-search.sh`, through `examples/search_sql.rs`) check exactly
 //! the statements the repository runs. `docs/search.md` lists the shapes and indexes.
 
-use application::paging::PageRequest;
+use application::paging::{Cursor, PageRequest};
 use application::ports::listings::ESTIMATE_CAP;
 use application::ports::{SearchQuery, SearchSort};
 use chrono::NaiveDate;
+use domain::CitySlug;
+use domain::listing::{Feature, Features};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement};
 
@@ -165,11 +167,49 @@ pub fn search_count_statement(q: &SearchQuery, today: NaiveDate, backend: Databa
     backend.build(&search_count_select(q, today, backend))
 }
 
+/// The search shapes whose plans are checked (`tests/tests/search_plan.rs`,
+/// `scripts/explain-search.sh`, `docs/search.md`): the hot orderings with and without a
+/// city, the common filters, free text, and a second page after `after` (a `Newest`
+/// cursor). The city is `leeds`; the seed data of the checks has it.
+pub fn plan_shapes(after: Cursor) -> Vec<(&'static str, SearchQuery)> {
+    let leeds = CitySlug::parse("leeds").ok();
+    let q = SearchQuery::default;
+    vec![
+        ("newest", q()),
+        ("city_newest", SearchQuery { city: leeds.clone(), ..q() }),
+        (
+            "city_rent_range_rent_asc",
+            SearchQuery {
+                city: leeds.clone(),
+                min_rent: Some(10_000),
+                max_rent: Some(15_000),
+                sort: SearchSort::RentAsc,
+                ..q()
+            },
+        ),
+        ("rent_desc", SearchQuery { sort: SearchSort::RentDesc, ..q() }),
+        ("bedrooms_desc", SearchQuery { sort: SearchSort::BedroomsDesc, ..q() }),
+        (
+            "city_filters",
+            SearchQuery {
+                city: leeds,
+                bedrooms_min: Some(3),
+                bills_included: Some(true),
+                furnished: Some(true),
+                ..q()
+            },
+        ),
+        ("features", SearchQuery { features: Features::from_iter([Feature::Wifi, Feature::Parking]), ..q() }),
+        ("free_text", SearchQuery { q: Some("garden".into()), ..q() }),
+        (
+            "newest_page_2",
+            SearchQuery { page: Some(PageRequest { after: Some(after), size: PageRequest::DEFAULT_SIZE }), ..q() },
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
-    use application::paging::Cursor;
-    use domain::CitySlug;
-    use domain::listing::{Feature, Features};
     use uuid::Uuid;
 
     use super::*;
