@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 BIN   := student-palace
 
-.PHONY: help run test services lint fmt fmt-check clippy arch migrate migrate-status openapi config-check clean-var toolchain
+.PHONY: help run test services lint fmt fmt-check clippy arch migrate migrate-status openapi config-check clean-var toolchain bench explain seed admin
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,18 @@ config-check: toolchain ## Print the resolved configuration (secrets masked)
 
 openapi: toolchain ## Print the OpenAPI document
 	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- openapi
+
+seed: toolchain ## Add demo data (cities, demo accounts, LISTINGS=500 listings) to DATABASE_URL
+	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- seed --demo --listings $${LISTINGS:-500}
+
+admin: toolchain ## Create an admin: make admin EMAIL=... NAME=... (password from ADMIN_PASSWORD or stdin)
+	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- admin create --email "$(EMAIL)" --name "$(NAME)"
+
+bench: toolchain ## Search benchmark: 100k listings in PostgreSQL, HTTP vs pgbench at concurrency 32 (release build)
+	@scripts/bench.sh
+
+explain: ## EXPLAIN the search queries on a 100k-listing PostgreSQL database; fails on a seq scan
+	@scripts/explain-search.sh
 
 clean-var: ## Delete the embedded database and media (./var)
 	rm -rf var
