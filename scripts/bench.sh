@@ -30,7 +30,7 @@ cargo build --release --quiet -p bootstrap --bin student-palace -p sp-tests --bi
 echo "== database sp_bench with $LISTINGS listings"
 psql "$PG" -qc "DROP DATABASE IF EXISTS sp_bench WITH (FORCE)" -c "CREATE DATABASE sp_bench"
 DATABASE_URL=$DB_URL "$BIN/student-palace" migrate up >/dev/null
-DATABASE_URL=$DB_URL AUTO_MIGRATE=false "$BIN/student-palace" seed --demo --listings "$LISTINGS"
+time (DATABASE_URL=$DB_URL AUTO_MIGRATE=false "$BIN/student-palace" seed --demo --listings "$LISTINGS")
 psql "$DB_URL" -qc "VACUUM ANALYZE"
 
 echo "== serving on :$PORT"
@@ -42,13 +42,18 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/livez" >/dev/null && br
 
 SCRIPTS=$(mktemp -d)
 echo "== HTTP: concurrency $CONC, ${SECS}s"
-HTTP=$("$BIN/search-bench" --url "http://127.0.0.1:$PORT" --concurrency "$CONC" --seconds "$SECS" --pgbench-dir "$SCRIPTS" | tee /dev/stderr | grep '^RESULT')
+# 120 cases: pgbench takes at most 128 scripts.
+"$BIN/search-bench" --url "http://127.0.0.1:$PORT" --concurrency "$CONC" --seconds "$SECS" --cases 120 \
+  --pgbench-dir "$SCRIPTS" | tee "$SCRIPTS.http"
+HTTP=$(grep '^RESULT' "$SCRIPTS.http")
 kill $SERVER; wait $SERVER 2>/dev/null || true
 
 echo "== pgbench: the same $(ls "$SCRIPTS" | wc -l) queries, concurrency $CONC, ${SECS}s"
 ARGS=()
 for f in "$SCRIPTS"/*.sql; do ARGS+=(-f "$f"); done
-PGB=$(pgbench -n -c "$CONC" -j "$(nproc)" -T "$SECS" -M prepared "${ARGS[@]}" "$DB_URL" 2>&1 | tee /tmp/sp-bench-pgbench.log | grep -E '^tps' | head -1)
+pgbench -n -c "$CONC" -j "$(nproc)" -T "$SECS" -M prepared "${ARGS[@]}" "$DB_URL" >/tmp/sp-bench-pgbench.log 2>&1
+grep -E '^(latency average|tps)' /tmp/sp-bench-pgbench.log
+PGB=$(grep -E '^tps' /tmp/sp-bench-pgbench.log | head -1)
 echo "$PGB"
 HTTP_RPS=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$HTTP")
 PG_TPS=$(sed -E 's/tps = ([0-9.]+).*/\1/' <<<"$PGB")
@@ -57,4 +62,4 @@ import sys
 http, pg, line = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 print(f"== summary: HTTP {http:.0f} req/s vs pgbench {pg:.0f} tps -> {100*http/pg:.0f}% of the database's limit; {line}")
 PY
-rm -rf "$SCRIPTS"
+rm -rf "$SCRIPTS" "$SCRIPTS.http"

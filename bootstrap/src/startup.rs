@@ -90,7 +90,7 @@ impl Dependencies {
             current_user: CurrentUser::new(self.users.clone()),
             cities_with_counts: CitiesWithCounts::new(listings.clone()),
             stats: SiteCounters::new(listings.clone(), self.cache.clone(), Duration::from_secs(60)),
-            search: SearchListings::new(listings.clone()),
+            search: SearchListings::new(listings.clone(), self.cache.clone(), Duration::from_secs(60)),
             my_listings: MyListings::new(listings.clone()),
             create_listing: CreateListing::new(listings.clone()),
             update_listing: UpdateListing::new(listings.clone()),

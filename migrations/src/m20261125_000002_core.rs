@@ -157,17 +157,24 @@ const COMMON_INDEXES: &[&str] = &[
 ];
 
 /// Search on PostgreSQL: every search filters `status = 'published'` (a literal in the
-/// query, so these partial indexes apply), then orders by one of the sorts.
+/// query, so these partial indexes apply), then orders by one of the sorts. Each index
+/// INCLUDEs every column a filter reads, so the search's id-picking step and its count
+/// are index-only scans: filtering thousands of candidates touches no heap page, and only
+/// the page's rows are fetched (see `docs/search.md`).
 const POSTGRES_SEARCH: &[&str] = &[
     "ALTER TABLE listings ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS \
      (to_tsvector('english', coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || coalesce(area, ''))) \
      STORED",
-    "CREATE INDEX ix_listings_pub_newest ON listings (published_at DESC, id DESC) WHERE status = 'published'",
-    "CREATE INDEX ix_listings_pub_city_newest ON listings (city, published_at DESC, id DESC) \
+    "CREATE INDEX ix_listings_pub_newest ON listings (published_at DESC, id DESC) INCLUDE (city, owner_id, area, rent_pppw_pence, bedrooms, ensuite_rooms, property_type, bills_included, furnished, available_from, academic_year, features_mask, searchable_until) \
      WHERE status = 'published'",
-    "CREATE INDEX ix_listings_pub_rent ON listings (rent_pppw_pence, id) WHERE status = 'published'",
-    "CREATE INDEX ix_listings_pub_city_rent ON listings (city, rent_pppw_pence, id) WHERE status = 'published'",
-    "CREATE INDEX ix_listings_pub_bedrooms ON listings (bedrooms DESC, id DESC) WHERE status = 'published'",
+    "CREATE INDEX ix_listings_pub_city_newest ON listings (city, published_at DESC, id DESC) INCLUDE (owner_id, area, rent_pppw_pence, bedrooms, ensuite_rooms, property_type, bills_included, furnished, available_from, academic_year, features_mask, searchable_until) \
+     WHERE status = 'published'",
+    "CREATE INDEX ix_listings_pub_rent ON listings (rent_pppw_pence, id) INCLUDE (city, owner_id, area, bedrooms, ensuite_rooms, property_type, bills_included, furnished, available_from, academic_year, features_mask, searchable_until) \
+     WHERE status = 'published'",
+    "CREATE INDEX ix_listings_pub_city_rent ON listings (city, rent_pppw_pence, id) INCLUDE (owner_id, area, bedrooms, ensuite_rooms, property_type, bills_included, furnished, available_from, academic_year, features_mask, searchable_until) \
+     WHERE status = 'published'",
+    "CREATE INDEX ix_listings_pub_bedrooms ON listings (bedrooms DESC, id DESC) INCLUDE (city, owner_id, area, rent_pppw_pence, ensuite_rooms, property_type, bills_included, furnished, available_from, academic_year, features_mask, searchable_until) \
+     WHERE status = 'published'",
     "CREATE INDEX ix_listings_pub_text ON listings USING GIN (search_tsv) WHERE status = 'published'",
 ];
 

@@ -5,7 +5,7 @@ use application::RepositoryError;
 use application::audit::AuditEvent;
 use application::paging::{Page, PageRequest};
 use application::ports::listings::ESTIMATE_CAP;
-use application::ports::{ListingRepository, SearchQuery, SearchResults, SearchSort, SiteStats};
+use application::ports::{ListingRepository, SearchQuery, SearchSort, SiteStats};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use domain::listing::{Listing, ListingId, ListingStatus};
@@ -25,6 +25,12 @@ pub struct InMemoryListingRepository {
 impl InMemoryListingRepository {
     pub(crate) fn new(state: Shared, cities: Arc<InMemoryCityRepository>) -> Self {
         Self { state, cities }
+    }
+
+    /// Visible listings matching the query's filters, unordered.
+    fn matching(&self, query: &SearchQuery, today: NaiveDate) -> Vec<Listing> {
+        let s = self.state.read();
+        s.listings.values().filter(|l| visible(l, &s.users, today) && matches(l, query)).cloned().collect()
     }
 
     /// The references a stored listing must satisfy: its owner and city exist.
@@ -134,17 +140,16 @@ impl ListingRepository for InMemoryListingRepository {
         Ok(page(rows, req, 0, true, |l| (micros(l.created_at), l.id.0)))
     }
 
-    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<SearchResults, RepositoryError> {
-        let rows: Vec<Listing> = {
-            let s = self.state.read();
-            s.listings.values().filter(|l| visible(l, &s.users, today) && matches(l, query)).cloned().collect()
-        };
-        let total_estimate = u64::try_from(rows.len()).unwrap_or(u64::MAX).min(ESTIMATE_CAP);
+    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<Listing>, RepositoryError> {
+        let rows = self.matching(query, today);
         let req = query.page.unwrap_or(PageRequest::first(PageRequest::DEFAULT_SIZE));
         let sort = query.sort;
         let descending = sort != SearchSort::RentAsc;
-        let page = page(rows, req, sort.tag(), descending, |l| (sort.key_of(l), l.id.0));
-        Ok(SearchResults { page, total_estimate })
+        Ok(page(rows, req, sort.tag(), descending, |l| (sort.key_of(l), l.id.0)))
+    }
+
+    async fn count(&self, query: &SearchQuery, today: NaiveDate) -> Result<u64, RepositoryError> {
+        Ok(u64::try_from(self.matching(query, today).len()).unwrap_or(u64::MAX).min(ESTIMATE_CAP))
     }
 
     async fn visible_counts_by_city(&self, today: NaiveDate) -> Result<Vec<(CitySlug, u64)>, RepositoryError> {

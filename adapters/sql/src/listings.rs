@@ -2,7 +2,7 @@ use application::RepositoryError;
 use application::audit::AuditEvent;
 use application::paging::{Page, PageRequest};
 use application::ports::listings::ESTIMATE_CAP;
-use application::ports::{ListingRepository, SearchQuery, SearchResults, SiteStats};
+use application::ports::{ListingRepository, SearchQuery, SiteStats};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use domain::listing::{
@@ -220,7 +220,7 @@ impl ListingRepository for SqlListingRepository {
         Ok(Page::from_rows(items, page.size, 0, |l| (l.created_at.timestamp_micros(), l.id.0)))
     }
 
-    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<SearchResults, RepositoryError> {
+    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<Listing>, RepositoryError> {
         let backend = self.db.get_database_backend();
         let page = page_of(query);
         let rows = listings::Entity::find()
@@ -230,19 +230,17 @@ impl ListingRepository for SqlListingRepository {
             .map_err(RepositoryError::unexpected)?;
         let items = rows.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
         let sort = query.sort;
-        let page = Page::from_rows(items, page.size, sort.tag(), |l| (sort.key_of(l), l.id.0));
-        let total = if page.next.is_none() && query.page.and_then(|p| p.after).is_none() {
-            // The whole result is on this first page: no need to count it.
-            page.items.len() as u64
-        } else {
-            let row = self
-                .db
-                .query_one_raw(search_count_statement(query, today, backend))
-                .await
-                .map_err(RepositoryError::unexpected)?;
-            count_of(row.as_ref(), "n")?
-        };
-        Ok(SearchResults { page, total_estimate: Ord::min(total, ESTIMATE_CAP) })
+        Ok(Page::from_rows(items, page.size, sort.tag(), |l| (sort.key_of(l), l.id.0)))
+    }
+
+    async fn count(&self, query: &SearchQuery, today: NaiveDate) -> Result<u64, RepositoryError> {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(search_count_statement(query, today, backend))
+            .await
+            .map_err(RepositoryError::unexpected)?;
+        Ok(Ord::min(count_of(row.as_ref(), "n")?, ESTIMATE_CAP))
     }
 
     async fn visible_counts_by_city(&self, today: NaiveDate) -> Result<Vec<(CitySlug, u64)>, RepositoryError> {

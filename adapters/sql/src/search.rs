@@ -115,9 +115,13 @@ pub fn page_of(q: &SearchQuery) -> PageRequest {
 
 /// The page query: visible listings matching `q`, in its order, after its cursor,
 /// `size + 1` rows (the extra one only proves there is a next page).
+///
+/// A deferred join: the inner query picks the page's ids from a covering index (an
+/// index-only scan on PostgreSQL: filters read only INCLUDEd columns), the outer one fetches
+/// just those rows. Filtering a city's thousands of candidates then touches no heap page.
 pub fn search_select(q: &SearchQuery, today: NaiveDate, backend: DatabaseBackend) -> SelectStatement {
     let page = page_of(q);
-    let mut sel = listings::Entity::find().filter(matches(q, today, backend));
+    let mut ids = listings::Entity::find().select_only().column(L::Id).filter(matches(q, today, backend));
     let (sort_col, descending) = match q.sort {
         SearchSort::Newest => (L::PublishedAt, true),
         SearchSort::RentAsc => (L::RentPppwPence, false),
@@ -126,7 +130,7 @@ pub fn search_select(q: &SearchQuery, today: NaiveDate, backend: DatabaseBackend
     };
     if let Some(c) = page.after {
         let (a, b) = ((listings::Entity, sort_col), (listings::Entity, L::Id));
-        sel = sel.filter(match q.sort {
+        ids = ids.filter(match q.sort {
             SearchSort::Newest => before(a, b, ts_of_key(c.key), c.id),
             SearchSort::RentAsc => after(a, b, c.key, c.id),
             SearchSort::RentDesc => before(a, b, c.key, c.id),
@@ -136,12 +140,23 @@ pub fn search_select(q: &SearchQuery, today: NaiveDate, backend: DatabaseBackend
             }
         });
     }
-    sel = if descending {
-        sel.order_by_desc(sort_col).order_by_desc(L::Id)
-    } else {
-        sel.order_by_asc(sort_col).order_by_asc(L::Id)
+    let order = |sel: sea_orm::Select<listings::Entity>| {
+        if descending {
+            sel.order_by_desc(sort_col).order_by_desc(L::Id)
+        } else {
+            sel.order_by_asc(sort_col).order_by_asc(L::Id)
+        }
     };
-    sel.limit(page.fetch_limit()).into_query()
+    let ids = order(ids).limit(page.fetch_limit()).into_query();
+    // PostgreSQL: `id = ANY(ARRAY(…))` makes the outer side a primary-key lookup whatever
+    // the planner guesses of the (bound) LIMIT; with `IN (…)` a generic plan may estimate
+    // hundreds of ids and hash-join a scan of the whole table.
+    let by_id = if backend == DatabaseBackend::Postgres {
+        Expr::cust_with_exprs(r#""listings"."id" = ANY(ARRAY($1))"#, [Expr::SubQuery(None, Box::new(ids.into()))])
+    } else {
+        col(L::Id).in_subquery(ids)
+    };
+    order(listings::Entity::find().filter(by_id)).into_query()
 }
 
 /// The estimate query: `count(*)` of the first `ESTIMATE_CAP` matches (no cursor), so

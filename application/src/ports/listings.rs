@@ -73,11 +73,12 @@ pub struct SearchQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchResults {
     pub page: Page<Listing>,
-    /// Number of matches, exact up to `ESTIMATE_CAP` and capped there.
+    /// Number of matches, exact up to `ESTIMATE_CAP` (1,000) and capped there.
     pub total_estimate: u64,
 }
 
-pub const ESTIMATE_CAP: u64 = 10_000;
+/// Counting stops here: past it the exact number does not matter to a searcher ("1,000+").
+pub const ESTIMATE_CAP: u64 = 1_000;
 
 /// Home-page counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -116,7 +117,11 @@ pub trait ListingRepository: Send + Sync + 'static {
 
     /// Visible listings matching `query`, in its order, one page (`query.page`, default
     /// first page of 20). The cursor must belong to `query.sort` (callers check).
-    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<SearchResults, RepositoryError>;
+    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<Listing>, RepositoryError>;
+
+    /// How many visible listings match `query`'s filters (its sort and page are ignored),
+    /// exact up to `ESTIMATE_CAP` and capped there, so the cost is bounded.
+    async fn count(&self, query: &SearchQuery, today: NaiveDate) -> Result<u64, RepositoryError>;
 
     /// Number of visible listings per city (cities without any are absent).
     async fn visible_counts_by_city(&self, today: NaiveDate) -> Result<Vec<(CitySlug, u64)>, RepositoryError>;

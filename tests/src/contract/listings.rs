@@ -80,8 +80,8 @@ async fn no_listings_yet(p: &Ports) {
     let page = p.listings.list_by_owner(uid_of(LANDLORD), PageRequest::first(10)).await.unwrap();
     assert!(page.items.is_empty() && page.next.is_none());
     let res = p.listings.search(&SearchQuery::default(), today()).await.unwrap();
-    assert!(res.page.items.is_empty() && res.page.next.is_none());
-    assert_eq!(res.total_estimate, 0);
+    assert!(res.items.is_empty() && res.next.is_none());
+    assert_eq!(p.listings.count(&SearchQuery::default(), today()).await.unwrap(), 0);
     assert!(p.listings.visible_counts_by_city(today()).await.unwrap().is_empty());
     let stats = p.listings.stats(today()).await.unwrap();
     assert_eq!(stats, SiteStats { listings: 0, cities: 0, landlords: 3 }, "landlord, agent and owner are active");
@@ -530,9 +530,9 @@ async fn search_dataset(p: &Ports) {
 async fn search(p: &Ports, q: SearchQuery) -> Vec<String> {
     let q = SearchQuery { page: Some(PageRequest::first(50)), ..q };
     let res = p.listings.search(&q, today()).await.unwrap();
-    assert!(res.page.next.is_none(), "{q:?}: everything fits one page");
-    assert_eq!(res.total_estimate, res.page.items.len() as u64, "{q:?}: total_estimate is the exact count");
-    names(&res.page.items)
+    assert!(res.next.is_none(), "{q:?}: everything fits one page");
+    assert_eq!(p.listings.count(&q, today()).await.unwrap(), res.items.len() as u64, "{q:?}: count is exact");
+    names(&res.items)
 }
 
 fn v(names: &[&str]) -> Vec<String> {
@@ -553,8 +553,9 @@ async fn search_shows_only_visible_listings(p: &Ports) {
         }
         out
     };
-    assert_eq!(res.page.items, stored, "search returns whole listings, as stored");
-    assert_eq!(res.total_estimate, 4);
+    assert_eq!(res.items, stored, "search returns whole listings, as stored");
+    let leeds_only = SearchQuery { city: Some(CitySlug::parse("leeds").unwrap()), ..Default::default() };
+    assert_eq!(p.listings.count(&leeds_only, today()).await.unwrap(), 4);
 
     let all = search(p, SearchQuery::default()).await;
     assert_eq!(all, v(&["K", "E", "D", "C", "B", "A"]), "draft, let, archived, suspended and lapsed are hidden");
@@ -563,11 +564,11 @@ async fn search_shows_only_visible_listings(p: &Ports) {
     // visible today and hidden tomorrow.
     let leeds = SearchQuery { city: Some(CitySlug::parse("leeds").unwrap()), ..Default::default() };
     let yesterday = p.listings.search(&leeds, date(2026, 11, 24)).await.unwrap();
-    assert_eq!(names(&yesterday.page.items), v(&["X1", "E", "D", "B", "A"]), "on its last day X1 is visible");
+    assert_eq!(names(&yesterday.items), v(&["X1", "E", "D", "B", "A"]), "on its last day X1 is visible");
     let tomorrow = p.listings.search(&leeds, date(2026, 11, 26)).await.unwrap();
-    assert_eq!(names(&tomorrow.page.items), v(&["D", "B", "A"]), "the day after, E is hidden");
+    assert_eq!(names(&tomorrow.items), v(&["D", "B", "A"]), "the day after, E is hidden");
     let later = p.listings.search(&leeds, date(2027, 7, 1)).await.unwrap();
-    assert_eq!(names(&later.page.items), v(&["B", "A"]), "D's licence lapsed on 2027-06-30");
+    assert_eq!(names(&later.items), v(&["B", "A"]), "D's licence lapsed on 2027-06-30");
 }
 
 async fn search_filters(p: &Ports) {
@@ -665,10 +666,10 @@ async fn search_sorts(p: &Ports) {
         let walked = walk(
             2,
             async |req| {
-                let res =
-                    p.listings.search(&SearchQuery { sort, page: Some(req), ..q.clone() }, today()).await.unwrap();
-                assert_eq!(res.total_estimate, 6, "{sort:?}: the estimate counts every page's matches");
-                res.page
+                let q = SearchQuery { sort, page: Some(req), ..q.clone() };
+                let res = p.listings.search(&q, today()).await.unwrap();
+                assert_eq!(p.listings.count(&q, today()).await.unwrap(), 6, "{sort:?}: count ignores sort and page");
+                res
             },
             |l: &Listing| Cursor { sort: sort.tag(), key: sort.key_of(l), id: l.id.0 },
         )
@@ -728,12 +729,13 @@ async fn search_pages_through_ties_in_every_sort(p: &Ports) {
     }
     let city = Some(CitySlug::parse("sheffield").unwrap());
 
-    let first = p.listings.search(&SearchQuery { city: city.clone(), ..Default::default() }, today()).await.unwrap();
-    assert_eq!(first.page.items.len(), 20, "the default page is the first 20");
-    assert_eq!(first.total_estimate, 25);
-    let last_of_first = first.page.items.last().unwrap();
+    let first_q = SearchQuery { city: city.clone(), ..Default::default() };
+    let first = p.listings.search(&first_q, today()).await.unwrap();
+    assert_eq!(first.items.len(), 20, "the default page is the first 20");
+    assert_eq!(p.listings.count(&first_q, today()).await.unwrap(), 25);
+    let last_of_first = first.items.last().unwrap();
     assert_eq!(
-        first.page.next,
+        first.next,
         Some(Cursor {
             sort: SearchSort::Newest.tag(),
             key: SearchSort::Newest.key_of(last_of_first),
@@ -752,9 +754,10 @@ async fn search_pages_through_ties_in_every_sort(p: &Ports) {
             let walked = walk(
                 size,
                 async |req| {
-                    let res = p.listings.search(&SearchQuery { page: Some(req), ..q.clone() }, today()).await.unwrap();
-                    assert_eq!(res.total_estimate, 25);
-                    res.page
+                    let q = SearchQuery { page: Some(req), ..q.clone() };
+                    let res = p.listings.search(&q, today()).await.unwrap();
+                    assert_eq!(p.listings.count(&q, today()).await.unwrap(), 25);
+                    res
                 },
                 |l: &Listing| Cursor { sort: sort.tag(), key: sort.key_of(l), id: l.id.0 },
             )
@@ -774,7 +777,7 @@ async fn search_pages_through_ties_in_every_sort(p: &Ports) {
     };
     let walked = walk(
         4,
-        async |req| p.listings.search(&SearchQuery { page: Some(req), ..q.clone() }, today()).await.unwrap().page,
+        async |req| p.listings.search(&SearchQuery { page: Some(req), ..q.clone() }, today()).await.unwrap(),
         |l: &Listing| Cursor { sort: SearchSort::RentAsc.tag(), key: 12_000, id: l.id.0 },
     )
     .await;

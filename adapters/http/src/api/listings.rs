@@ -23,7 +23,7 @@ pub struct SearchPage {
     pub items: Vec<ListingDto>,
     /// Pass as `cursor` (with the same filters and sort) for the next page.
     pub next_cursor: Option<String>,
-    /// Number of matches, exact up to 10,000.
+    /// Number of matches, exact up to 1,000 (show "1,000+" beyond).
     pub total_estimate: u64,
 }
 
