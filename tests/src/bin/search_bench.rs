@@ -3,8 +3,11 @@
 //! pgbench scripts (the SQL the adapter generates, values inlined) so the database's own
 //! limit can be measured at the same concurrency. Run by `scripts/bench.sh` (`make bench`).
 //!
-//! Usage: search-bench --url http://127.0.0.1:8090 [--concurrency 32] [--seconds 30]
-//!        [--warmup 5] [--pgbench-dir DIR] [--cases 200]
+//! Usage: search-bench --prepare DIR [--cases 120] [--with-count]
+//!          writes DIR/urls.txt (the HTTP requests, for wrk) and DIR/q*.sql (the same
+//!          searches' SQL, for pgbench) and exits;
+//!        search-bench --url http://127.0.0.1:8090 [--concurrency 32] [--seconds 30]
+//!          [--warmup 5] [--cases 120]: drives the load itself (reqwest; heavier than wrk).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -115,7 +118,10 @@ async fn main() -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(42);
     let cases: Arc<Vec<Case>> = Arc::new((0..n_cases).map(|_| case(&mut rng)).collect());
 
-    if let Some(dir) = arg(&args, "--pgbench-dir") {
+    if let Some(dir) = arg(&args, "--prepare") {
+        std::fs::create_dir_all(&dir)?;
+        let urls: Vec<&str> = cases.iter().map(|c| c.url.as_str()).collect();
+        std::fs::write(format!("{dir}/urls.txt"), urls.join("\n") + "\n")?;
         std::fs::create_dir_all(&dir)?;
         let today: NaiveDate = chrono::Utc::now().date_naive();
         for (i, c) in cases.iter().enumerate() {
@@ -131,7 +137,8 @@ async fn main() -> anyhow::Result<()> {
             };
             std::fs::write(format!("{dir}/q{i:04}.sql"), sql)?;
         }
-        println!("wrote {} pgbench scripts to {dir}", cases.len());
+        println!("wrote {} URLs and pgbench scripts to {dir}", cases.len());
+        return Ok(());
     }
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
