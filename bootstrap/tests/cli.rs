@@ -276,3 +276,30 @@ fn fresh_is_refused_outside_dev_without_force() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
 }
+
+#[test]
+fn admin_create_reads_the_password_from_the_environment_and_validates_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ("DATABASE_URL", "sqlite://./var/a.db?mode=rwc");
+    let out = cmd(dir.path(), &[db, ("ADMIN_PASSWORD", "a long admin passphrase")])
+        .args(["admin", "create", "--email", "Ops@Example.com", "--name", "Ops"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("admin created: ops@example.com"), "{text}");
+    assert!(!text.contains("passphrase"));
+
+    // Again: the e-mail is taken. A weak password is refused with the reason.
+    let again = cmd(dir.path(), &[db, ("ADMIN_PASSWORD", "a long admin passphrase")])
+        .args(["admin", "create", "--email", "ops@example.com", "--name", "Ops"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let weak = cmd(dir.path(), &[db, ("ADMIN_PASSWORD", "short")])
+        .args(["admin", "create", "--email", "other@example.com", "--name", "Other"])
+        .output()
+        .unwrap();
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"), "{}", String::from_utf8_lossy(&weak.stderr));
+}

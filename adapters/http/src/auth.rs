@@ -131,3 +131,41 @@ impl<E: Endpoint> Endpoint for CsrfEndpoint<E> {
         self.0.call(req).await.map(IntoResponse::into_response)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_cookie(secure: bool) -> String {
+        let cfg = cookie_config(&[7u8; 64], secure);
+        let jar = poem::web::cookie::CookieJar::default();
+        cfg.set_cookie_value(&jar, "{}");
+        let name = if secure { "__Host-sp_session" } else { "sp_session" };
+        jar.get(name).expect("a cookie is set").to_string()
+    }
+
+    #[test]
+    fn outside_dev_the_cookie_is_secure_and_host_prefixed() {
+        let c = set_cookie(true);
+        assert!(c.starts_with("__Host-sp_session="), "{c}");
+        for attr in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=1209600"] {
+            assert!(c.contains(attr), "{attr} in {c}");
+        }
+        assert!(!c.contains("Domain="), "__Host- cookies carry no Domain: {c}");
+        assert!(!c.contains("{}"), "the value is encrypted: {c}");
+    }
+
+    #[test]
+    fn in_dev_the_cookie_works_over_plain_http() {
+        let c = set_cookie(false);
+        assert!(c.starts_with("sp_session=") && !c.contains("Secure") && c.contains("HttpOnly"), "{c}");
+    }
+
+    #[test]
+    fn csrf_tokens_compare_in_constant_time_and_exactly() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"a"));
+    }
+}
