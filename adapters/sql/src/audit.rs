@@ -4,14 +4,11 @@ use application::paging::{Page, PageRequest};
 use application::ports::AuditLog;
 use async_trait::async_trait;
 use domain::UserId;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::entity::audit_events::{self, Column};
 use crate::error::map_db_err;
-use crate::rows::{before, corrupt, stored, ts_of_key};
+use crate::rows::{corrupt, newest_first, stored};
 
 /// Writes the event on `db`: the repositories pass the transaction of the change it records.
 pub(crate) async fn record<C: ConnectionTrait>(db: &C, ev: &AuditEvent) -> Result<(), RepositoryError> {
@@ -77,16 +74,7 @@ impl AuditLog for SqlAuditLog {
         if let Some(t) = &filter.target_id {
             q = q.filter(Column::TargetId.eq(t.as_str()));
         }
-        if let Some(c) = page.after {
-            q = q.filter(before(Column::At, Column::Id, ts_of_key(c.key), c.id));
-        }
-        let rows = q
-            .order_by_desc(Column::At)
-            .order_by_desc(Column::Id)
-            .limit(page.fetch_limit())
-            .all(&self.db)
-            .await
-            .map_err(RepositoryError::unexpected)?;
+        let rows = newest_first(&self.db, q, Column::At, Column::Id, page).await?;
         let events = rows.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(events, page.size, 0, |e| (e.at.timestamp_micros(), e.id)))
     }

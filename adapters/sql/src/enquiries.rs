@@ -16,7 +16,7 @@ use crate::audit::record;
 use crate::entity::enquiries::{self, Column};
 use crate::entity::outbox;
 use crate::error::map_db_err;
-use crate::rows::{before, corrupt, stored, ts_of_key};
+use crate::rows::{corrupt, newest_first, stored};
 
 /// Enquiries and the transactional outbox on PostgreSQL or SQLite.
 #[derive(Clone)]
@@ -141,22 +141,8 @@ impl EnquiryRepository for SqlEnquiryRepository {
             EnquiryBox::Sent => Column::SenderId,
             EnquiryBox::Received => Column::OwnerId,
         };
-        let mut q = enquiries::Entity::find().filter(side.eq(user.0));
-        if let Some(c) = page.after {
-            q = q.filter(before(
-                (enquiries::Entity, Column::CreatedAt),
-                (enquiries::Entity, Column::Id),
-                ts_of_key(c.key),
-                c.id,
-            ));
-        }
-        let rows = q
-            .order_by_desc(Column::CreatedAt)
-            .order_by_desc(Column::Id)
-            .limit(page.fetch_limit())
-            .all(&self.db)
-            .await
-            .map_err(RepositoryError::unexpected)?;
+        let q = enquiries::Entity::find().filter(side.eq(user.0));
+        let rows = newest_first(&self.db, q, Column::CreatedAt, Column::Id, page).await?;
         let items = rows.iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(items, page.size, 0, |e| (e.created_at.timestamp_micros(), e.id.0)))
     }

@@ -13,15 +13,14 @@ use domain::{AreaName, CitySlug, Pence, Role, UserId, ValidationError};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 
 use crate::audit::record;
 use crate::entity::listings::{self, Column};
 use crate::entity::{shortlists, users};
 use crate::error::map_db_err;
-use crate::rows::{before, corrupt, stored, ts_of_key};
+use crate::rows::{corrupt, newest_first, stored};
 use crate::search::{page_of, search_count_statement, search_statement, visible};
 
 /// Listings and their search on PostgreSQL or SQLite.
@@ -200,22 +199,8 @@ impl ListingRepository for SqlListingRepository {
     }
 
     async fn list_by_owner(&self, owner: UserId, page: PageRequest) -> Result<Page<Listing>, RepositoryError> {
-        let mut q = listings::Entity::find().filter(Column::OwnerId.eq(owner.0));
-        if let Some(c) = page.after {
-            q = q.filter(before(
-                (listings::Entity, Column::CreatedAt),
-                (listings::Entity, Column::Id),
-                ts_of_key(c.key),
-                c.id,
-            ));
-        }
-        let rows = q
-            .order_by_desc(Column::CreatedAt)
-            .order_by_desc(Column::Id)
-            .limit(page.fetch_limit())
-            .all(&self.db)
-            .await
-            .map_err(RepositoryError::unexpected)?;
+        let q = listings::Entity::find().filter(Column::OwnerId.eq(owner.0));
+        let rows = newest_first(&self.db, q, Column::CreatedAt, Column::Id, page).await?;
         let items = rows.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(items, page.size, 0, |l| (l.created_at.timestamp_micros(), l.id.0)))
     }

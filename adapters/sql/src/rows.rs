@@ -44,6 +44,26 @@ where
     Expr::tuple([Expr::col(a), Expr::col(b)]).gt(Expr::tuple([Expr::val(key), Expr::val(id)]))
 }
 
+/// One page of a newest-first list: the rows after the cursor in `(time DESC, id DESC)`
+/// order, `size + 1` of them (the extra one only proves there is a next page, see
+/// `Page::from_rows`). Cursor keys are `time` in microseconds.
+pub(crate) async fn newest_first<E>(
+    db: &sea_orm::DatabaseConnection,
+    mut q: sea_orm::Select<E>,
+    time: E::Column,
+    id: E::Column,
+    page: application::paging::PageRequest,
+) -> Result<Vec<E::Model>, RepositoryError>
+where
+    E: sea_orm::EntityTrait,
+{
+    use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
+    if let Some(c) = page.after {
+        q = q.filter(before((E::default(), time), (E::default(), id), ts_of_key(c.key), c.id));
+    }
+    q.order_by_desc(time).order_by_desc(id).limit(page.fetch_limit()).all(db).await.map_err(RepositoryError::unexpected)
+}
+
 /// A LIKE pattern matching `needle` anywhere, with `\` escaping its `%`, `_` and `\`.
 pub(crate) fn contains(needle: &str) -> LikeExpr {
     let mut p = String::with_capacity(needle.len() + 2);

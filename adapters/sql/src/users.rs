@@ -7,13 +7,13 @@ use domain::{DisplayName, Email, PasswordHash, Role, User, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 
 use crate::audit::record;
 use crate::entity::users::{self, Column};
 use crate::error::map_db_err;
-use crate::rows::{before, contains, corrupt, stored, ts_of_key};
+use crate::rows::{contains, corrupt, newest_first, stored};
 
 const EMAIL_TAKEN: &str = "an account with this e-mail address exists";
 
@@ -110,21 +110,7 @@ impl UserRepository for SqlUserRepository {
             // E-mails are stored lowercase: lowering the needle makes this case-insensitive.
             q = q.filter(Expr::col((users::Entity, Column::Email)).like(contains(&needle.to_lowercase())));
         }
-        if let Some(c) = page.after {
-            q = q.filter(before(
-                (users::Entity, Column::CreatedAt),
-                (users::Entity, Column::Id),
-                ts_of_key(c.key),
-                c.id,
-            ));
-        }
-        let rows = q
-            .order_by_desc(Column::CreatedAt)
-            .order_by_desc(Column::Id)
-            .limit(page.fetch_limit())
-            .all(&self.db)
-            .await
-            .map_err(RepositoryError::unexpected)?;
+        let rows = newest_first(&self.db, q, Column::CreatedAt, Column::Id, page).await?;
         let users = rows.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(users, page.size, 0, |u| (u.created_at.timestamp_micros(), u.id.0)))
     }
