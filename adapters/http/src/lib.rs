@@ -2,8 +2,8 @@
 //! as `application/problem+json` (RFC 9457) from one mapping in [`problem`].
 //!
 //! Middleware, outermost first (Loco's order): request id + access log → security
-//! headers → timeout → panic catcher → problem+json for every error → body size limit →
-//! routes.
+//! headers → timeout → panic catcher → problem+json for every error → session cookie →
+//! CSRF → body size limit → routes.
 
 // poem-openapi handlers take one argument per query parameter, and `ApiError` carries a
 // problem document by value on the (cold) error path.
