@@ -6,7 +6,7 @@
 # BUFFERS) on the SQL the repository generates for each search shape
 # (sp_sql::search::plan_shapes, printed by `cargo run -p sp-sql --example search_sql`).
 # Exits 1 when any page query plan contains `Seq Scan on listings`. The estimate query
-# (count of at most 10 000 matches) is shown too, but not checked: see docs/search.md.
+# (count of at most ESTIMATE_CAP = 1 000 matches) is shown too, but not checked: see docs/search.md.
 #
 #   scripts/explain-search.sh                 # 100 000 listings, scratch DB dropped at the end
 #   LISTINGS=500000 scripts/explain-search.sh
@@ -71,7 +71,7 @@ while IFS= read -r header && IFS= read -r sql; do
     if [[ "$kind" == shape ]]; then
         say "shape: $name"
     else
-        say "estimate: $name (count of at most 10000 matches; not checked)"
+        say "estimate: $name (count of at most 1000 matches; not checked)"
     fi
     echo "$sql"
     echo "$plan"

@@ -73,15 +73,12 @@ async fn bad_registrations_name_every_field_and_store_nothing() {
     for f in ["email", "password", "display_name", "role"] {
         assert!(fields.contains(&f), "{f} in {p}");
     }
-    for common in ["password1234", "qwertyuiop123", "Password1234"] {
+    for common in ["q1w2e3r4t5y6", "Q1W2E3R4T5Y6", "1qaz2wsx3edc"] {
         let r = register(&app, reg("c@example.com", common, "student")).await;
-        if r.status() == 422 {
-            let p: Value = r.json().await.unwrap();
-            assert_eq!(p["errors"][0]["field"], "password");
-        }
+        assert_eq!(r.status(), 422, "{common}: a common password of 12+ characters is refused");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["field"], "password", "{common}");
     }
-    let r = register(&app, reg("c@example.com", "q1w2e3r4t5y6", "student")).await;
-    assert_eq!(r.status(), 422, "a common password of 12 characters is refused");
     let r = register(&app, reg("c@example.com", &"x".repeat(129), "student")).await;
     assert_eq!(r.status(), 422, "over 128 characters");
     let r = register(&app, reg("c@example.com", PASSWORD, "admin")).await;

@@ -69,19 +69,23 @@ fn session_user(session: &Session) -> Option<Uuid> {
 }
 
 /// The signed-in user, if any. A session whose user is gone or suspended is ended.
-pub async fn viewer(services: &Services, session: &Session) -> ApiResult<Option<Viewer>> {
+pub async fn current_user(services: &Services, session: &Session) -> ApiResult<Option<domain::User>> {
     let Some(id) = session_user(session) else {
         if !session.is_empty() {
             sign_out(session);
         }
         return Ok(None);
     };
-    if let Some(u) = services.current_user.execute(domain::UserId(id)).await? {
-        Ok(Some(Viewer { id: u.id, role: u.role }))
-    } else {
+    let user = services.current_user.execute(domain::UserId(id)).await?;
+    if user.is_none() {
         sign_out(session);
-        Ok(None)
     }
+    Ok(user)
+}
+
+/// Who is signed in, as the use cases need it.
+pub async fn viewer(services: &Services, session: &Session) -> ApiResult<Option<Viewer>> {
+    Ok(current_user(services, session).await?.map(|u| Viewer { id: u.id, role: u.role }))
 }
 
 /// The signed-in user, or 401.

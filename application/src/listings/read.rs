@@ -5,7 +5,7 @@ use domain::City;
 use domain::listing::{Listing, ListingId, ListingStatus};
 
 use super::{ListingPorts, ListingsError, Viewer};
-use crate::paging::{Cursor, Page, PageRequest};
+use crate::paging::{Page, PageRequest};
 use crate::ports::{Cache, CityFilter, SearchQuery, SearchResults, SiteStats, UserRepository};
 
 /// `GET /listings/{id}`. Managers see everything; everyone else sees published and let
@@ -111,11 +111,6 @@ impl SearchListings {
         }
         Ok(n)
     }
-
-    /// Decodes a client's cursor for `sort` (400 when it is not one of ours).
-    pub fn cursor(raw: &str, sort: crate::ports::SearchSort) -> Result<Cursor, crate::paging::BadCursor> {
-        Cursor::decode(raw, sort.tag())
-    }
 }
 
 /// `GET /cities`: active cities with their number of visible listings.
@@ -164,14 +159,14 @@ impl SiteCounters {
         match self.cache.get(STATS_KEY).await {
             Ok(Some(bytes)) => {
                 if let Ok(s) = serde_json::from_slice::<SiteStats>(&bytes) {
-                    metrics_hit(true);
+                    tracing::debug!(cache = "stats", hit = true, "cache lookup");
                     return Ok(s);
                 }
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "cache read failed; computing stats"),
         }
-        metrics_hit(false);
+        tracing::debug!(cache = "stats", hit = false, "cache lookup");
         let stats = self.ports.listings.stats(self.ports.clock.now().date_naive()).await?;
         let bytes = serde_json::to_vec(&stats).map_err(anyhow::Error::from)?;
         if let Err(e) = self.cache.set(STATS_KEY, bytes.into(), self.ttl).await {
@@ -179,10 +174,6 @@ impl SiteCounters {
         }
         Ok(stats)
     }
-}
-
-fn metrics_hit(hit: bool) {
-    tracing::debug!(cache = "stats", hit, "cache lookup");
 }
 
 #[cfg(test)]

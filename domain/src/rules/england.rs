@@ -8,9 +8,9 @@
 
 use chrono::NaiveDate;
 
-use super::{LettingRules, Nation, hmo_licence, one_rent};
+use super::{LettingRules, Nation, epc_at_least_e, hmo_licence, one_rent};
 use crate::ValidationError;
-use crate::listing::{EpcRating, ListingDetails, PropertyType, TenancyType};
+use crate::listing::{ListingDetails, PropertyType, TenancyType};
 
 pub struct England;
 
@@ -59,11 +59,7 @@ impl LettingRules for England {
 
     fn check_publishable(&self, d: &ListingDetails, today: NaiveDate) -> Vec<ValidationError> {
         let mut out = Vec::new();
-        if let Some(epc) = d.epc_rating
-            && epc > EpcRating::E
-        {
-            out.push(ValidationError::new("epc_rating", "homes rated EPC F or G may not be let (minimum is E)"));
-        }
+        epc_at_least_e(d, "", &mut out);
         hmo_licence(d, 5, today, &mut out);
         out
     }

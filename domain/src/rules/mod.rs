@@ -113,6 +113,16 @@ pub(crate) fn one_rent(d: &ListingDetails, out: &mut Vec<ValidationError>) {
     }
 }
 
+/// Minimum energy efficiency (England and Wales regulations): EPC F or G may not be let.
+pub(crate) fn epc_at_least_e(d: &ListingDetails, nation: &str, out: &mut Vec<ValidationError>) {
+    if d.epc_rating.is_some_and(|e| e > crate::listing::EpcRating::E) {
+        out.push(ValidationError::new(
+            "epc_rating",
+            format!("homes rated EPC F or G may not be let{nation} (minimum is E)"),
+        ));
+    }
+}
+
 /// HMO licence present and unexpired when the listing has at least `from_bedrooms`.
 pub(crate) fn hmo_licence(d: &ListingDetails, from_bedrooms: u8, today: NaiveDate, out: &mut Vec<ValidationError>) {
     let Some(bedrooms) = d.bedrooms else { return };

@@ -7,9 +7,9 @@
 
 use chrono::NaiveDate;
 
-use super::{LettingRules, Nation, hmo_licence, one_rent};
+use super::{LettingRules, Nation, epc_at_least_e, hmo_licence, one_rent};
 use crate::ValidationError;
-use crate::listing::{EpcRating, ListingDetails};
+use crate::listing::ListingDetails;
 
 pub struct Wales;
 
@@ -30,14 +30,7 @@ impl LettingRules for Wales {
 
     fn check_publishable(&self, d: &ListingDetails, today: NaiveDate) -> Vec<ValidationError> {
         let mut out = Vec::new();
-        if let Some(epc) = d.epc_rating
-            && epc > EpcRating::E
-        {
-            out.push(ValidationError::new(
-                "epc_rating",
-                "homes rated EPC F or G may not be let in Wales (minimum is E)",
-            ));
-        }
+        epc_at_least_e(d, " in Wales", &mut out);
         hmo_licence(d, 5, today, &mut out);
         out
     }

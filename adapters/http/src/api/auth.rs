@@ -119,8 +119,7 @@ impl AuthApi {
     /// The signed-in user
     #[oai(path = "/me", method = "get", operation_id = "me")]
     async fn me(&self, s: Data<&Services>, session: &Session) -> ApiResult<Json<UserDto>> {
-        let v = auth::require(&s, session).await?;
-        let user = s.current_user.execute(v.id).await?.ok_or_else(ApiError::unauthenticated)?;
+        let user = auth::current_user(&s, session).await?.ok_or_else(ApiError::unauthenticated)?;
         Ok(Json(UserDto::from(&user)))
     }
 }
