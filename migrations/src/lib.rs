@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_cities;
 mod m20261125_000002_core;
+mod m20261125_000003_search_tuning;
 
 /// All migrations in order. Never edit one that has shipped: add a new one.
 pub struct Migrator;
@@ -12,6 +13,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_cities::Migration), Box::new(m20261125_000002_core::Migration)]
+        vec![
+            Box::new(m20261125_000001_cities::Migration),
+            Box::new(m20261125_000002_core::Migration),
+            Box::new(m20261125_000003_search_tuning::Migration),
+        ]
     }
 }

@@ -16,6 +16,7 @@ const CITIES_ONLY: &[&str] = &["areas", "cities"];
 const SEARCH_INDEXES: &[&str] = &[
     "ix_listings_owner_created",
     "ix_listings_pub_bedrooms",
+    "ix_listings_pub_city_bedrooms",
     "ix_listings_pub_city_newest",
     "ix_listings_pub_city_rent",
     "ix_listings_pub_newest",
@@ -57,7 +58,8 @@ async fn round_trip(t: TestDb) {
         assert!(indexes_after_up.iter().any(|i| i == ix), "{ix} missing: {indexes_after_up:?}");
     }
     if t.kind == Kind::Postgres {
-        assert!(indexes_after_up.iter().any(|i| i == "ix_listings_pub_text"), "GIN index on search_tsv");
+        assert!(indexes_after_up.iter().any(|i| i == "ix_listings_pub_city_text"), "GIN index on (city, search_tsv)");
+        assert!(!indexes_after_up.iter().any(|i| i == "ix_listings_pub_text"), "replaced by ix_listings_pub_city_text");
     }
     assert_eq!(Migrator::get_pending_migrations(&db).await.unwrap().len(), 0);
 
@@ -65,6 +67,11 @@ async fn round_trip(t: TestDb) {
     for left in (0..all).rev() {
         Migrator::down(&db, Some(1)).await.unwrap();
         assert_eq!(Migrator::get_applied_migrations(&db).await.unwrap().len(), left);
+        if left == 2 && t.kind == Kind::Postgres {
+            let ix = indexes(&db, t.kind).await;
+            assert!(ix.iter().any(|i| i == "ix_listings_pub_text"), "reverting the tuning restores the GIN index");
+            assert!(!ix.iter().any(|i| i == "ix_listings_pub_city_bedrooms" || i == "ix_listings_pub_city_text"));
+        }
         if left == 1 {
             assert_eq!(tables(&db, t.kind).await, CITIES_ONLY, "reverting the core migration leaves cities");
         }

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod error;
 mod health;
 mod middleware;
+mod payload;
 pub mod problem;
 
 use std::time::Duration;

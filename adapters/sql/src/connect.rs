@@ -16,6 +16,17 @@ pub struct DbConfig {
     pub acquire_timeout: Duration,
 }
 
+/// A pooled connection idle at least this long is pinged before it is handed out (the
+/// usual way one dies: a server restart, a proxy or firewall dropping idle sockets).
+/// Busy connections are not: a ping on every checkout is one more round trip per query.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
+/// Prepared statements kept per PostgreSQL connection (sqlx's default is 100). Search
+/// alone has a statement per combination of filters and sort; when a connection's cache
+/// is smaller than the set in use, statements are evicted and prepared again, and
+/// PostgreSQL never gets to reuse a plan.
+pub const STATEMENT_CACHE: usize = 1024;
+
 /// Opens a connection pool. SQLite files are opened with foreign keys on and in WAL mode
 /// (sqlx's defaults for file databases).
 pub async fn connect(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
@@ -24,6 +35,8 @@ pub async fn connect(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
         .min_connections(cfg.min_connections)
         .connect_timeout(cfg.connect_timeout)
         .acquire_timeout(cfg.acquire_timeout)
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
+        .map_sqlx_postgres_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE))
         .sqlx_logging(false);
     Database::connect(opts).await.map_err(|e| anyhow::anyhow!(e).context("cannot connect to the database"))
 }

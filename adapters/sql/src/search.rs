@@ -9,7 +9,7 @@ use application::ports::listings::ESTIMATE_CAP;
 use application::ports::{SearchQuery, SearchSort};
 use chrono::NaiveDate;
 use domain::CitySlug;
-use domain::listing::{Feature, Features};
+use domain::listing::{Feature, Features, PropertyType};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement};
 
@@ -83,9 +83,13 @@ fn matches(q: &SearchQuery, today: NaiveDate, backend: DatabaseBackend) -> Condi
     if let Some(y) = q.academic_year {
         c = c.add(col(L::AcademicYear).eq(i16::try_from(y.start_year()).unwrap_or(i16::MAX)));
     }
-    let wanted = q.features.mask();
-    if wanted != 0 {
-        c = c.add(col(L::FeaturesMask).bit_and(wanted).eq(wanted));
+    // One clause per wanted feature, each bit a literal from the fixed vocabulary (never
+    // user text): PostgreSQL keeps statistics on every `(features_mask & bit)` expression
+    // (migration `search_tuning`) and so knows how common each feature is. One combined
+    // `(features_mask & m) = m` has no statistics; the planner's 0.5% guess made it sort a
+    // whole city's matches instead of walking an ordered index.
+    for f in q.features.iter() {
+        c = c.add(Expr::cust(format!(r#"("listings"."features_mask" & {}) <> 0"#, f.bit())));
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         c = c.add(free_text(text, backend));
@@ -173,8 +177,33 @@ pub fn search_count_select(q: &SearchQuery, today: NaiveDate, backend: DatabaseB
 
 /// [`search_select`] built for `backend`, values bound: what `SqlListingRepository::search`
 /// runs.
+///
+/// On PostgreSQL the page's row limit is written into the SQL as a literal (it is ours,
+/// `page_size + 1`, never user text). With a bound `LIMIT` the planner cannot cost a
+/// generic plan, so every execution of the prepared statement is planned again, which
+/// costs more than running it (~0.2 ms against ~0.1 ms). With the literal, PostgreSQL
+/// settles on a cached generic plan after five executions. Free-text searches keep the
+/// bound limit on purpose: a word's frequency decides between walking an ordered index
+/// and sorting the GIN matches, so they stay planned per search.
 pub fn search_statement(q: &SearchQuery, today: NaiveDate, backend: DatabaseBackend) -> Statement {
-    backend.build(&search_select(q, today, backend))
+    let st = backend.build(&search_select(q, today, backend));
+    let free_text = q.q.as_deref().is_some_and(|t| !t.trim().is_empty());
+    if backend == DatabaseBackend::Postgres && !free_text { literal_limit(st, page_of(q).fetch_limit()) } else { st }
+}
+
+/// Rewrites the statement's last bound value, the inner `LIMIT $n` of
+/// [`search_select`], as the literal `limit`. Leaves the statement as it is when it does not
+/// have that shape (a sea-query change); `literal_limit_on_postgres` then fails.
+fn literal_limit(mut st: Statement, limit: u64) -> Statement {
+    let Some(values) = st.values.as_mut() else { return st };
+    let n = values.0.len();
+    let placeholder = format!(" LIMIT ${n})");
+    let is_limit = values.0.last().is_some_and(|v| *v == sea_orm::Value::BigUnsigned(Some(limit)));
+    if is_limit && st.sql.matches(&placeholder).count() == 1 {
+        st.sql = st.sql.replacen(&placeholder, &format!(" LIMIT {limit})"), 1);
+        values.0.pop();
+    }
+    st
 }
 
 /// [`search_count_select`] built for `backend`, values bound.
@@ -207,14 +236,33 @@ pub fn plan_shapes(after: Cursor) -> Vec<(&'static str, SearchQuery)> {
         (
             "city_filters",
             SearchQuery {
-                city: leeds,
+                city: leeds.clone(),
                 bedrooms_min: Some(3),
                 bills_included: Some(true),
                 furnished: Some(true),
                 ..q()
             },
         ),
+        (
+            "city_bedrooms_desc",
+            SearchQuery {
+                city: leeds.clone(),
+                property_type: Some(PropertyType::House),
+                sort: SearchSort::BedroomsDesc,
+                ..q()
+            },
+        ),
         ("features", SearchQuery { features: Features::from_iter([Feature::Wifi, Feature::Parking]), ..q() }),
+        (
+            "city_features_free_text",
+            SearchQuery {
+                city: leeds,
+                features: Features::from_iter([Feature::Garden]),
+                // A word every listing of the seed has: walk an ordered index, do not sort them all.
+                q: Some("university".into()),
+                ..q()
+            },
+        ),
         ("free_text", SearchQuery { q: Some("garden".into()), ..q() }),
         (
             "newest_page_2",
@@ -266,6 +314,26 @@ mod tests {
     }
 
     #[test]
+    fn literal_limit_on_postgres() {
+        let city = SearchQuery { city: Some(CitySlug::parse("leeds").unwrap()), ..SearchQuery::default() };
+        let st = search_statement(&city, today(), DatabaseBackend::Postgres);
+        assert!(st.sql.contains(" LIMIT 21)"), "{}", st.sql);
+        assert!(!st.sql.contains("LIMIT $"), "{}", st.sql);
+        let values = st.values.unwrap().0;
+        let placeholders = (1..=values.len()).filter(|i| st.sql.contains(&format!("${i}"))).count();
+        assert_eq!(placeholders, values.len(), "every remaining value is bound: {}", st.sql);
+        assert!(!st.sql.contains(&format!("${}", values.len() + 1)), "{}", st.sql);
+
+        let sized = SearchQuery { page: Some(PageRequest::first(50)), ..city.clone() };
+        assert!(search_statement(&sized, today(), DatabaseBackend::Postgres).sql.contains(" LIMIT 51)"));
+
+        let text = SearchQuery { q: Some("garden".into()), ..city.clone() };
+        let st = search_statement(&text, today(), DatabaseBackend::Postgres);
+        assert!(st.sql.contains(" LIMIT $"), "free text stays planned per search: {}", st.sql);
+        assert!(search_statement(&city, today(), DatabaseBackend::Sqlite).sql.contains(" LIMIT ?"));
+    }
+
+    #[test]
     fn free_text_differs_by_backend() {
         let q = SearchQuery {
             q: Some("  garden   50%_off ".into()),
@@ -274,6 +342,10 @@ mod tests {
         };
         let pg = search_statement(&q, today(), DatabaseBackend::Postgres).sql;
         assert!(pg.contains("websearch_to_tsquery('english', $"), "{pg}");
+        assert!(
+            pg.contains(r#"(("listings"."features_mask" & 1) <> 0) AND (("listings"."features_mask" & 4) <> 0)"#),
+            "one literal clause per feature: {pg}"
+        );
         let lite = search_statement(&q, today(), DatabaseBackend::Sqlite);
         assert_eq!(lite.sql.matches(" LIKE ").count(), 2, "one LIKE per word: {}", lite.sql);
         let values = format!("{:?}", lite.values);

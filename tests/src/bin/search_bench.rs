@@ -1,7 +1,14 @@
-//! `search-bench`: writes a realistic mix of listing searches twice over: as URLs for wrk
-//! (`GET /api/v1/listings?...`) and as the SQL the adapter runs for each (values inlined)
-//! for pgbench, so `scripts/bench.sh` (`make bench`) can compare the HTTP path with the
-//! database's own limit on the same searches.
+//! `search-bench`: writes a realistic mix of listing searches as URLs for wrk
+//! (`GET /api/v1/listings?...`) and as the SQL the adapter runs for each, for pgbench, so
+//! `scripts/bench.sh` (`make bench`) can compare the HTTP path with the database's own
+//! limit on the same searches. The SQL comes twice:
+//!
+//! - `q*.sql` + `vars.txt`: the statements exactly as the adapter sends them, values as
+//!   bound parameters (`:c3_2` variables, defined by the `-D` lines of `vars.txt`), so
+//!   PostgreSQL parses, plans and runs them as it does for the service;
+//! - `inlined/q*.sql`: the same with every value written into the SQL as a constant. A
+//!   prepared statement without parameters is planned once per connection; this is the
+//!   floor, what the searches would cost with no planning at all.
 //!
 //! Usage: search-bench --prepare DIR [--cases 120] [--with-count]
 
@@ -11,6 +18,7 @@ use domain::listing::{AcademicYear, Features, PropertyType};
 use domain::{AreaName, CitySlug};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use sea_orm::{DatabaseBackend, Statement, Value};
 
 struct Case {
     url: String,
@@ -98,19 +106,61 @@ fn main() -> anyhow::Result<()> {
     let urls: Vec<&str> = cases.iter().map(|c| c.url.as_str()).collect();
     std::fs::write(format!("{dir}/urls.txt"), urls.join("\n") + "\n")?;
     let today: NaiveDate = chrono::Utc::now().date_naive();
+    std::fs::create_dir_all(format!("{dir}/inlined"))?;
+    let mut vars = Vec::new();
     for (i, c) in cases.iter().enumerate() {
         // What one HTTP search costs the database once its estimate is cached (the
         // warm-up runs every case): the page query. `--with-count` adds the capped count,
         // i.e. the cost of a search whose estimate is not cached.
-        let page = sp_sql::search_statement(&c.query, today, sea_orm::DatabaseBackend::Postgres);
-        let sql = if args.iter().any(|a| a == "--with-count") {
-            let count = sp_sql::search_count_statement(&c.query, today, sea_orm::DatabaseBackend::Postgres);
-            format!("{page};\n{count};\n")
-        } else {
-            format!("{page};\n")
-        };
-        std::fs::write(format!("{dir}/q{i:04}.sql"), sql)?;
+        let mut statements = vec![sp_sql::search_statement(&c.query, today, DatabaseBackend::Postgres)];
+        if args.iter().any(|a| a == "--with-count") {
+            statements.push(sp_sql::search_count_statement(&c.query, today, DatabaseBackend::Postgres));
+        }
+        let inlined = statements.iter().map(ToString::to_string).collect::<Vec<_>>().join(";\n") + ";\n";
+        std::fs::write(format!("{dir}/inlined/q{i:04}.sql"), inlined)?;
+        let mut bound = String::new();
+        for (j, st) in statements.iter().enumerate() {
+            let (sql, defines) = with_variables(st, &format!("c{i}s{j}_"))?;
+            bound.push_str(&sql);
+            bound.push_str(";\n");
+            vars.extend(defines);
+        }
+        std::fs::write(format!("{dir}/q{i:04}.sql"), bound)?;
     }
-    println!("wrote {} URLs and pgbench scripts to {dir}", cases.len());
+    std::fs::write(format!("{dir}/vars.txt"), vars.join("\n") + "\n")?;
+    println!("wrote {} URLs and pgbench scripts (bound and inlined) to {dir}", cases.len());
     Ok(())
+}
+
+/// The statement with each `$n` replaced by the pgbench variable `:{prefix}{n}`, and the
+/// `-D {prefix}{n}=value` definitions. pgbench sends variables of a prepared statement as
+/// parameters; PostgreSQL infers their types from the SQL, as it does for the service.
+fn with_variables(st: &Statement, prefix: &str) -> anyhow::Result<(String, Vec<String>)> {
+    let values = st.values.as_ref().map(|v| v.0.as_slice()).unwrap_or_default();
+    let mut sql = st.sql.clone();
+    // Highest first, so `$1` does not eat the start of `$12`.
+    for n in (1..=values.len()).rev() {
+        sql = sql.replace(&format!("${n}"), &format!(":{prefix}{n}"));
+    }
+    let defines = values
+        .iter()
+        .enumerate()
+        .map(|(k, v)| Ok(format!("-D{prefix}{}={}", k + 1, as_text(v)?)))
+        .collect::<anyhow::Result<_>>()?;
+    Ok((sql, defines))
+}
+
+/// A parameter's value as PostgreSQL's text input for its type.
+fn as_text(v: &Value) -> anyhow::Result<String> {
+    Ok(match v {
+        Value::String(Some(s)) => s.clone(),
+        Value::Bool(Some(b)) => b.to_string(),
+        Value::SmallInt(Some(n)) => n.to_string(),
+        Value::Int(Some(n)) => n.to_string(),
+        Value::BigInt(Some(n)) => n.to_string(),
+        Value::BigUnsigned(Some(n)) => n.to_string(),
+        Value::ChronoDate(Some(d)) => d.to_string(),
+        Value::Uuid(Some(u)) => u.to_string(),
+        other => anyhow::bail!("search-bench cannot pass {other:?} to pgbench"),
+    })
 }

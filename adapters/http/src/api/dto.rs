@@ -9,7 +9,10 @@ use domain::listing::{
 use domain::{AreaName, CitySlug, Pence, ValidationError};
 use poem_openapi::Object;
 use poem_openapi::types::MaybeUndefined;
+use serde::Serialize;
 use uuid::Uuid;
+
+use crate::payload::as_openapi;
 
 /// A listing as created (`POST /listings`). Any subset may be given for a draft.
 #[derive(Debug, Object, Default)]
@@ -220,7 +223,7 @@ impl ListingPatchInput {
 }
 
 /// A photo of a listing (uploads come with the photos issue; the list is empty until then).
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct PhotoDto {
     pub id: Uuid,
     pub status: String,
@@ -228,7 +231,9 @@ pub struct PhotoDto {
 
 /// A listing as returned. `postcode`, `address_line` and `moderation_note` appear only
 /// for the owner and admins.
-#[derive(Debug, Object)]
+// Written with serde (`JsonOut`): keep the serde attributes in step with the `oai` ones;
+// `serde_matches_openapi` checks that the two agree.
+#[derive(Debug, Object, Serialize)]
 pub struct ListingDto {
     pub id: Uuid,
     /// draft | published | let | archived
@@ -239,8 +244,10 @@ pub struct ListingDto {
     pub city: Option<String>,
     pub area: Option<String>,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address_line: Option<String>,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postcode: Option<String>,
     /// The public part of the postcode, e.g. `LS6`.
     pub postcode_outward: Option<String>,
@@ -262,9 +269,13 @@ pub struct ListingDto {
     pub epc_rating: Option<String>,
     pub photos: Vec<PhotoDto>,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation_note: Option<String>,
+    #[serde(serialize_with = "as_openapi::datetime")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "as_openapi::datetime")]
     pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "as_openapi::datetime_opt")]
     pub published_at: Option<DateTime<Utc>>,
 }
 
@@ -304,5 +315,98 @@ impl ListingDto {
             updated_at: l.updated_at,
             published_at: l.published_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use domain::listing::Feature;
+    use poem_openapi::types::ToJSON;
+
+    use super::*;
+
+    fn full() -> ListingDto {
+        let at = Utc.with_ymd_and_hms(2026, 11, 25, 14, 3, 4).unwrap() + chrono::Duration::microseconds(123_456);
+        ListingDto {
+            id: Uuid::now_v7(),
+            status: "published".into(),
+            owner_id: Uuid::now_v7(),
+            title: Some("Bright \"double\" room, Hyde Park \u{2014} \u{1F3E0}".into()),
+            description: Some("Line one\nline two\ttabbed \\ backslash \u{7f} \u{1} </script>".into()),
+            city: Some("leeds".into()),
+            area: Some("Hyde Park".into()),
+            address_line: Some("12 Brudenell Road".into()),
+            postcode: Some("LS6 1HX".into()),
+            postcode_outward: Some("LS6".into()),
+            property_type: Some("house".into()),
+            bedrooms: Some(5),
+            bathrooms: Some(2),
+            ensuite_rooms: 1,
+            rent_pppw_pence: Some(14_500),
+            bills_included: true,
+            deposit_pence: Some(60_000),
+            available_from: NaiveDate::from_ymd_opt(2027, 7, 1),
+            academic_year: Some("2027/28".into()),
+            tenancy_months: Some(12),
+            tenancy_type: Some("periodic".into()),
+            furnished: true,
+            features: [Feature::Wifi, Feature::Garden].iter().map(|f| f.as_str().to_owned()).collect(),
+            hmo_licence: Some("HMO/2026/0001".into()),
+            hmo_licence_expires: NaiveDate::from_ymd_opt(2030, 1, 31),
+            epc_rating: Some("C".into()),
+            photos: vec![PhotoDto { id: Uuid::now_v7(), status: "ready".into() }],
+            moderation_note: Some("ok".into()),
+            created_at: at,
+            updated_at: at,
+            published_at: Some(at),
+        }
+    }
+
+    fn empty() -> ListingDto {
+        ListingDto {
+            title: None,
+            description: None,
+            city: None,
+            area: None,
+            address_line: None,
+            postcode: None,
+            postcode_outward: None,
+            property_type: None,
+            bedrooms: None,
+            bathrooms: None,
+            rent_pppw_pence: None,
+            deposit_pence: None,
+            available_from: None,
+            academic_year: None,
+            tenancy_months: None,
+            tenancy_type: None,
+            features: Vec::new(),
+            hmo_licence: None,
+            hmo_licence_expires: None,
+            epc_rating: None,
+            photos: Vec::new(),
+            moderation_note: None,
+            published_at: None,
+            ..full()
+        }
+    }
+
+    /// `JsonOut` (serde) and poem-openapi's `Json` (`ToJSON`) write the same document.
+    #[test]
+    fn serde_matches_openapi() {
+        for dto in [full(), empty()] {
+            let openapi = dto.to_json().expect("an object");
+            let serde = serde_json::to_value(&dto).unwrap();
+            assert_eq!(serde, openapi);
+        }
+        let private = serde_json::to_value(full()).unwrap();
+        assert_eq!(private["created_at"], "2026-11-25T14:03:04.123456+00:00");
+        assert!(private.get("postcode").is_some());
+        let public = serde_json::to_value(empty()).unwrap();
+        for hidden in ["address_line", "postcode", "moderation_note"] {
+            assert!(public.get(hidden).is_none(), "{hidden} is left out, not null");
+        }
+        assert!(public["title"].is_null(), "other empty fields are null");
     }
 }

@@ -9,6 +9,7 @@ use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::dto::{ListingDto, ListingInput, ListingPatchInput};
@@ -16,9 +17,10 @@ use super::{ApiTags, origin, page_request, reject_unknown_params};
 use crate::Services;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
+use crate::payload::JsonOut;
 
 /// A page of search results.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct SearchPage {
     pub items: Vec<ListingDto>,
     /// Pass as `cursor` (with the same filters and sort) for the next page.
@@ -31,7 +33,7 @@ pub struct SearchPage {
 pub enum Created {
     /// The draft was created.
     #[oai(status = 201)]
-    Created(Json<ListingDto>),
+    Created(JsonOut<ListingDto>),
 }
 
 #[derive(ApiResponse)]
@@ -126,7 +128,7 @@ impl ListingsApi {
         cursor: Query<Option<String>>,
         /// 1–50, default 20.
         page_size: Query<Option<u32>>,
-    ) -> ApiResult<Json<SearchPage>> {
+    ) -> ApiResult<JsonOut<SearchPage>> {
         reject_unknown_params(req, SEARCH_PARAMS)?;
         let sort = match sort.0.as_deref() {
             None => SearchSort::Newest,
@@ -179,7 +181,7 @@ impl ListingsApi {
             return Err(ApiError::bad_param("bedrooms_min", "must not be above bedrooms_max"));
         }
         let res = s.search.execute(&query).await?;
-        Ok(Json(SearchPage {
+        Ok(JsonOut(SearchPage {
             next_cursor: res.page.next.map(|c| c.encode()),
             total_estimate: res.total_estimate,
             items: res.page.items.into_iter().map(|l| ListingDto::from_listing(l, false)).collect(),
@@ -192,10 +194,10 @@ impl ListingsApi {
     /// their owner and admins (404 for everyone else). The full postcode and address are
     /// shown to the owner and admins only.
     #[oai(path = "/listings/:id", method = "get", operation_id = "getListing")]
-    async fn get(&self, s: Data<&Services>, session: &Session, id: Path<Uuid>) -> ApiResult<Json<ListingDto>> {
+    async fn get(&self, s: Data<&Services>, session: &Session, id: Path<Uuid>) -> ApiResult<JsonOut<ListingDto>> {
         let viewer = auth::viewer(&s, session).await?;
         let view = s.get_listing.execute(viewer, ListingId(id.0)).await?;
-        Ok(Json(ListingDto::from_listing(view.listing, view.private)))
+        Ok(JsonOut(ListingDto::from_listing(view.listing, view.private)))
     }
 
     /// Create a draft listing (landlords and agents)
@@ -213,7 +215,7 @@ impl ListingsApi {
         }
         let details = body.0.into_details().map_err(|e| ApiError::invalid(&e))?;
         let l = s.create_listing.execute(viewer, details, &origin(req, Some(viewer))).await?;
-        Ok(Created::Created(Json(ListingDto::from_listing(l, true))))
+        Ok(Created::Created(JsonOut(ListingDto::from_listing(l, true))))
     }
 
     /// Change a listing (owner or admin)
@@ -228,11 +230,11 @@ impl ListingsApi {
         req: &Request,
         id: Path<Uuid>,
         body: Json<ListingPatchInput>,
-    ) -> ApiResult<Json<ListingDto>> {
+    ) -> ApiResult<JsonOut<ListingDto>> {
         let viewer = auth::require(&s, session).await?;
         let patch = body.0.into_patch().map_err(|e| ApiError::invalid(&e))?;
         let l = s.update_listing.execute(viewer, ListingId(id.0), patch, &origin(req, Some(viewer))).await?;
-        Ok(Json(ListingDto::from_listing(l, true)))
+        Ok(JsonOut(ListingDto::from_listing(l, true)))
     }
 
     /// Publish a listing (owner or admin)
@@ -246,7 +248,7 @@ impl ListingsApi {
         session: &Session,
         req: &Request,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<ListingDto>> {
+    ) -> ApiResult<JsonOut<ListingDto>> {
         self.transition(&s, session, req, id.0, StatusAction::Publish).await
     }
 
@@ -258,7 +260,7 @@ impl ListingsApi {
         session: &Session,
         req: &Request,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<ListingDto>> {
+    ) -> ApiResult<JsonOut<ListingDto>> {
         self.transition(&s, session, req, id.0, StatusAction::Archive).await
     }
 
@@ -270,7 +272,7 @@ impl ListingsApi {
         session: &Session,
         req: &Request,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<ListingDto>> {
+    ) -> ApiResult<JsonOut<ListingDto>> {
         self.transition(&s, session, req, id.0, StatusAction::Let).await
     }
 
@@ -291,9 +293,9 @@ impl ListingsApi {
         req: &Request,
         id: Uuid,
         action: StatusAction,
-    ) -> ApiResult<Json<ListingDto>> {
+    ) -> ApiResult<JsonOut<ListingDto>> {
         let viewer = auth::require(s, session).await?;
         let l = s.change_status.execute(viewer, ListingId(id), action, &origin(req, Some(viewer))).await?;
-        Ok(Json(ListingDto::from_listing(l, true)))
+        Ok(JsonOut(ListingDto::from_listing(l, true)))
     }
 }

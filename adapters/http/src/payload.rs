@@ -1,0 +1,86 @@
+//! [`JsonOut`]: a JSON response written straight from the value with serde.
+//!
+//! poem-openapi's `Json<T>` first turns the value into a `serde_json::Value` tree (a map
+//! allocation per object, a copy of every string) and then writes the tree. For the
+//! search page, 20 listings with their descriptions, that tree was the service's largest
+//! cost per request (`docs/performance.md`). `JsonOut<T>` documents the same schema (T's
+//! poem-openapi type) and writes the same JSON: the types it carries derive both
+//! `poem_openapi::Object` and `serde::Serialize`, and a test per type checks that the two
+//! give equal documents.
+
+use poem::http::StatusCode;
+use poem::http::header::CONTENT_TYPE;
+use poem::{IntoResponse, Response};
+use poem_openapi::ApiResponse;
+use poem_openapi::payload::Payload;
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
+use serde::Serialize;
+
+/// A 200 JSON response serialised with serde (see the module docs).
+#[derive(Debug)]
+pub struct JsonOut<T>(pub T);
+
+impl<T: Type> Payload for JsonOut<T> {
+    const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: Type + Serialize + Send> IntoResponse for JsonOut<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_vec(&self.0) {
+            Ok(body) => Response::builder().header(CONTENT_TYPE, Self::CONTENT_TYPE).body(body),
+            // Only a map with non-string keys or a failing custom `Serialize` can get
+            // here; the DTOs have neither. Logged, and the client gets a bare 500.
+            Err(e) => {
+                tracing::error!(error = %e, "response serialisation failed");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}
+
+impl<T: Type + Serialize + Send> ApiResponse for JsonOut<T> {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "",
+                status: Some(200),
+                status_range: None,
+                content: vec![MetaMediaType { content_type: Self::CONTENT_TYPE, schema: Self::schema_ref() }],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+/// serde helpers that write values exactly as poem-openapi's `ToJSON` does.
+pub mod as_openapi {
+    use chrono::{DateTime, Utc};
+    use serde::Serializer;
+
+    /// RFC 3339 with `+00:00` (what `DateTime::to_rfc3339` writes), not serde's `Z`.
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` signature
+    pub fn datetime<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_rfc3339())
+    }
+
+    #[allow(clippy::ref_option)] // serde's `serialize_with` signature
+    pub fn datetime_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => datetime(t, s),
+            None => s.serialize_none(),
+        }
+    }
+}
