@@ -4,7 +4,8 @@
 #  1. starts the test services (PostgreSQL), builds the release binaries;
 #  2. creates the database sp_bench (dropped first), migrates it, seeds N listings
 #     (default 100 000) through the real domain and repositories;
-#  3. serves it (release build, logs at warn); `search-bench --prepare` writes a realistic
+#  3. serves it (release build, logs at warn, the default pool of 10 connections unless
+#     BENCH_POOL is set); `search-bench --prepare` writes a realistic
 #     filter mix as URLs (for wrk) and as the SQL the adapter runs for each (for pgbench);
 #     wrk drives HTTP at concurrency C (default 32) for S seconds (default 30) after a
 #     5 s warm-up (which also fills the estimate cache, as real traffic does);
@@ -36,7 +37,7 @@ cargo build --release --quiet -p bootstrap --bin student-palace -p sp-tests --bi
 
 if [ "${BENCH_REUSE_DB:-0}" = 1 ] && psql "$DB_URL" -qAtc "SELECT 1 FROM listings LIMIT 1" 2>/dev/null | grep -q 1; then
   echo "== database sp_bench: reused (BENCH_REUSE_DB=1), migrated to the latest schema"
-  DATABASE_URL=$DB_URL "$BIN/student-palace" migrate up >/dev/null
+  DATABASE_URL=$DB_URL "$BIN/student-palace" migrate up >/dev/null 2>&1
 else
   echo "== database sp_bench with $LISTINGS listings"
   psql "$PG" -qc "DROP DATABASE IF EXISTS sp_bench WITH (FORCE)" -c "CREATE DATABASE sp_bench"
@@ -46,7 +47,7 @@ fi
 psql "$DB_URL" -qc "VACUUM ANALYZE"
 
 echo "== serving on :$PORT"
-DATABASE_URL=$DB_URL PORT=$PORT STORAGE_URL=memory:// RUST_LOG=warn DATABASE_MAX_CONNECTIONS=${BENCH_POOL:-$CONC} \
+env DATABASE_URL=$DB_URL PORT=$PORT STORAGE_URL=memory:// RUST_LOG=warn ${BENCH_POOL:+DATABASE_MAX_CONNECTIONS=$BENCH_POOL} \
   "$BIN/student-palace" serve >/tmp/sp-bench-server.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
@@ -69,7 +70,9 @@ run_pgbench() { # $1: label, $2: directory of q*.sql, rest: extra pgbench argume
   grep -E '^(latency average|tps)' /tmp/sp-bench-pgbench-$label.log
 }
 mapfile -t DEFINES <"$SCRIPTS/vars.txt"
-run_pgbench bound "$SCRIPTS" "${DEFINES[@]}"
+# The service's sessions plan every execution for its values (sp_sql::connect::PLAN_CACHE_MODE);
+# pgbench's sessions get the same setting.
+PGOPTIONS="-c plan_cache_mode=force_custom_plan" run_pgbench bound "$SCRIPTS" "${DEFINES[@]}"
 run_pgbench inlined "$SCRIPTS/inlined"
 tps() { grep -E '^tps' "/tmp/sp-bench-pgbench-$1.log" | head -1 | sed -E 's/tps = ([0-9.]+).*/\1/'; }
 HTTP_RPS=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$HTTP")

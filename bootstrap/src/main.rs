@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use bootstrap::config::{Config, VARIABLES};
-use bootstrap::startup::{Application, open_database, open_dependencies, shutdown_signal};
+use bootstrap::startup::{Application, open_database_for_migrations, open_dependencies, shutdown_signal};
 use bootstrap::{AppEnv, telemetry};
 use clap::{Parser, Subcommand};
 use migrations::{Migrator, MigratorTrait};
@@ -156,7 +156,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             app.run_until_stopped(shutdown_signal()).await
         }
         Command::Migrate { action } => {
-            let db = open_database(&config).await?;
+            let db = open_database_for_migrations(&config).await?;
             match action {
                 MigrateAction::Up => Migrator::up(&db, None).await.context("migrate up")?,
                 MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await.context("migrate down")?,

@@ -151,6 +151,17 @@ pub struct Application {
 
 /// Opens the database described by the config (creating the folder of a SQLite file).
 pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    open_pool(config, config.database_max_connections).await
+}
+
+/// One connection, for `migrate`: `migrate fresh` on SQLite turns foreign keys off with a
+/// PRAGMA, which holds only for the connection it ran on. With a pool, the DROPs could
+/// land on another connection and fail on a dropped parent table.
+pub async fn open_database_for_migrations(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    open_pool(config, 1).await
+}
+
+async fn open_pool(config: &Config, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     if config.is_sqlite()
         && let Some(dir) = sqlite_dir(config.database_url.expose_secret())
     {
@@ -158,7 +169,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection
     }
     sp_sql::connect(&DbConfig {
         url: config.database_url.clone(),
-        max_connections: config.database_max_connections,
+        max_connections,
         min_connections: 0,
         connect_timeout: Duration::from_secs(5),
         acquire_timeout: Duration::from_secs(5),

@@ -257,7 +257,11 @@ fn migrate_status_up_down_fresh_on_sqlite() {
     assert!(status(&["migrate", "up"]).lines().all(|l| l.starts_with("Applied")));
     let after_down = status(&["migrate", "down"]);
     assert!(after_down.lines().last().unwrap().starts_with("Pending"), "{after_down}");
-    assert!(status(&["migrate", "fresh"]).lines().all(|l| l.starts_with("Applied")));
+    // `fresh` turns SQLite's foreign keys off for its DROPs: on one connection, or a DROP
+    // that lands on another fails now and then. A few rounds make that show.
+    for _ in 0..4 {
+        assert!(status(&["migrate", "fresh"]).lines().all(|l| l.starts_with("Applied")));
+    }
 }
 
 #[test]

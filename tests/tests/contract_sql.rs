@@ -169,3 +169,37 @@ mod storage {
         audit_shares_the_transaction(&t2.migrated().await).await;
     }
 }
+
+/// The pool the service opens (`sp_sql::connect`), not the tests' plain connections.
+mod pool {
+    use std::time::Duration;
+
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    use sp_sql::{DbConfig, connect};
+    use sp_tests::TestDb;
+
+    /// Search statements are planned for their values on every execution
+    /// (`sp_sql::connect::PLAN_CACHE_MODE`): a generic plan chosen after five runs made
+    /// some searches 15× slower.
+    #[tokio::test]
+    async fn postgres_sessions_plan_for_the_actual_values() {
+        let t = TestDb::postgres().await;
+        let cfg = DbConfig {
+            url: t.url.clone().into(),
+            max_connections: 2,
+            min_connections: 0,
+            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+        };
+        let db = connect(&cfg).await.unwrap();
+        for _ in 0..3 {
+            let row = db
+                .query_one_raw(Statement::from_string(DatabaseBackend::Postgres, "SHOW plan_cache_mode"))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(row.try_get::<String>("", "plan_cache_mode").unwrap(), "force_custom_plan");
+        }
+        db.close().await.unwrap();
+    }
+}

@@ -27,6 +27,18 @@ pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
 /// PostgreSQL never gets to reuse a plan.
 pub const STATEMENT_CACHE: usize = 1024;
 
+/// PostgreSQL plans every execution of a prepared statement for its actual values.
+///
+/// By default (`auto`) a prepared statement switches to a generic plan, made without the
+/// values, after five executions when that plan looks no costlier on average. For search
+/// that guess is wrong in the ways that hurt: with `rent <= $3 AND bills_included = $4`
+/// the generic plan walks the whole newest-first index (14 ms instead of under 1 ms), and
+/// how common a free-text word is decides between an ordered index walk and sorting the
+/// GIN matches. Measured on 100,000 listings (`docs/performance.md`): throughput about the
+/// same, p95 from ~50 ms to ~30 ms. Planning costs ~0.2 ms per search; the statements stay
+/// prepared, so parsing is still done once per connection.
+pub const PLAN_CACHE_MODE: &str = "force_custom_plan";
+
 /// Opens a connection pool. SQLite files are opened with foreign keys on and in WAL mode
 /// (sqlx's defaults for file databases).
 pub async fn connect(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
@@ -36,7 +48,9 @@ pub async fn connect(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(cfg.connect_timeout)
         .acquire_timeout(cfg.acquire_timeout)
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
-        .map_sqlx_postgres_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE))
+        .map_sqlx_postgres_opts(|o| {
+            o.statement_cache_capacity(STATEMENT_CACHE).options([("plan_cache_mode", PLAN_CACHE_MODE)])
+        })
         .sqlx_logging(false);
     Database::connect(opts).await.map_err(|e| anyhow::anyhow!(e).context("cannot connect to the database"))
 }

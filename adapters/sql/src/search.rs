@@ -177,33 +177,8 @@ pub fn search_count_select(q: &SearchQuery, today: NaiveDate, backend: DatabaseB
 
 /// [`search_select`] built for `backend`, values bound: what `SqlListingRepository::search`
 /// runs.
-///
-/// On PostgreSQL the page's row limit is written into the SQL as a literal (it is ours,
-/// `page_size + 1`, never user text). With a bound `LIMIT` the planner cannot cost a
-/// generic plan, so every execution of the prepared statement is planned again, which
-/// costs more than running it (~0.2 ms against ~0.1 ms). With the literal, PostgreSQL
-/// settles on a cached generic plan after five executions. Free-text searches keep the
-/// bound limit on purpose: a word's frequency decides between walking an ordered index
-/// and sorting the GIN matches, so they stay planned per search.
 pub fn search_statement(q: &SearchQuery, today: NaiveDate, backend: DatabaseBackend) -> Statement {
-    let st = backend.build(&search_select(q, today, backend));
-    let free_text = q.q.as_deref().is_some_and(|t| !t.trim().is_empty());
-    if backend == DatabaseBackend::Postgres && !free_text { literal_limit(st, page_of(q).fetch_limit()) } else { st }
-}
-
-/// Rewrites the statement's last bound value, the inner `LIMIT $n` of
-/// [`search_select`], as the literal `limit`. Leaves the statement as it is when it does not
-/// have that shape (a sea-query change); `literal_limit_on_postgres` then fails.
-fn literal_limit(mut st: Statement, limit: u64) -> Statement {
-    let Some(values) = st.values.as_mut() else { return st };
-    let n = values.0.len();
-    let placeholder = format!(" LIMIT ${n})");
-    let is_limit = values.0.last().is_some_and(|v| *v == sea_orm::Value::BigUnsigned(Some(limit)));
-    if is_limit && st.sql.matches(&placeholder).count() == 1 {
-        st.sql = st.sql.replacen(&placeholder, &format!(" LIMIT {limit})"), 1);
-        values.0.pop();
-    }
-    st
+    backend.build(&search_select(q, today, backend))
 }
 
 /// [`search_count_select`] built for `backend`, values bound.
@@ -311,26 +286,6 @@ mod tests {
         let sql = search_statement(&q, today(), DatabaseBackend::Sqlite).sql;
         assert!(sql.contains(r#"ORDER BY "listings"."published_at" DESC, "listings"."id" DESC"#), "{sql}");
         assert!(!sql.contains(" > ("), "first page has no cursor: {sql}");
-    }
-
-    #[test]
-    fn literal_limit_on_postgres() {
-        let city = SearchQuery { city: Some(CitySlug::parse("leeds").unwrap()), ..SearchQuery::default() };
-        let st = search_statement(&city, today(), DatabaseBackend::Postgres);
-        assert!(st.sql.contains(" LIMIT 21)"), "{}", st.sql);
-        assert!(!st.sql.contains("LIMIT $"), "{}", st.sql);
-        let values = st.values.unwrap().0;
-        let placeholders = (1..=values.len()).filter(|i| st.sql.contains(&format!("${i}"))).count();
-        assert_eq!(placeholders, values.len(), "every remaining value is bound: {}", st.sql);
-        assert!(!st.sql.contains(&format!("${}", values.len() + 1)), "{}", st.sql);
-
-        let sized = SearchQuery { page: Some(PageRequest::first(50)), ..city.clone() };
-        assert!(search_statement(&sized, today(), DatabaseBackend::Postgres).sql.contains(" LIMIT 51)"));
-
-        let text = SearchQuery { q: Some("garden".into()), ..city.clone() };
-        let st = search_statement(&text, today(), DatabaseBackend::Postgres);
-        assert!(st.sql.contains(" LIMIT $"), "free text stays planned per search: {}", st.sql);
-        assert!(search_statement(&city, today(), DatabaseBackend::Sqlite).sql.contains(" LIMIT ?"));
     }
 
     #[test]
