@@ -1,8 +1,10 @@
 //! Query plans of listing search on PostgreSQL: on a seeded database (20 000 listings,
 //! `scripts/search-plan-seed.sql`), every search shape of `sp_sql::search::plan_shapes`
 //! must be answered through one of the partial search indexes, never by a sequential
-//! scan of `listings` — both as the custom plan PostgreSQL makes for the bound values and
-//! as the generic plan a prepared statement may switch to after a few executions.
+//! scan of `listings` — both as the custom plan PostgreSQL makes for the bound values
+//! (what the service runs: its sessions force custom plans, `sp_sql::connect`) and as the
+//! generic plan a prepared statement would switch to under the default `plan_cache_mode`
+//! (a safety net for any session without that setting).
 //!
 //! The statements are the repository's own (`sp_sql::search_statement`). The estimate
 //! query (`count(*)` of at most `ESTIMATE_CAP` matches) is printed but not checked: for

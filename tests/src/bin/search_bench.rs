@@ -164,3 +164,37 @@ fn as_text(v: &Value) -> anyhow::Result<String> {
         other => anyhow::bail!("search-bench cannot pass {other:?} to pgbench"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bound_scripts_name_every_value_once() {
+        let q = SearchQuery {
+            city: CitySlug::parse("leeds").ok(),
+            q: Some("quiet garden".into()),
+            bills_included: Some(true),
+            min_rent: Some(9_000),
+            max_rent: Some(15_000),
+            bedrooms_min: Some(2),
+            bedrooms_max: Some(6),
+            available_from: NaiveDate::from_ymd_opt(2027, 7, 1),
+            academic_year: AcademicYear::parse("2027/28").ok(),
+            ..SearchQuery::default()
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let st = sp_sql::search_statement(&q, today, DatabaseBackend::Postgres);
+        let n = st.values.as_ref().unwrap().0.len();
+        assert!(n >= 10, "enough values to have two-digit placeholders: {n}");
+        let (sql, defines) = with_variables(&st, "c7s0_").unwrap();
+        assert!(!sql.contains('$'), "every placeholder replaced: {sql}");
+        for k in 1..=n {
+            assert_eq!(sql.matches(&format!(":c7s0_{k})")).count() + sql.matches(&format!(":c7s0_{k} ")).count(), 1);
+        }
+        assert_eq!(defines.len(), n);
+        assert!(defines.contains(&"-Dc7s0_1=2026-11-25".to_owned()), "{defines:?}");
+        assert!(defines.iter().any(|d| d.ends_with("=quiet garden")), "text as is, unquoted: {defines:?}");
+        assert!(defines.iter().any(|d| d.ends_with("=true")), "{defines:?}");
+    }
+}
