@@ -21,12 +21,6 @@ pub struct DbConfig {
 /// Busy connections are not: a ping on every checkout is one more round trip per query.
 pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
 
-/// Prepared statements kept per PostgreSQL connection (sqlx's default is 100). Search
-/// alone has a statement per combination of filters and sort; when a connection's cache
-/// is smaller than the set in use, statements are evicted and prepared again, and
-/// PostgreSQL never gets to reuse a plan.
-pub const STATEMENT_CACHE: usize = 1024;
-
 /// PostgreSQL plans every execution of a prepared statement for its actual values.
 ///
 /// By default (`auto`) a prepared statement switches to a generic plan, made without the
@@ -36,7 +30,8 @@ pub const STATEMENT_CACHE: usize = 1024;
 /// how common a free-text word is decides between an ordered index walk and sorting the
 /// GIN matches. Measured on 100,000 listings (`docs/performance.md`): throughput about the
 /// same, p95 from ~50 ms to ~30 ms. Planning costs ~0.2 ms per search; the statements stay
-/// prepared, so parsing is still done once per connection.
+/// prepared (sqlx keeps 100 per connection, ~64 KB of server memory each), so parsing is
+/// still done once per connection.
 pub const PLAN_CACHE_MODE: &str = "force_custom_plan";
 
 /// Opens a connection pool. SQLite files are opened with foreign keys on and in WAL mode
@@ -48,9 +43,7 @@ pub async fn connect(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(cfg.connect_timeout)
         .acquire_timeout(cfg.acquire_timeout)
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
-        .map_sqlx_postgres_opts(|o| {
-            o.statement_cache_capacity(STATEMENT_CACHE).options([("plan_cache_mode", PLAN_CACHE_MODE)])
-        })
+        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", PLAN_CACHE_MODE)]))
         .sqlx_logging(false);
     Database::connect(opts).await.map_err(|e| anyhow::anyhow!(e).context("cannot connect to the database"))
 }
