@@ -8,7 +8,6 @@
 //! `poem_openapi::Object` and `serde::Serialize`, and a test per type checks that the two
 //! give equal documents.
 
-use poem::http::StatusCode;
 use poem::http::header::CONTENT_TYPE;
 use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
@@ -16,6 +15,8 @@ use poem_openapi::payload::Payload;
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use serde::Serialize;
+
+use crate::error::ApiError;
 
 /// A 200 JSON response serialised with serde (see the module docs).
 #[derive(Debug)]
@@ -38,11 +39,8 @@ impl<T: Type + Serialize + Send> IntoResponse for JsonOut<T> {
         match serde_json::to_vec(&self.0) {
             Ok(body) => Response::builder().header(CONTENT_TYPE, Self::CONTENT_TYPE).body(body),
             // Only a map with non-string keys or a failing custom `Serialize` can get
-            // here; the DTOs have neither. Logged, and the client gets a bare 500.
-            Err(e) => {
-                tracing::error!(error = %e, "response serialisation failed");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
-            }
+            // here; the DTOs have neither. Logged, and the client gets the usual 500.
+            Err(e) => ApiError::internal(&e).into_response(),
         }
     }
 }
