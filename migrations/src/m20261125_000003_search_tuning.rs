@@ -58,31 +58,27 @@ const SQLITE_UP: &[&str] =
     &["CREATE INDEX ix_listings_pub_city_bedrooms ON listings (city, status, bedrooms DESC, id DESC)"];
 const SQLITE_DOWN: &[&str] = &["DROP INDEX ix_listings_pub_city_bedrooms"];
 
-async fn run(manager: &SchemaManager<'_>, statements: &[String]) -> Result<(), DbErr> {
+async fn run(manager: &SchemaManager<'_>, statements: impl IntoIterator<Item = impl AsRef<str>>) -> Result<(), DbErr> {
     let db = manager.get_connection();
     for sql in statements {
-        db.execute_unprepared(sql).await?;
+        db.execute_unprepared(sql.as_ref()).await?;
     }
     Ok(())
-}
-
-fn owned(s: &[&str]) -> Vec<String> {
-    s.iter().map(|s| (*s).to_owned()).collect()
 }
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         match manager.get_database_backend() {
-            DatabaseBackend::Postgres => run(manager, &postgres_up()).await,
-            _ => run(manager, &owned(SQLITE_UP)).await,
+            DatabaseBackend::Postgres => run(manager, postgres_up()).await,
+            _ => run(manager, SQLITE_UP).await,
         }
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         match manager.get_database_backend() {
-            DatabaseBackend::Postgres => run(manager, &owned(POSTGRES_DOWN)).await,
-            _ => run(manager, &owned(SQLITE_DOWN)).await,
+            DatabaseBackend::Postgres => run(manager, POSTGRES_DOWN).await,
+            _ => run(manager, SQLITE_DOWN).await,
         }
     }
 }
