@@ -6,7 +6,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cached;
 pub mod enquiries;
+mod errors;
 pub mod health;
 pub mod listings;
 pub mod moderation;

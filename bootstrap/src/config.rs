@@ -35,6 +35,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("SHUTDOWN_GRACE_SECONDS", "time in-flight requests get after SIGTERM (default 10)"),
     ("REQUEST_TIMEOUT_SECONDS", "a request running longer gets 503 (default 30)"),
     ("AUTO_MIGRATE", "apply migrations at serve start-up (default true in dev, false elsewhere)"),
+    (
+        "PUBLIC_COUNTS_TTL_SECONDS",
+        "how long /cities and /stats counts are cached before one request recomputes them (default 15; 0 = live)",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -84,6 +88,7 @@ struct Raw {
     shutdown_grace_seconds: Option<u64>,
     request_timeout_seconds: Option<u64>,
     auto_migrate: Option<bool>,
+    public_counts_ttl_seconds: Option<u64>,
 }
 
 /// The validated configuration.
@@ -105,6 +110,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub request_timeout: Duration,
     pub auto_migrate: bool,
+    /// `/cities` and `/stats` counts are at most this old.
+    pub public_counts_ttl: Duration,
 }
 
 /// A configuration problem, naming the variable.
@@ -281,6 +288,7 @@ impl Config {
             shutdown_grace,
             request_timeout: Duration::from_secs(request_timeout_s),
             auto_migrate: raw.auto_migrate.unwrap_or(env == AppEnv::Dev),
+            public_counts_ttl: Duration::from_secs(raw.public_counts_ttl_seconds.unwrap_or(15).min(3600)),
         })
     }
 
@@ -324,6 +332,7 @@ impl Config {
             ("SHUTDOWN_GRACE_SECONDS", self.shutdown_grace.as_secs().to_string()),
             ("REQUEST_TIMEOUT_SECONDS", self.request_timeout.as_secs().to_string()),
             ("AUTO_MIGRATE", self.auto_migrate.to_string()),
+            ("PUBLIC_COUNTS_TTL_SECONDS", self.public_counts_ttl.as_secs().to_string()),
         ]
     }
 }

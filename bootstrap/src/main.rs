@@ -106,7 +106,9 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if let Command::Openapi = cli.command {
-        println!("{}", sp_http::openapi_json(env!("CARGO_PKG_VERSION")));
+        // No configuration needed: only the session cookie's name depends on APP_ENV.
+        let secure_cookies = std::env::var("APP_ENV").is_ok_and(|e| !e.is_empty() && e != "dev");
+        println!("{}", sp_http::openapi_json(env!("CARGO_PKG_VERSION"), secure_cookies));
         return ExitCode::SUCCESS;
     }
     let config = match Config::from_env() {
@@ -200,7 +202,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     println!("admin created: {} ({})", user.email.as_str(), user.id);
                     Ok(())
                 }
-                Err(application::accounts::AccountError::Invalid(v)) => {
+                Err(application::accounts::CreateAdminError::Invalid(v)) => {
                     anyhow::bail!("{}", v.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
                 }
                 Err(e) => Err(anyhow::anyhow!(e)),

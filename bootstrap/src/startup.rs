@@ -7,18 +7,18 @@ use std::time::Duration;
 
 use anyhow::Context;
 use application::accounts::{AccountPorts, CurrentUser, Login, Register};
-use application::enquiries::{Enquiries, EnquiryPorts};
+use application::enquiries::{EnquiryPorts, MyEnquiries, SendEnquiry, SetEnquiryStatus};
 use application::health::{CacheProbe, CheckReadiness, Criticality, StorageProbe};
 use application::listings::{
-    ChangeStatus, CitiesWithCounts, CreateListing, DeleteListing, GetListing, ListingPorts, MyListings, SearchListings,
-    SiteCounters, UpdateListing,
+    ArchiveListing, CitiesWithCounts, CreateListing, DeleteListing, GetListing, ListingPorts, MarkListingLet,
+    MyListings, PublishListing, SearchListings, SiteCounters, UpdateListing,
 };
-use application::moderation::Moderation;
+use application::moderation::{ListUsers, ModerationPorts, ReadAuditTrail, SetSuspension, UnpublishListing};
 use application::ports::{
     AuditLog, BlobStore, Cache, CityFilter, CityRepository, Clock, EnquiryRepository, HealthProbe, IdGen,
     ListingRepository, PasswordHasher, ShortlistRepository, SystemClock, UserRepository, UuidV7,
 };
-use application::shortlist::Shortlist;
+use application::shortlist::{MyShortlist, RemoveSavedListing, SaveListing};
 use migrations::{Migrator, MigratorTrait};
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
@@ -69,7 +69,7 @@ impl Dependencies {
     }
 
     /// The use cases the HTTP adapter serves, wired to these adapters.
-    pub fn services(&self, readiness: CheckReadiness) -> sp_http::Services {
+    pub fn services(&self, readiness: CheckReadiness, counts_ttl: Duration) -> sp_http::Services {
         let accounts = AccountPorts {
             users: self.users.clone(),
             hasher: self.hasher.clone(),
@@ -83,32 +83,43 @@ impl Dependencies {
             ids: self.ids.clone(),
         };
         let get_listing = GetListing::new(listings.clone(), self.users.clone());
+        let enquiries = EnquiryPorts {
+            enquiries: self.enquiries.clone(),
+            get_listing: get_listing.clone(),
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+        };
+        let moderation = ModerationPorts {
+            users: self.users.clone(),
+            audit: self.audit.clone(),
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+        };
         sp_http::Services {
             readiness,
             register: Register::new(accounts.clone()),
             login: Login::new(accounts),
             current_user: CurrentUser::new(self.users.clone()),
-            cities_with_counts: CitiesWithCounts::new(listings.clone()),
-            stats: SiteCounters::new(listings.clone(), self.cache.clone(), Duration::from_secs(60)),
+            cities_with_counts: CitiesWithCounts::new(listings.clone(), self.cache.clone(), counts_ttl),
+            stats: SiteCounters::new(listings.clone(), self.cache.clone(), counts_ttl),
             search: SearchListings::new(listings.clone(), self.cache.clone(), Duration::from_secs(60)),
             my_listings: MyListings::new(listings.clone()),
             create_listing: CreateListing::new(listings.clone()),
             update_listing: UpdateListing::new(listings.clone()),
-            change_status: ChangeStatus::new(listings.clone()),
-            delete_listing: DeleteListing::new(listings),
-            shortlist: Shortlist::new(self.shortlist.clone(), get_listing.clone(), self.clock.clone()),
-            enquiries: Enquiries::new(EnquiryPorts {
-                enquiries: self.enquiries.clone(),
-                get_listing: get_listing.clone(),
-                clock: self.clock.clone(),
-                ids: self.ids.clone(),
-            }),
-            moderation: Moderation {
-                users: self.users.clone(),
-                audit: self.audit.clone(),
-                clock: self.clock.clone(),
-                ids: self.ids.clone(),
-            },
+            publish_listing: PublishListing::new(listings.clone()),
+            archive_listing: ArchiveListing::new(listings.clone()),
+            mark_listing_let: MarkListingLet::new(listings.clone()),
+            delete_listing: DeleteListing::new(listings.clone()),
+            unpublish_listing: UnpublishListing::new(listings),
+            save_listing: SaveListing::new(self.shortlist.clone(), get_listing.clone(), self.clock.clone()),
+            remove_saved_listing: RemoveSavedListing::new(self.shortlist.clone()),
+            my_shortlist: MyShortlist::new(self.shortlist.clone()),
+            send_enquiry: SendEnquiry::new(enquiries.clone()),
+            set_enquiry_status: SetEnquiryStatus::new(enquiries.clone()),
+            my_enquiries: MyEnquiries::new(enquiries),
+            set_suspension: SetSuspension::new(moderation.clone()),
+            list_users: ListUsers::new(moderation.clone()),
+            audit_trail: ReadAuditTrail::new(moderation),
             get_listing,
         }
     }
@@ -260,7 +271,7 @@ impl Application {
             .with(timed(StorageProbe(blobs.clone())), Criticality::Required)
             .with(timed(CacheProbe(cache.clone())), cache_criticality);
 
-        let services = deps.services(readiness);
+        let services = deps.services(readiness, config.public_counts_ttl);
         let mut http = sp_http::HttpConfig::new(config.session_key());
         http.dev_routes = config.env == AppEnv::Dev;
         http.hsts = config.env.is_strict();

@@ -74,32 +74,12 @@ impl ViewingDates {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EnquiryStatus {
-    New,
-    Replied,
-    Closed,
-}
+crate::closed_set!(
+    /// Where an enquiry is: new → replied → closed.
+    EnquiryStatus, "status", { New => "new", Replied => "replied", Closed => "closed" }
+);
 
 impl EnquiryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EnquiryStatus::New => "new",
-            EnquiryStatus::Replied => "replied",
-            EnquiryStatus::Closed => "closed",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        match raw {
-            "new" => Ok(Self::New),
-            "replied" => Ok(Self::Replied),
-            "closed" => Ok(Self::Closed),
-            _ => Err(ValidationError::new("status", "must be one of new, replied, closed")),
-        }
-    }
-
     /// new → replied → closed; new → closed. Closed is final.
     pub fn can_become(self, next: EnquiryStatus) -> bool {
         matches!(

@@ -8,12 +8,15 @@ pub mod city;
 pub mod enquiry;
 pub mod listing;
 pub mod money;
+pub mod photo;
 pub mod rules;
 pub mod user;
+mod vocabulary;
 
 pub use city::{Area, AreaName, City, CityName, CitySlug};
 pub use money::Pence;
-pub use user::{DisplayName, Email, NewPassword, PasswordHash, Role, User, UserId};
+pub use user::{DisplayName, Email, NewPassword, PasswordHash, Role, SignupRole, User, UserId};
+pub use vocabulary::ClosedSet;
 
 /// A value failed validation. `field` names the input, `message` says what is wrong in
 /// words fit for an API client.

@@ -88,34 +88,27 @@ impl DisplayName {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Student,
-    Landlord,
-    Agent,
-    Admin,
+crate::closed_set!(
+    /// What a user is on the site.
+    Role, "role", { Student => "student", Landlord => "landlord", Agent => "agent", Admin => "admin" }
+);
+
+crate::closed_set!(
+    /// The roles a person may choose when registering (admins are made by the CLI).
+    SignupRole, "role", { Student => "student", Landlord => "landlord", Agent => "agent" }
+);
+
+impl From<SignupRole> for Role {
+    fn from(r: SignupRole) -> Self {
+        match r {
+            SignupRole::Student => Role::Student,
+            SignupRole::Landlord => Role::Landlord,
+            SignupRole::Agent => Role::Agent,
+        }
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Student, Role::Landlord, Role::Agent, Role::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Student => "student",
-            Role::Landlord => "landlord",
-            Role::Agent => "agent",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == raw)
-            .ok_or_else(|| ValidationError::new("role", "must be one of student, landlord, agent, admin"))
-    }
-
     /// Roles a person may choose when registering (admins are made by the CLI).
     pub fn self_service(self) -> bool {
         !matches!(self, Role::Admin)
@@ -250,6 +243,10 @@ mod tests {
         assert!(Role::Agent.can_list() && Role::Landlord.can_list() && !Role::Student.can_list());
         assert_eq!(Role::parse("agent").unwrap(), Role::Agent);
         assert!(Role::parse("Admin").is_err());
+        for r in SignupRole::ALL {
+            assert!(Role::from(*r).self_service(), "{r}");
+        }
+        assert!(SignupRole::parse("admin").is_err(), "admins cannot sign up");
     }
 
     proptest! {

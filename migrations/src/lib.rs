@@ -6,6 +6,12 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_cities;
 mod m20261125_000002_core;
 mod m20261125_000003_search_tuning;
+mod m20261201_000004_listing_excerpt;
+
+/// Frozen copies of rules that migrations apply to existing rows (see each migration).
+pub mod frozen {
+    pub use crate::m20261201_000004_listing_excerpt::excerpt as listing_excerpt_v1;
+}
 
 /// All migrations in order. Never edit one that has shipped: add a new one.
 pub struct Migrator;
@@ -17,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_cities::Migration),
             Box::new(m20261125_000002_core::Migration),
             Box::new(m20261125_000003_search_tuning::Migration),
+            Box::new(m20261201_000004_listing_excerpt::Migration),
         ]
     }
 }

@@ -37,6 +37,8 @@ pub async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
         ("DATABASE_MAX_CONNECTIONS", "4"),
         ("STORAGE_URL", "memory://"),
         ("AUTO_MIGRATE", "true"),
+        // Counts are live in tests (caching them is the use cases' unit tests' business).
+        ("PUBLIC_COUNTS_TTL_SECONDS", "0"),
     ];
     vars.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
     vars.extend_from_slice(extra);

@@ -32,6 +32,12 @@ async fn filters_sorts_and_pages() {
     let (s, all) = search(&app, "").await;
     assert_eq!(s, 200);
     assert_eq!(all["total_estimate"], 3);
+    assert_eq!(all["next_cursor"], Value::Null, "the last page says so with null");
+    let card = &all["items"][0];
+    assert!(card.get("description").is_none() && card.get("deposit_pence").is_none(), "items are cards: {card}");
+    let excerpt = card["excerpt"].as_str().unwrap();
+    assert!(!excerpt.is_empty() && excerpt.chars().count() <= 200, "{card}");
+    assert_eq!(card["cover_photo"], Value::Null);
     assert_eq!(ids(&all), [dear.clone(), mid.clone(), cheap.clone()], "newest first");
 
     assert_eq!(ids(&search(&app, "city=leeds&sort=rent_asc").await.1), [cheap.clone(), mid.clone()]);
@@ -76,16 +82,23 @@ async fn bad_search_parameters_are_400_naming_the_parameter() {
         ("available_from=tomorrow", "available_from"),
         ("page_size=0", "page_size"),
         ("page_size=51", "page_size"),
-        ("cursor=not-a-cursor", "cursor"),
+        ("cursor=not%20a%20cursor", "cursor"),
         ("city=Not%20A%20Slug", "city"),
-        ("min_rent=500&max_rent=100", "min_rent"),
         ("bills_included=maybe", "bills_included"),
+        ("features=", "features"),
     ] {
         let r = app.get(&format!("/api/v1/listings?{qs}")).await;
         assert_eq!(r.status(), 400, "{qs}");
         assert_eq!(r.headers()["content-type"], "application/problem+json", "{qs}");
         let p: Value = r.json().await.unwrap();
         assert!(p.to_string().contains(param), "{qs}: {p}");
+    }
+    // Valid against the document but not meaningful: 422 naming the parameter.
+    for (qs, param) in [("cursor=bm90LWEtY3Vyc29y", "cursor"), ("min_rent=500&max_rent=100", "min_rent")] {
+        let r = app.get(&format!("/api/v1/listings?{qs}")).await;
+        assert_eq!(r.status(), 422, "{qs}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["field"], param, "{qs}: {p}");
     }
     // A cursor from another sort order is refused too.
     let owner = {
@@ -96,7 +109,7 @@ async fn bad_search_parameters_are_400_naming_the_parameter() {
     owner.published_listing(&json!({})).await;
     let (_, page) = search(&app, "page_size=1").await;
     let c = page["next_cursor"].as_str().unwrap();
-    assert_eq!(app.get(&format!("/api/v1/listings?page_size=1&sort=rent_asc&cursor={c}")).await.status(), 400);
+    assert_eq!(app.get(&format!("/api/v1/listings?page_size=1&sort=rent_asc&cursor={c}")).await.status(), 422);
     app.stop().await;
 }
 
@@ -140,8 +153,13 @@ async fn shortlist_and_enquiries() {
     assert_eq!(student.put(&format!("/api/v1/me/shortlist/{draft}")).await.status(), 404);
     let list: Value = student.get("/api/v1/me/shortlist").await.json().await.unwrap();
     let saved: Vec<&str> =
-        list["items"].as_array().unwrap().iter().map(|i| i["listing"]["id"].as_str().unwrap()).collect();
+        list["items"].as_array().unwrap().iter().map(|i| i["listing_id"].as_str().unwrap()).collect();
     assert_eq!(saved, [b.as_str(), a.as_str()]);
+    for item in list["items"].as_array().unwrap() {
+        assert_eq!(item["available"], true);
+        assert_eq!(item["card"]["id"], item["listing_id"], "a public listing shows its card");
+        assert!(item["card"].get("description").is_none(), "a card, not the whole listing");
+    }
     assert_eq!(student.delete(&format!("/api/v1/me/shortlist/{b}")).await.status(), 204);
     let list: Value = student.get("/api/v1/me/shortlist").await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
@@ -191,6 +209,30 @@ async fn shortlist_and_enquiries() {
     );
     let r = owner.post(&format!("/api/v1/enquiries/{eid}/status"), &json!({"status": "replied"})).await;
     assert_eq!(r.status(), 409, "closed is final");
-    assert_eq!(owner.post(&format!("/api/v1/enquiries/{eid}/status"), &json!({"status": "lost"})).await.status(), 422);
+    assert_eq!(
+        owner.post(&format!("/api/v1/enquiries/{eid}/status"), &json!({"status": "lost"})).await.status(),
+        400,
+        "not one of the documented statuses"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn search_items_are_cards_with_an_excerpt_and_the_detail_is_whole() {
+    let app = spawn_app().await;
+    app.seed_cities().await;
+    let owner = app.actor("landlord").await;
+    let long = format!("{} Ends here.", "A roomy student house near campus with a garden. ".repeat(40));
+    let id = owner.published_listing(&json!({ "description": long })).await;
+    let (_, page) = search(&app, "").await;
+    let card = &page["items"][0];
+    assert_eq!(card["id"], id.as_str());
+    let excerpt = card["excerpt"].as_str().unwrap();
+    assert!(excerpt.ends_with('\u{2026}') && excerpt.chars().count() <= 200, "{excerpt}");
+    assert!(long.starts_with(excerpt.trim_end_matches('\u{2026}')), "the start of the description");
+    let keys: Vec<&str> = card.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 18, "exactly the card's fields: {keys:?}");
+    let detail: Value = app.get(&format!("/api/v1/listings/{id}")).await.json().await.unwrap();
+    assert_eq!(detail["description"].as_str().unwrap(), long.trim());
     app.stop().await;
 }

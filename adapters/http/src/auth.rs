@@ -1,22 +1,34 @@
-//! Sessions and CSRF.
+//! Sessions, and authentication declared once: the [`SignedIn`] and [`MaybeSignedIn`]
+//! security schemes that handlers take as a parameter.
 //!
 //! Sessions are stateless: a private cookie (encrypted and signed with a key derived from
 //! `SECRET_KEY`) holding the user id, the CSRF token and the issue time. The user is
 //! re-read on every request, so suspension ends a session at once; sessions older than
 //! `SESSION_MAX_AGE` are refused whatever the browser keeps.
+//!
+//! State-changing requests that a session authenticates must carry the session's token
+//! in `X-CSRF-Token` (checked here, in constant time). The OpenAPI document declares two
+//! schemes, `session` (the cookie) and `csrf` (the header); operations with an unsafe
+//! method require both (`openapi::refine` joins them, as poem-openapi lists each scheme
+//! of an operation as an alternative).
 
 use std::time::Duration;
 
+use application::audit::Origin;
 use application::listings::Viewer;
-use poem::http::{Method, StatusCode};
+use poem::Request;
+use poem::http::Method;
 use poem::session::Session;
 use poem::web::cookie::{CookieKey, SameSite};
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use poem_openapi::registry::{MetaSecurityScheme, Registry};
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
+use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::Services;
-use crate::error::{ApiError, ApiResult};
-use crate::problem::Problem;
+use crate::error::Refusal;
+use crate::middleware::RequestId;
+use crate::problem::{Problem, ProblemKind};
 
 pub const SESSION_MAX_AGE: Duration = Duration::from_secs(14 * 24 * 3600);
 const UID: &str = "uid";
@@ -24,13 +36,17 @@ const CSRF: &str = "csrf";
 const ISSUED: &str = "iat";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// The session cookie's name: `__Host-` prefixed when it is `Secure` (outside dev).
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-sp_session" } else { "sp_session" }
+}
+
 /// Cookie settings: `__Host-` prefix and `Secure` outside dev (HTTPS), `HttpOnly`,
 /// `SameSite=Lax`, path `/`.
 pub fn cookie_config(secret_key: &[u8], secure: bool) -> poem::session::CookieConfig {
     let key = CookieKey::derive_from(secret_key);
-    let name = if secure { "__Host-sp_session" } else { "sp_session" };
     poem::session::CookieConfig::private(key)
-        .name(name)
+        .name(cookie_name(secure))
         .path("/")
         .secure(secure)
         .http_only(true)
@@ -60,6 +76,7 @@ pub fn sign_out(session: &Session) {
     session.clear();
 }
 
+/// The user id of an unexpired session.
 fn session_user(session: &Session) -> Option<Uuid> {
     let issued: u64 = session.get(ISSUED)?;
     if now_secs().saturating_sub(issued) > SESSION_MAX_AGE.as_secs() {
@@ -68,71 +85,156 @@ fn session_user(session: &Session) -> Option<Uuid> {
     session.get(UID)
 }
 
-/// The signed-in user, if any. A session whose user is gone or suspended is ended.
-pub async fn current_user(services: &Services, session: &Session) -> ApiResult<Option<domain::User>> {
+/// A signed-in, non-suspended user, and the session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: domain::User,
+    pub viewer: Viewer,
+    /// Who acts and which request carries it, for the audit trail.
+    pub origin: Origin,
+    pub csrf_token: String,
+}
+
+fn refuse(kind: ProblemKind, detail: &str) -> poem::Error {
+    Refusal::into_poem(Problem::new(kind, detail))
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The session behind the request: `Ok(None)` when there is none (or it ended), an
+/// error when it is valid but an unsafe request lacks its CSRF token.
+async fn authenticate(req: &Request) -> poem::Result<Option<SignedIn>> {
+    let (Some(session), Some(services)) = (req.extensions().get::<Session>(), req.data::<Services>()) else {
+        return Err(refuse(ProblemKind::Internal, "session middleware missing"));
+    };
     let Some(id) = session_user(session) else {
         if !session.is_empty() {
             sign_out(session);
         }
         return Ok(None);
     };
-    let user = services.current_user.execute(domain::UserId(id)).await?;
-    if user.is_none() {
+    let user = services.current_user.execute(domain::UserId(id)).await.map_err(|e| {
+        let e = crate::error::ApiError::from(e);
+        poem::Error::from(e)
+    })?;
+    let Some(user) = user else {
         sign_out(session);
-    }
-    Ok(user)
-}
-
-/// Who is signed in, as the use cases need it.
-pub async fn viewer(services: &Services, session: &Session) -> ApiResult<Option<Viewer>> {
-    Ok(current_user(services, session).await?.map(|u| Viewer { id: u.id, role: u.role }))
-}
-
-/// The signed-in user, or 401.
-pub async fn require(services: &Services, session: &Session) -> ApiResult<Viewer> {
-    viewer(services, session).await?.ok_or_else(ApiError::unauthenticated)
-}
-
-/// Every state-changing request that a session cookie authenticates must carry the
-/// session's token in `X-CSRF-Token`; otherwise 403. Sign-in and registration do not act
-/// with the session's authority and are exempt.
-pub struct Csrf;
-
-impl<E: Endpoint> Middleware<E> for Csrf {
-    type Output = CsrfEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        CsrfEndpoint(ep)
-    }
-}
-
-pub struct CsrfEndpoint<E>(E);
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-impl<E: Endpoint> Endpoint for CsrfEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, req: Request) -> Result<Self::Output> {
-        let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-        let exempt = matches!(req.uri().path(), "/api/v1/auth/login" | "/api/v1/auth/register");
-        if unsafe_method && !exempt {
-            let session = req.extensions().get::<Session>().cloned();
-            if let Some(session) = session
-                && let Some(expected) = session.get::<String>(CSRF)
-                && session_user(&session).is_some()
-            {
-                let given = req.headers().get(CSRF_HEADER).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
-                if !constant_time_eq(&given, expected.as_bytes()) {
-                    return Ok(Problem::new(StatusCode::FORBIDDEN, "csrf", "CSRF token missing or wrong")
-                        .detail("Send the csrf_token from sign-in in the X-CSRF-Token header.")
-                        .into_response());
-                }
-            }
+        return Ok(None);
+    };
+    let csrf_token: String = session.get(CSRF).unwrap_or_default();
+    if !is_safe(req.method()) {
+        let given = req.headers().get(CSRF_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+        let matches: bool = given.ct_eq(csrf_token.as_bytes()).into();
+        if csrf_token.is_empty() || !matches {
+            return Err(refuse(
+                ProblemKind::Csrf,
+                "Send the csrf_token from sign-in (or GET /me) in the X-CSRF-Token header.",
+            ));
         }
-        self.0.call(req).await.map(IntoResponse::into_response)
+    }
+    let viewer = Viewer { id: user.id, role: user.role };
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    Ok(Some(SignedIn { viewer, origin: Origin { actor: Some(user.id), request_id }, user, csrf_token }))
+}
+
+/// The scheme names in the OpenAPI document.
+pub const SESSION_SCHEME: &str = "session";
+pub const CSRF_SCHEME: &str = "csrf";
+
+fn register_schemes(registry: &mut Registry) {
+    registry.create_security_scheme(
+        SESSION_SCHEME,
+        MetaSecurityScheme {
+            ty: "apiKey",
+            description: Some(
+                "The session cookie set by `POST /auth/login` (HttpOnly; `__Host-sp_session` over HTTPS, \
+                 `sp_session` in development). Browsers send it by themselves.",
+            ),
+            name: Some("sp_session"),
+            key_in: Some("cookie"),
+            scheme: None,
+            bearer_format: None,
+            flows: None,
+            openid_connect_url: None,
+        },
+    );
+    registry.create_security_scheme(
+        CSRF_SCHEME,
+        MetaSecurityScheme {
+            ty: "apiKey",
+            description: Some(
+                "The session's `csrf_token` (from `POST /auth/login` or `GET /me`), required with the \
+                 session cookie on every state-changing request.",
+            ),
+            name: Some("X-CSRF-Token"),
+            key_in: Some("header"),
+            scheme: None,
+            bearer_format: None,
+            flows: None,
+            openid_connect_url: None,
+        },
+    );
+}
+
+impl<'a> ApiExtractor<'a> for SignedIn {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        register_schemes(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        vec![SESSION_SCHEME]
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        _body: &mut poem::RequestBody,
+        _opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        authenticate(req)
+            .await?
+            .ok_or_else(|| refuse(ProblemKind::Unauthenticated, "Sign in first (POST /api/v1/auth/login)."))
+    }
+}
+
+/// Signed in or anonymous; a session, when present, is checked as for [`SignedIn`].
+#[derive(Debug, Clone)]
+pub struct MaybeSignedIn(pub Option<SignedIn>);
+
+impl MaybeSignedIn {
+    pub fn viewer(&self) -> Option<Viewer> {
+        self.0.as_ref().map(|s| s.viewer)
+    }
+}
+
+impl<'a> ApiExtractor<'a> for MaybeSignedIn {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        register_schemes(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        vec![SESSION_SCHEME]
+    }
+
+    fn has_security_fallback() -> bool {
+        true
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        _body: &mut poem::RequestBody,
+        _opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        authenticate(req).await.map(MaybeSignedIn)
     }
 }
 
@@ -144,8 +246,7 @@ mod tests {
         let cfg = cookie_config(&[7u8; 64], secure);
         let jar = poem::web::cookie::CookieJar::default();
         cfg.set_cookie_value(&jar, "{}");
-        let name = if secure { "__Host-sp_session" } else { "sp_session" };
-        jar.get(name).expect("a cookie is set").to_string()
+        jar.get(cookie_name(secure)).expect("a cookie is set").to_string()
     }
 
     #[test]
@@ -163,13 +264,5 @@ mod tests {
     fn in_dev_the_cookie_works_over_plain_http() {
         let c = set_cookie(false);
         assert!(c.starts_with("sp_session=") && !c.contains("Secure") && c.contains("HttpOnly"), "{c}");
-    }
-
-    #[test]
-    fn csrf_tokens_compare_in_constant_time_and_exactly() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
-        assert!(!constant_time_eq(b"", b"a"));
     }
 }

@@ -1,43 +1,62 @@
-//! The one mapping from use-case errors to HTTP: every error response is an `ApiError`,
-//! a problem+json document with a stable `type`. Causes are logged, never sent.
+//! The one mapping from use-case errors to HTTP. Every error response is an [`ApiError`]:
+//! a problem+json document with a stable `type` (`problem::ProblemKind`). Causes are
+//! logged (`Problem::internal`), never sent.
+//!
+//! Each use case has its own error enum (`application::*::*Error`); the `From` impls
+//! below are the only place that decides which status and kind each case becomes.
 
-use application::accounts::AccountError;
-use application::listings::ListingsError;
+use application::accounts::{CurrentUserError, LoginError, RegisterError};
+use application::enquiries::{MyEnquiriesError, SendEnquiryError, SetEnquiryStatusError};
+use application::listings::{
+    ArchiveListingError, CitiesWithCountsError, CreateListingError, DeleteListingError, GetListingError,
+    MarkListingLetError, MyListingsError, PublishListingError, SearchListingsError, SiteCountersError,
+    UpdateListingError,
+};
+use application::moderation::{ListUsersError, ReadAuditTrailError, SetSuspensionError, UnpublishListingError};
+use application::shortlist::{MyShortlistError, RemoveSavedListingError, SaveListingError};
 use domain::ValidationError;
-use domain::listing::ListingError;
-use poem::http::StatusCode;
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
 
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemKind};
 
 /// Error responses of the API (application/problem+json, RFC 9457).
 #[derive(ApiResponse, Debug)]
 #[oai(bad_request_handler = "bad_request")]
 pub enum ApiError {
-    /// Malformed request: a parameter or body field is missing, of the wrong type, out of
-    /// range or unknown; `errors` names each field.
+    /// The request does not match this document: a parameter or body field is missing,
+    /// of the wrong type, outside its schema, or unknown. `errors` names parameters.
     #[oai(status = 400, content_type = "application/problem+json")]
     BadRequest(Json<Problem>),
-    /// Not signed in (or the session expired).
+    /// Not signed in (or the session expired or ended); or sign-in refused.
     #[oai(status = 401, content_type = "application/problem+json")]
     Unauthenticated(Json<Problem>),
-    /// Signed in, but not allowed (wrong role, not the owner, missing CSRF token).
+    /// Signed in, but not allowed (role, ownership), or the CSRF token is missing/wrong.
     #[oai(status = 403, content_type = "application/problem+json")]
     Forbidden(Json<Problem>),
     /// No such resource (or not visible to you).
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
-    /// The resource's state does not allow this (illegal transition, incomplete listing,
-    /// duplicate e-mail); `detail`/`errors` give the reason.
+    /// The resource's state does not allow this (status change, incomplete listing,
+    /// e-mail taken); `detail`/`errors` give the reason.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
-    /// Well-formed but breaks a rule (validation, UK letting rules); `errors` names fields.
+    /// The request body is larger than the limit (1 MiB).
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// The body is not sent as `application/json`.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
+    /// Valid against this document, but breaks a rule it cannot state (letting rules, a
+    /// common password, contradictory filters); `errors` names the fields.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
     /// Unexpected failure (logged; quote the X-Request-Id).
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
+    /// Overloaded or too slow; try again after `Retry-After` seconds.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>, #[oai(header = "Retry-After")] u32),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -50,115 +69,381 @@ impl ApiError {
             403 => Self::Forbidden(Json(p)),
             404 => Self::NotFound(Json(p)),
             409 => Self::Conflict(Json(p)),
+            413 => Self::PayloadTooLarge(Json(p)),
+            415 => Self::UnsupportedMediaType(Json(p)),
             422 => Self::Unprocessable(Json(p)),
+            503 => Self::Unavailable(Json(p), 1),
             _ => Self::Internal(Json(p)),
         }
     }
 
+    pub fn problem(kind: ProblemKind, detail: impl Into<String>) -> Self {
+        Self::from_problem(Problem::new(kind, detail))
+    }
+
+    /// 400 naming a parameter that does not match its schema.
     pub fn bad_param(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
         Self::from_problem(
-            Problem::new(StatusCode::BAD_REQUEST, "invalid-parameter", "Invalid parameter")
-                .detail(format!("{field}: is invalid"))
-                .field(field, message),
+            Problem::new(ProblemKind::InvalidParameter, format!("{field}: {message}")).field(field, message),
         )
     }
 
+    /// 422 with every field that breaks a rule.
     pub fn invalid(errors: &[ValidationError]) -> Self {
-        let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input")
-            .detail(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
-        for e in errors {
-            p = p.field(e.field, e.message.clone());
-        }
-        Self::from_problem(p)
+        Self::from_problem(with_fields(ProblemKind::Validation, errors))
     }
 
     pub fn unauthenticated() -> Self {
-        Self::from_problem(
-            Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required")
-                .detail("Sign in first (POST /api/v1/auth/login)."),
-        )
+        Self::problem(ProblemKind::Unauthenticated, "Sign in first (POST /api/v1/auth/login).")
     }
 
     pub fn forbidden(detail: &str) -> Self {
-        Self::from_problem(Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden").detail(detail))
+        Self::problem(ProblemKind::Forbidden, detail)
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::from_problem(Problem::not_found().detail(format!("No such {what}.")))
+        Self::problem(ProblemKind::NotFound, format!("No such {what}."))
     }
 
     pub fn internal(e: &(dyn std::error::Error + 'static)) -> Self {
         Self::from_problem(Problem::internal(e))
     }
+
+    fn unexpected(e: &anyhow::Error) -> Self {
+        Self::internal(e.as_ref())
+    }
 }
 
-/// poem-openapi's request parsing failures (bad JSON, wrong types, bad parameters).
-#[allow(clippy::needless_pass_by_value)] // the signature poem-openapi calls
-fn bad_request(err: poem::Error) -> ApiError {
+/// A problem of `kind` listing `errors` by field (detail: all of them, joined).
+fn with_fields(kind: ProblemKind, errors: &[ValidationError]) -> Problem {
+    let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+    errors.iter().fold(Problem::new(kind, detail), |p, e| p.field(e.field, e.message.clone()))
+}
+
+/// A failure of an extractor that already knows its answer (authentication, CSRF): it
+/// travels through poem as an error and [`bad_request`] returns it unchanged.
+#[derive(Debug)]
+pub struct Refusal(pub Problem);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.detail)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+impl Refusal {
+    pub fn into_poem(p: Problem) -> poem::Error {
+        let status = p.status_code();
+        poem::Error::new(Refusal(p), status)
+    }
+}
+
+/// The problem for an extractor failure: parameters and bodies that do not match their
+/// schema (400), bodies of the wrong media type (415), and our own extractors' refusals.
+///
+/// Handlers return `ApiResult<T>`, and poem-openapi hands extractor errors of such
+/// operations to the Ok type's `bad_request_handler` (none), so they leave the handler as
+/// plain `poem::Error`s; `problem::from_poem_error` turns them into problems through this.
+pub fn extractor_problem(err: &poem::Error) -> Option<Problem> {
+    if let Some(Refusal(p)) = err.downcast_ref::<Refusal>() {
+        return Some(p.clone());
+    }
     if let Some(e) = err.downcast_ref::<poem_openapi::error::ParseParamError>() {
-        return ApiError::bad_param(e.name, e.reason.clone());
+        return Some(
+            Problem::new(ProblemKind::InvalidParameter, format!("{}: {}", e.name, e.reason))
+                .field(e.name, e.reason.clone()),
+        );
     }
     if let Some(e) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
-        return ApiError::from_problem(
-            Problem::new(StatusCode::BAD_REQUEST, "invalid-body", "Invalid request body").detail(e.reason.clone()),
-        );
+        return Some(Problem::new(ProblemKind::InvalidBody, e.reason.clone()));
     }
-    if err.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-        return ApiError::from_problem(
-            Problem::new(StatusCode::BAD_REQUEST, "invalid-body", "Invalid request body")
-                .detail("Send JSON with Content-Type: application/json."),
-        );
+    if err.downcast_ref::<poem_openapi::error::ContentTypeError>().is_some() {
+        return Some(Problem::new(
+            ProblemKind::UnsupportedMediaType,
+            "Send the body as JSON, with Content-Type: application/json.",
+        ));
     }
-    ApiError::from_problem(Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request").detail(err.to_string()))
+    None
 }
 
-impl From<ListingsError> for ApiError {
-    fn from(e: ListingsError) -> Self {
+#[allow(clippy::needless_pass_by_value)] // the signature poem-openapi calls
+fn bad_request(err: poem::Error) -> ApiError {
+    ApiError::from_problem(
+        extractor_problem(&err).unwrap_or_else(|| Problem::new(ProblemKind::BadRequest, err.to_string())),
+    )
+}
+
+// ---------------------------------------------------------------- accounts
+
+impl From<RegisterError> for ApiError {
+    fn from(e: RegisterError) -> Self {
         match e {
-            ListingsError::Invalid(v) => ApiError::invalid(&v),
-            ListingsError::NotFound => ApiError::not_found("resource"),
-            ListingsError::Forbidden => ApiError::forbidden("You are not allowed to do this."),
-            ListingsError::Conflict(c) => conflict(&c),
-            ListingsError::StateConflict(reason) => ApiError::from_problem(
-                Problem::new(StatusCode::CONFLICT, "invalid-state", "Not possible in this state").detail(reason),
+            RegisterError::Invalid(v) => ApiError::invalid(&v),
+            RegisterError::EmailTaken => ApiError::problem(
+                ProblemKind::EmailTaken,
+                "An account with this e-mail exists. Sign in or reset the password.",
             ),
-            ListingsError::Unexpected(e) => ApiError::internal(e.as_ref()),
+            RegisterError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
 }
 
-fn conflict(c: &ListingError) -> ApiError {
-    let (kind, title) = match c {
-        ListingError::Incomplete(_) => ("listing-incomplete", "Listing cannot be published yet"),
-        ListingError::NotADraft(_) => ("not-a-draft", "Only drafts can be deleted"),
-        _ => ("invalid-transition", "Illegal status change"),
-    };
-    let mut p = Problem::new(StatusCode::CONFLICT, kind, title).detail(c.to_string());
-    if let ListingError::Incomplete(v) | ListingError::Invalid(v) = c {
-        for e in v {
-            p = p.field(e.field, e.message.clone());
+impl From<LoginError> for ApiError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::BadCredentials => {
+                ApiError::problem(ProblemKind::BadCredentials, "The e-mail or password is wrong.")
+            }
+            LoginError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
-    ApiError::from_problem(p)
 }
 
-impl From<AccountError> for ApiError {
-    fn from(e: AccountError) -> Self {
+impl From<CurrentUserError> for ApiError {
+    fn from(e: CurrentUserError) -> Self {
         match e {
-            AccountError::Invalid(v) => ApiError::invalid(&v),
-            AccountError::EmailTaken => ApiError::from_problem(
-                Problem::new(StatusCode::CONFLICT, "email-taken", "E-mail already registered")
-                    .detail("An account with this e-mail exists. Sign in or reset the password."),
+            CurrentUserError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- listings
+
+const NOT_YOURS: &str = "This listing is not yours to change.";
+
+impl From<CreateListingError> for ApiError {
+    fn from(e: CreateListingError) -> Self {
+        match e {
+            CreateListingError::NotALister => ApiError::forbidden("Only landlords and agents can create listings."),
+            CreateListingError::Invalid(v) => ApiError::invalid(&v),
+            CreateListingError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<UpdateListingError> for ApiError {
+    fn from(e: UpdateListingError) -> Self {
+        match e {
+            UpdateListingError::NotFound => ApiError::not_found("listing"),
+            UpdateListingError::Forbidden => ApiError::forbidden(NOT_YOURS),
+            UpdateListingError::Invalid(v) => ApiError::invalid(&v),
+            UpdateListingError::WouldBeIncomplete(v) => ApiError::from_problem(Problem {
+                detail: format!(
+                    "A published listing must stay complete: {}",
+                    with_fields(ProblemKind::Validation, &v).detail
+                ),
+                ..with_fields(ProblemKind::ListingIncomplete, &v)
+            }),
+            UpdateListingError::Archived => {
+                ApiError::problem(ProblemKind::InvalidTransition, "An archived listing cannot be edited.")
+            }
+            UpdateListingError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<PublishListingError> for ApiError {
+    fn from(e: PublishListingError) -> Self {
+        match e {
+            PublishListingError::NotFound => ApiError::not_found("listing"),
+            PublishListingError::Forbidden => ApiError::forbidden(NOT_YOURS),
+            PublishListingError::AlreadyPublished => {
+                ApiError::problem(ProblemKind::InvalidTransition, "The listing is published already.")
+            }
+            PublishListingError::Incomplete(v) => {
+                ApiError::from_problem(with_fields(ProblemKind::ListingIncomplete, &v))
+            }
+            PublishListingError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<ArchiveListingError> for ApiError {
+    fn from(e: ArchiveListingError) -> Self {
+        match e {
+            ArchiveListingError::NotFound => ApiError::not_found("listing"),
+            ArchiveListingError::Forbidden => ApiError::forbidden(NOT_YOURS),
+            ArchiveListingError::AlreadyArchived => {
+                ApiError::problem(ProblemKind::InvalidTransition, "The listing is archived already.")
+            }
+            ArchiveListingError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<MarkListingLetError> for ApiError {
+    fn from(e: MarkListingLetError) -> Self {
+        match e {
+            MarkListingLetError::NotFound => ApiError::not_found("listing"),
+            MarkListingLetError::Forbidden => ApiError::forbidden(NOT_YOURS),
+            MarkListingLetError::NotPublished(s) => {
+                ApiError::problem(ProblemKind::InvalidTransition, format!("A {s} listing cannot be marked as let."))
+            }
+            MarkListingLetError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<DeleteListingError> for ApiError {
+    fn from(e: DeleteListingError) -> Self {
+        match e {
+            DeleteListingError::NotFound => ApiError::not_found("listing"),
+            DeleteListingError::Forbidden => ApiError::forbidden(NOT_YOURS),
+            DeleteListingError::NotADraft(s) => ApiError::problem(
+                ProblemKind::NotADraft,
+                format!("Only drafts can be deleted; archive a {s} listing instead."),
             ),
-            AccountError::RoleNotSelfService => ApiError::from_problem(
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input")
-                    .field("role", "must be one of student, landlord, agent"),
+            DeleteListingError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<GetListingError> for ApiError {
+    fn from(e: GetListingError) -> Self {
+        match e {
+            GetListingError::NotFound => ApiError::not_found("listing"),
+            GetListingError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<SearchListingsError> for ApiError {
+    fn from(e: SearchListingsError) -> Self {
+        match e {
+            SearchListingsError::Invalid(v) => ApiError::invalid(&v),
+            SearchListingsError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+/// Use cases whose only failure is unexpected.
+macro_rules! only_unexpected {
+    ($($t:ident),+ $(,)?) => {$(
+        impl From<$t> for ApiError {
+            fn from(e: $t) -> Self {
+                match e {
+                    $t::Unexpected(e) => ApiError::unexpected(&e),
+                }
+            }
+        }
+    )+};
+}
+
+only_unexpected!(MyListingsError, CitiesWithCountsError, SiteCountersError, MyEnquiriesError);
+
+// ---------------------------------------------------------------- shortlist
+
+const STUDENTS_ONLY: &str = "Only students have a shortlist.";
+
+impl From<SaveListingError> for ApiError {
+    fn from(e: SaveListingError) -> Self {
+        match e {
+            SaveListingError::NotAStudent => ApiError::forbidden(STUDENTS_ONLY),
+            SaveListingError::ListingNotFound => ApiError::not_found("listing"),
+            SaveListingError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<RemoveSavedListingError> for ApiError {
+    fn from(e: RemoveSavedListingError) -> Self {
+        match e {
+            RemoveSavedListingError::NotAStudent => ApiError::forbidden(STUDENTS_ONLY),
+            RemoveSavedListingError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<MyShortlistError> for ApiError {
+    fn from(e: MyShortlistError) -> Self {
+        match e {
+            MyShortlistError::NotAStudent => ApiError::forbidden(STUDENTS_ONLY),
+            MyShortlistError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- enquiries
+
+impl From<SendEnquiryError> for ApiError {
+    fn from(e: SendEnquiryError) -> Self {
+        match e {
+            SendEnquiryError::NotAStudent => ApiError::forbidden("Only students can send enquiries."),
+            SendEnquiryError::Invalid(v) => ApiError::invalid(&v),
+            SendEnquiryError::ListingNotFound => ApiError::not_found("listing"),
+            SendEnquiryError::NotTakingEnquiries(s) => ApiError::problem(
+                ProblemKind::NotTakingEnquiries,
+                format!("Only published listings take enquiries; this one is {s}."),
             ),
-            AccountError::BadCredentials => ApiError::from_problem(
-                Problem::new(StatusCode::UNAUTHORIZED, "bad-credentials", "Sign-in failed")
-                    .detail("The e-mail or password is wrong."),
+            SendEnquiryError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<SetEnquiryStatusError> for ApiError {
+    fn from(e: SetEnquiryStatusError) -> Self {
+        match e {
+            SetEnquiryStatusError::NotFound => ApiError::not_found("enquiry"),
+            SetEnquiryStatusError::Forbidden => {
+                ApiError::forbidden("Only the listing's owner can change an enquiry's status.")
+            }
+            SetEnquiryStatusError::InvalidTransition { from, to } => ApiError::problem(
+                ProblemKind::InvalidTransition,
+                format!("An enquiry that is {from} cannot become {to}."),
             ),
-            AccountError::Unexpected(e) => ApiError::internal(e.as_ref()),
+            SetEnquiryStatusError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- moderation
+
+const ADMINS_ONLY: &str = "Only admins can do this.";
+
+impl From<UnpublishListingError> for ApiError {
+    fn from(e: UnpublishListingError) -> Self {
+        match e {
+            UnpublishListingError::NotAnAdmin => ApiError::forbidden(ADMINS_ONLY),
+            UnpublishListingError::Invalid(v) => ApiError::invalid(&v),
+            UnpublishListingError::NotFound => ApiError::not_found("listing"),
+            UnpublishListingError::NotPublished(s) => {
+                ApiError::problem(ProblemKind::InvalidTransition, format!("A {s} listing cannot be unpublished."))
+            }
+            UnpublishListingError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<SetSuspensionError> for ApiError {
+    fn from(e: SetSuspensionError) -> Self {
+        match e {
+            SetSuspensionError::NotAnAdmin => ApiError::forbidden(ADMINS_ONLY),
+            SetSuspensionError::NotFound => ApiError::not_found("user"),
+            SetSuspensionError::OwnAccount => {
+                ApiError::problem(ProblemKind::OwnAccount, "Admins cannot suspend or reinstate themselves.")
+            }
+            SetSuspensionError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<ListUsersError> for ApiError {
+    fn from(e: ListUsersError) -> Self {
+        match e {
+            ListUsersError::NotAnAdmin => ApiError::forbidden(ADMINS_ONLY),
+            ListUsersError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<ReadAuditTrailError> for ApiError {
+    fn from(e: ReadAuditTrailError) -> Self {
+        match e {
+            ReadAuditTrailError::NotAnAdmin => ApiError::forbidden(ADMINS_ONLY),
+            ReadAuditTrailError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The HTTP adapter: poem + poem-openapi. Routes call use cases only; every error leaves
-//! as `application/problem+json` (RFC 9457) from one mapping in [`problem`].
+//! as `application/problem+json` (RFC 9457) from one mapping in [`error`].
 //!
 //! Middleware, outermost first (Loco's order): request id + access log → security
-//! headers → timeout → panic catcher → problem+json for every error → session cookie →
-//! CSRF → body size limit → routes.
+//! headers + default `Cache-Control` → `Allow` on 405 → problem `instance` → timeout →
+//! panic catcher → problem+json for every error → session cookie → body size limit →
+//! routes. Authentication and CSRF are the `auth::SignedIn` security scheme that
+//! handlers take as a parameter.
 
 // poem-openapi handlers take one argument per query parameter, and `ApiError` carries a
 // problem document by value on the (cold) error path.
@@ -14,29 +16,34 @@ pub mod auth;
 pub mod error;
 mod health;
 mod middleware;
+pub mod openapi;
 mod payload;
 pub mod problem;
+pub mod types;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use application::accounts::{CurrentUser, Login, Register};
-use application::enquiries::Enquiries;
+use application::enquiries::{MyEnquiries, SendEnquiry, SetEnquiryStatus};
 use application::health::CheckReadiness;
 use application::listings::{
-    ChangeStatus, CitiesWithCounts, CreateListing, DeleteListing, GetListing, MyListings, SearchListings, SiteCounters,
-    UpdateListing,
+    ArchiveListing, CitiesWithCounts, CreateListing, DeleteListing, GetListing, MarkListingLet, MyListings,
+    PublishListing, SearchListings, SiteCounters, UpdateListing,
 };
-use application::moderation::Moderation;
-use application::shortlist::Shortlist;
-use poem::endpoint::BoxEndpoint;
+use application::moderation::{ListUsers, ReadAuditTrail, SetSuspension, UnpublishListing};
+use application::shortlist::{MyShortlist, RemoveSavedListing, SaveListing};
+use poem::endpoint::{BoxEndpoint, make_sync};
+use poem::http::Method;
 use poem::middleware::CatchPanic;
 use poem::session::CookieSession;
+use poem::web::Html;
 use poem::{EndpointExt, Route, get};
-use poem_openapi::OpenApiService;
 
 pub use middleware::RequestId;
 
-/// The use cases the HTTP surface calls.
+/// The use cases the HTTP surface calls, one per operation (the handler's doc comment
+/// names it).
 #[derive(Clone)]
 pub struct Services {
     pub readiness: CheckReadiness,
@@ -50,11 +57,20 @@ pub struct Services {
     pub my_listings: MyListings,
     pub create_listing: CreateListing,
     pub update_listing: UpdateListing,
-    pub change_status: ChangeStatus,
+    pub publish_listing: PublishListing,
+    pub archive_listing: ArchiveListing,
+    pub mark_listing_let: MarkListingLet,
     pub delete_listing: DeleteListing,
-    pub shortlist: Shortlist,
-    pub enquiries: Enquiries,
-    pub moderation: Moderation,
+    pub save_listing: SaveListing,
+    pub remove_saved_listing: RemoveSavedListing,
+    pub my_shortlist: MyShortlist,
+    pub send_enquiry: SendEnquiry,
+    pub set_enquiry_status: SetEnquiryStatus,
+    pub my_enquiries: MyEnquiries,
+    pub unpublish_listing: UnpublishListing,
+    pub set_suspension: SetSuspension,
+    pub list_users: ListUsers,
+    pub audit_trail: ReadAuditTrail,
 }
 
 /// HTTP behaviour that differs per environment.
@@ -102,29 +118,37 @@ impl HttpConfig {
     }
 }
 
-fn api_service(version: &str) -> OpenApiService<api::Apis, ()> {
-    OpenApiService::new(api::apis(), "Student Palace API", version)
-        .server("/api/v1")
-        .description("UK student accommodation: listings, search, shortlists, enquiries. Errors are application/problem+json (RFC 9457).")
+/// The OpenAPI document as JSON (for `student-palace openapi` and tests).
+pub fn openapi_json(version: &str, secure_cookies: bool) -> String {
+    serde_json::to_string_pretty(&openapi::document(version, secure_cookies)).expect("a JSON value")
 }
 
-/// The OpenAPI document as JSON (for `student-palace openapi` and tests).
-pub fn openapi_json(version: &str) -> String {
-    api_service(version).spec()
-}
+/// Routes outside the API, with their methods (for `Allow`).
+const OTHER_ROUTES: &[(&str, &[Method])] = &[
+    ("/livez", &[Method::GET, Method::HEAD]),
+    ("/healthz", &[Method::GET, Method::HEAD]),
+    ("/api/openapi.json", &[Method::GET, Method::HEAD]),
+];
 
 /// Builds the whole HTTP application.
 pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
-    let api = api_service(&cfg.version);
-    let spec = api.spec_endpoint();
-    let docs = api.swagger_ui();
+    let doc = openapi::document(&cfg.version, cfg.secure_cookies);
+    let allowed = Arc::new(openapi::AllowedMethods::new(&doc, OTHER_ROUTES));
+    let spec = serde_json::to_string(&doc).expect("a JSON value");
+    let docs = openapi::swagger_html(&cfg.version, cfg.secure_cookies);
+    let api = poem_openapi::OpenApiService::new(api::apis(), "Student Palace API", &cfg.version);
 
     let mut routes = Route::new()
         .at("/livez", get(health::livez))
         .at("/healthz", get(health::healthz))
-        .nest("/api/v1", api)
-        .at("/api/openapi.json", spec)
-        .nest("/docs", docs);
+        .nest(openapi::API_PREFIX, api)
+        .at(
+            "/api/openapi.json",
+            get(make_sync(move |_| {
+                poem::Response::builder().content_type("application/json; charset=utf-8").body(spec.clone())
+            })),
+        )
+        .at("/docs", get(make_sync(move |_| Html(docs.clone()))));
     if cfg.dev_routes {
         routes = routes.at("/_dev/sleep", get(health::dev_sleep));
     }
@@ -132,11 +156,12 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
     routes
         .data(services)
         .with(middleware::BodyLimit(cfg.max_body_bytes))
-        .with(auth::Csrf)
         .with(CookieSession::new(auth::cookie_config(&cfg.session_key, cfg.secure_cookies)))
         .catch_all_error(problem::from_poem_error)
         .with(CatchPanic::new().with_handler(problem::PanicHandler))
         .with(middleware::Timeout(cfg.request_timeout))
+        .around(middleware::problem_instance)
+        .with(middleware::AllowHeader(allowed))
         .with(middleware::SecurityHeaders { hsts: cfg.hsts })
         .around(middleware::request_context)
         .boxed()

@@ -4,7 +4,8 @@ use poem::http::{HeaderName, HeaderValue, StatusCode};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use tracing::Instrument;
 
-use crate::problem::Problem;
+use crate::openapi::AllowedMethods;
+use crate::problem::{Problem, ProblemKind};
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -20,6 +21,11 @@ fn acceptable(id: &str) -> bool {
 
 /// Request id, a span holding it around everything the request logs, and one access
 /// log line per request.
+///
+/// Ours, not poem's `RequestId` + `Tracing`: poem's `RequestId` reuses any incoming id
+/// as given (it ends up in logs and the audit trail; we accept only short plain ones),
+/// and its `Tracing` span records the full URI, query string included, which can carry
+/// personal data (`/admin/users?email=...`): we log the path only.
 pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<Response> {
     let id = req
         .headers()
@@ -56,7 +62,10 @@ pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<R
     .await
 }
 
-/// Abandons a request that takes longer than the limit, answering 503.
+/// What a 503 tells clients to wait before retrying.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
+/// Abandons a request that takes longer than the limit, answering 503 with `Retry-After`.
 pub struct Timeout(pub Duration);
 
 impl<E: Endpoint> Middleware<E> for Timeout {
@@ -80,14 +89,21 @@ impl<E: Endpoint> Endpoint for TimeoutEndpoint<E> {
             r.map(IntoResponse::into_response)
         } else {
             tracing::warn!(limit_ms = self.limit.as_millis(), "request timed out");
-            Ok(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "Request timed out")
-                .detail("The request took too long and was abandoned; try again.")
-                .into_response())
+            let mut resp =
+                Problem::new(ProblemKind::Timeout, "The request took too long and was abandoned; try again.")
+                    .into_response();
+            resp.headers_mut().insert("retry-after", HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            Ok(resp)
         }
     }
 }
 
-/// Security headers on every response; HSTS when TLS terminates in front of us.
+/// Security headers on every response; HSTS when TLS terminates in front of us; and
+/// `Cache-Control: no-store` on every response that does not set its own, so no shared
+/// or browser cache keeps a personal response.
+///
+/// Ours, not poem's `SetHeader`: the Content-Security-Policy depends on the path (Swagger
+/// UI needs its inline script) and `Cache-Control` is a default, not an override.
 pub struct SecurityHeaders {
     pub hsts: bool,
 }
@@ -120,6 +136,9 @@ impl<E: Endpoint> Endpoint for SecurityHeadersEndpoint<E> {
         if !is_docs {
             h.insert("content-security-policy", HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
         }
+        if !h.contains_key(poem::http::header::CACHE_CONTROL) {
+            h.insert(poem::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
         if self.hsts {
             h.insert("strict-transport-security", HeaderValue::from_static("max-age=63072000; includeSubDomains"));
         }
@@ -146,9 +165,7 @@ pub struct BodyLimitEndpoint<E> {
 }
 
 fn too_large(limit: usize) -> Response {
-    Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large")
-        .detail(format!("The body may be at most {limit} bytes."))
-        .into_response()
+    Problem::new(ProblemKind::PayloadTooLarge, format!("The body may be at most {limit} bytes.")).into_response()
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
@@ -180,4 +197,59 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
         }
         self.inner.call(req).await.map(IntoResponse::into_response)
     }
+}
+
+/// `Allow` on every 405 (RFC 9110 §15.5.6), from the document's paths.
+pub struct AllowHeader(pub std::sync::Arc<AllowedMethods>);
+
+impl<E: Endpoint> Middleware<E> for AllowHeader {
+    type Output = AllowHeaderEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        AllowHeaderEndpoint { inner: ep, allowed: self.0.clone() }
+    }
+}
+
+pub struct AllowHeaderEndpoint<E> {
+    inner: E,
+    allowed: std::sync::Arc<AllowedMethods>,
+}
+
+impl<E: Endpoint> Endpoint for AllowHeaderEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Self::Output> {
+        let path = req.uri().path().to_owned();
+        let mut resp = self.inner.call(req).await?.into_response();
+        if resp.status() == StatusCode::METHOD_NOT_ALLOWED
+            && let Ok(v) = HeaderValue::from_str(&self.allowed.allow(&path))
+        {
+            resp.headers_mut().insert(poem::http::header::ALLOW, v);
+        }
+        Ok(resp)
+    }
+}
+
+/// Fills in a problem's `instance` with the request's path (problems are built where
+/// the request is not at hand: use cases' errors, routing, limits). Error bodies are
+/// small; they are parsed and written again.
+pub async fn problem_instance<E: Endpoint>(next: E, req: Request) -> Result<Response> {
+    let path = req.uri().path().to_owned();
+    let mut resp = next.call(req).await?.into_response();
+    let is_problem = resp
+        .headers()
+        .get(poem::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return Ok(resp);
+    }
+    let body = resp.take_body().into_bytes().await.unwrap_or_default();
+    let filled = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|mut v| {
+        v.get_mut("instance")?;
+        v["instance"] = serde_json::Value::String(path);
+        serde_json::to_vec(&v).ok()
+    });
+    resp.headers_mut().remove(poem::http::header::CONTENT_LENGTH);
+    resp.set_body(filled.unwrap_or_else(|| body.to_vec()));
+    Ok(resp)
 }

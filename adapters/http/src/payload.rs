@@ -62,23 +62,3 @@ impl<T: Type + Serialize + Send> ApiResponse for JsonOut<T> {
         T::register(registry);
     }
 }
-
-/// serde helpers that write values exactly as poem-openapi's `ToJSON` does.
-pub mod as_openapi {
-    use chrono::{DateTime, Utc};
-    use serde::Serializer;
-
-    /// RFC 3339 with `+00:00` (what `DateTime::to_rfc3339` writes), not serde's `Z`.
-    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` signature
-    pub fn datetime<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&t.to_rfc3339())
-    }
-
-    #[allow(clippy::ref_option)] // serde's `serialize_with` signature
-    pub fn datetime_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
-        match t {
-            Some(t) => datetime(t, s),
-            None => s.serialize_none(),
-        }
-    }
-}

@@ -8,7 +8,7 @@ use application::ports::listings::ESTIMATE_CAP;
 use application::ports::{ListingRepository, SearchQuery, SearchSort, SiteStats};
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use domain::listing::{Listing, ListingId, ListingStatus};
+use domain::listing::{Listing, ListingCard, ListingId, ListingStatus};
 use domain::{CitySlug, User, UserId};
 
 use crate::InMemoryCityRepository;
@@ -47,7 +47,7 @@ impl InMemoryListingRepository {
 
 /// Visible: published, owner not suspended, `searchable_until` absent or not before
 /// `today`.
-fn visible(l: &Listing, users: &std::collections::HashMap<UserId, User>, today: NaiveDate) -> bool {
+pub(crate) fn visible(l: &Listing, users: &std::collections::HashMap<UserId, User>, today: NaiveDate) -> bool {
     l.status == ListingStatus::Published
         && users.get(&l.owner_id).is_some_and(|u| !u.suspended)
         && l.details.searchable_until().is_none_or(|until| until >= today)
@@ -140,8 +140,12 @@ impl ListingRepository for InMemoryListingRepository {
         Ok(page(rows, req, 0, true, |l| (micros(l.created_at), l.id.0)))
     }
 
-    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<Listing>, RepositoryError> {
-        let rows = self.matching(query, today);
+    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<ListingCard>, RepositoryError> {
+        let rows = self
+            .matching(query, today)
+            .iter()
+            .map(|l| l.card().ok_or_else(|| unexpected(format!("published listing {} has no card", l.id))))
+            .collect::<Result<Vec<_>, _>>()?;
         let req = query.page.unwrap_or(PageRequest::first(PageRequest::DEFAULT_SIZE));
         let sort = query.sort;
         let descending = sort != SearchSort::RentAsc;

@@ -1,10 +1,10 @@
 use application::RepositoryError;
 use application::paging::{Page, PageRequest};
-use application::ports::ShortlistRepository;
+use application::ports::{SavedListing, ShortlistRepository};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::UserId;
-use domain::listing::{Listing, ListingId};
+use domain::listing::{Listing, ListingId, ListingStatus};
 
 use crate::store::{Shared, micros, page, unexpected};
 
@@ -36,14 +36,27 @@ impl ShortlistRepository for InMemoryShortlistRepository {
         Ok(self.state.write().shortlist.remove(&(user, listing)).is_some())
     }
 
-    async fn list(&self, user: UserId, req: PageRequest) -> Result<Page<(Listing, DateTime<Utc>)>, RepositoryError> {
+    async fn list(&self, user: UserId, req: PageRequest) -> Result<Page<SavedListing>, RepositoryError> {
         let s = self.state.read();
-        let rows: Vec<(Listing, DateTime<Utc>)> = s
+        let rows: Vec<SavedListing> = s
             .shortlist
             .iter()
             .filter(|((u, _), _)| *u == user)
-            .filter_map(|((_, l), at)| s.listings.get(l).map(|l| (l.clone(), *at)))
+            .filter_map(|((_, id), at)| {
+                let l = s.listings.get(id)?;
+                Some(SavedListing {
+                    listing_id: *id,
+                    saved_at: *at,
+                    card: public(l, &s.users).then(|| l.card()).flatten(),
+                })
+            })
             .collect();
-        Ok(page(rows, req, 0, true, |(l, at)| (micros(*at), l.id.0)))
+        Ok(page(rows, req, 0, true, |r| (micros(r.saved_at), r.listing_id.0)))
     }
+}
+
+/// What everyone may see: published or let, owner not suspended.
+fn public(l: &Listing, users: &std::collections::HashMap<UserId, domain::User>) -> bool {
+    matches!(l.status, ListingStatus::Published | ListingStatus::Let)
+        && users.get(&l.owner_id).is_some_and(|u| !u.suspended)
 }

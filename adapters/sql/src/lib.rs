@@ -7,6 +7,7 @@
 //! value the domain refuses is `RepositoryError::Unexpected`, never a panic.
 
 mod audit;
+mod card;
 mod cities;
 mod connect;
 mod enquiries;

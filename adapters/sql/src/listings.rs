@@ -6,17 +6,18 @@ use application::ports::{ListingRepository, SearchQuery, SiteStats};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use domain::listing::{
-    AcademicYear, AddressLine, Description, EpcRating, Features, HmoLicenceNumber, Listing, ListingDetails, ListingId,
-    ListingStatus, Postcode, PropertyType, TenancyType, Title, bounds,
+    AcademicYear, AddressLine, Description, EpcRating, Features, HmoLicenceNumber, Listing, ListingCard,
+    ListingDetails, ListingId, ListingStatus, Postcode, PropertyType, TenancyType, Title, bounds, excerpt,
 };
 use domain::{AreaName, CitySlug, Pence, Role, UserId, ValidationError};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, TransactionTrait,
 };
 
 use crate::audit::record;
+use crate::card::CardRow;
 use crate::entity::listings::{self, Column};
 use crate::entity::{shortlists, users};
 use crate::error::map_db_err;
@@ -48,6 +49,7 @@ pub(crate) fn to_row(l: &Listing) -> listings::ActiveModel {
         status: Set(l.status.as_str().to_owned()),
         title: Set(text(d.title.as_ref().map(Title::as_str))),
         description: Set(text(d.description.as_ref().map(Description::as_str))),
+        excerpt: Set(d.description.as_ref().map(|t| excerpt(t.as_str()))),
         city: Set(text(d.city.as_ref().map(CitySlug::as_str))),
         area: Set(text(d.area.as_ref().map(AreaName::as_str))),
         address_line: Set(text(d.address_line.as_ref().map(AddressLine::as_str))),
@@ -205,15 +207,14 @@ impl ListingRepository for SqlListingRepository {
         Ok(Page::from_rows(items, page.size, 0, |l| (l.created_at.timestamp_micros(), l.id.0)))
     }
 
-    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<Listing>, RepositoryError> {
+    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<ListingCard>, RepositoryError> {
         let backend = self.db.get_database_backend();
         let page = page_of(query);
-        let rows = listings::Entity::find()
-            .from_raw_sql(search_statement(query, today, backend))
+        let rows = CardRow::find_by_statement(search_statement(query, today, backend))
             .all(&self.db)
             .await
             .map_err(RepositoryError::unexpected)?;
-        let items = rows.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
+        let items = rows.into_iter().map(CardRow::into_card).collect::<Result<Vec<_>, _>>()?;
         let sort = query.sort;
         Ok(Page::from_rows(items, page.size, sort.tag(), |l| (sort.key_of(l), l.id.0)))
     }

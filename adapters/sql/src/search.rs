@@ -13,6 +13,7 @@ use domain::listing::{Feature, Features, PropertyType};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement};
 
+use crate::card::CARD_COLUMNS;
 use crate::entity::{listings, users};
 use crate::rows::{after, before, contains, ts_of_key};
 
@@ -117,8 +118,9 @@ pub fn page_of(q: &SearchQuery) -> PageRequest {
     q.page.unwrap_or(PageRequest::first(PageRequest::DEFAULT_SIZE))
 }
 
-/// The page query: visible listings matching `q`, in its order, after its cursor,
-/// `size + 1` rows (the extra one only proves there is a next page).
+/// The page query: the cards of visible listings matching `q`, in its order, after its
+/// cursor, `size + 1` rows (the extra one only proves there is a next page). Only the
+/// card's columns are read ([`CARD_COLUMNS`]); descriptions stay on disk.
 ///
 /// A deferred join: the inner query picks the page's ids from a covering index (an
 /// index-only scan on PostgreSQL: filters read only INCLUDEd columns), the outer one fetches
@@ -160,7 +162,7 @@ pub fn search_select(q: &SearchQuery, today: NaiveDate, backend: DatabaseBackend
     } else {
         col(L::Id).in_subquery(ids)
     };
-    order(listings::Entity::find().filter(by_id)).into_query()
+    order(listings::Entity::find().select_only().columns(CARD_COLUMNS).filter(by_id)).into_query()
 }
 
 /// The estimate query: `count(*)` of the first `ESTIMATE_CAP` matches (no cursor), so

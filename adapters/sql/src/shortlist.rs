@@ -1,14 +1,19 @@
 use application::RepositoryError;
 use application::paging::{Page, PageRequest};
-use application::ports::ShortlistRepository;
+use application::ports::{SavedListing, ShortlistRepository};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::UserId;
-use domain::listing::{Listing, ListingId};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::HashMap;
 
+use domain::listing::{ListingId, ListingStatus};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use crate::card::{CARD_COLUMNS, CardRow};
 use crate::entity::shortlists::{self, Column};
-use crate::listings::to_domain;
+use crate::entity::{listings, users};
 use crate::rows::{before, stored, ts_of_key};
 
 /// Students' saved listings on PostgreSQL or SQLite.
@@ -47,7 +52,7 @@ impl ShortlistRepository for SqlShortlistRepository {
         Ok(res.rows_affected > 0)
     }
 
-    async fn list(&self, user: UserId, page: PageRequest) -> Result<Page<(Listing, DateTime<Utc>)>, RepositoryError> {
+    async fn list(&self, user: UserId, page: PageRequest) -> Result<Page<SavedListing>, RepositoryError> {
         let mut q = shortlists::Entity::find().filter(Column::UserId.eq(user.0));
         if let Some(c) = page.after {
             q = q.filter(before(
@@ -57,23 +62,40 @@ impl ShortlistRepository for SqlShortlistRepository {
                 c.id,
             ));
         }
-        let rows = q
-            .find_also_related(crate::entity::listings::Entity)
+        let saved = q
             .order_by_desc(Column::CreatedAt)
             .order_by_desc(Column::ListingId)
             .limit(page.fetch_limit())
             .all(&self.db)
             .await
             .map_err(RepositoryError::unexpected)?;
-        let items = rows
+        // The cards of those that are public, in one query.
+        let public_owner = Query::select()
+            .expr(Expr::cust("1"))
+            .from(users::Entity)
+            .and_where(
+                Expr::col((users::Entity, users::Column::Id)).equals((listings::Entity, listings::Column::OwnerId)),
+            )
+            .and_where(Expr::col((users::Entity, users::Column::Suspended)).eq(false))
+            .to_owned();
+        let cards = listings::Entity::find()
+            .select_only()
+            .columns(CARD_COLUMNS)
+            .filter(listings::Column::Id.is_in(saved.iter().map(|s| s.listing_id)))
+            .filter(listings::Column::Status.is_in([ListingStatus::Published.as_str(), ListingStatus::Let.as_str()]))
+            .filter(Expr::exists(public_owner))
+            .into_model::<CardRow>()
+            .all(&self.db)
+            .await
+            .map_err(RepositoryError::unexpected)?;
+        let mut cards: HashMap<Uuid, CardRow> = cards.into_iter().map(|c| (c.id, c)).collect();
+        let items = saved
             .into_iter()
-            .map(|(saved, listing)| {
-                let listing = listing.ok_or_else(|| {
-                    RepositoryError::unexpected(anyhow::anyhow!("shortlisted listing {} is missing", saved.listing_id))
-                })?;
-                Ok((to_domain(listing)?, saved.created_at))
+            .map(|s| {
+                let card = cards.remove(&s.listing_id).map(CardRow::into_card).transpose()?;
+                Ok(SavedListing { listing_id: ListingId(s.listing_id), saved_at: s.created_at, card })
             })
             .collect::<Result<Vec<_>, RepositoryError>>()?;
-        Ok(Page::from_rows(items, page.size, 0, |(l, at)| (at.timestamp_micros(), l.id.0)))
+        Ok(Page::from_rows(items, page.size, 0, |s| (s.saved_at.timestamp_micros(), s.listing_id.0)))
     }
 }

@@ -1,6 +1,18 @@
 use domain::{Email, User};
 
-use super::{AccountError, AccountPorts};
+use super::AccountPorts;
+use crate::errors::storage_errors_are_unexpected;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown e-mail, wrong password and suspended account all look alike.
+    #[error("e-mail or password is wrong")]
+    BadCredentials,
+    #[error(transparent)]
+    Unexpected(anyhow::Error),
+}
+
+storage_errors_are_unexpected!(LoginError);
 
 /// `POST /auth/login`. Unknown e-mail, wrong password and suspended account answer the
 /// same error after the same work (a hash verification every time).
@@ -15,17 +27,17 @@ impl Login {
     }
 
     #[tracing::instrument(name = "accounts.login", skip_all)]
-    pub async fn execute(&self, email: &str, password: &str) -> Result<User, AccountError> {
+    pub async fn execute(&self, email: &str, password: &str) -> Result<User, LoginError> {
         // Over-long input is refused before hashing (no CPU amplification).
         if password.len() > 4 * domain::NewPassword::MAX_CHARS || email.len() > 320 {
-            return Err(AccountError::BadCredentials);
+            return Err(LoginError::BadCredentials);
         }
         let user = match Email::parse(email) {
             Ok(e) => self.ports.users.find_by_email(&e).await?,
             Err(_) => None,
         };
         let hash = user.as_ref().map_or_else(|| self.ports.hasher.dummy_hash(), |u| u.password_hash.clone());
-        let matches = self.ports.hasher.verify(password, &hash).await?;
+        let matches = self.ports.hasher.verify(password, &hash).await.map_err(LoginError::Unexpected)?;
         match user {
             Some(u) if matches && u.can_sign_in() => {
                 tracing::info!(user_id = %u.id, "signed in");
@@ -33,7 +45,7 @@ impl Login {
             }
             _ => {
                 tracing::info!("sign-in refused");
-                Err(AccountError::BadCredentials)
+                Err(LoginError::BadCredentials)
             }
         }
     }

@@ -1,6 +1,7 @@
-use domain::{DisplayName, Email, NewPassword, Role, User, UserId, ValidationError};
+use domain::{DisplayName, Email, NewPassword, Role, SignupRole, User, UserId, ValidationError};
 
-use super::{AccountError, AccountPorts, summary};
+use super::{AccountPorts, summary};
+use crate::RepositoryError;
 use crate::audit::{AuditEvent, Origin};
 
 /// Raw registration input, validated here so every problem is reported at once.
@@ -9,30 +10,47 @@ pub struct Registration {
     pub email: String,
     pub password: String,
     pub display_name: String,
-    pub role: String,
+    /// Admins cannot be chosen: they are made by the CLI.
+    pub role: SignupRole,
 }
 
-struct Valid {
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// E-mail, password or name (every problem, by field).
+    #[error("invalid registration")]
+    Invalid(Vec<ValidationError>),
+    /// The e-mail is taken. Deliberately says no more.
+    #[error("an account with this e-mail already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Unexpected(anyhow::Error),
+}
+
+impl From<RepositoryError> for RegisterError {
+    fn from(e: RepositoryError) -> Self {
+        match e {
+            // The unique index decides races between two registrations.
+            RepositoryError::Conflict(_) => RegisterError::EmailTaken,
+            RepositoryError::Unexpected(e) => RegisterError::Unexpected(e),
+        }
+    }
+}
+
+pub(super) struct Valid {
     email: Email,
     password: NewPassword,
     display_name: DisplayName,
     role: Role,
 }
 
-fn validate(r: &Registration, admin_allowed: bool) -> Result<Valid, AccountError> {
+pub(super) fn validate(email: &str, password: &str, name: &str, role: Role) -> Result<Valid, Vec<ValidationError>> {
     let mut errors: Vec<ValidationError> = Vec::new();
-    let email = Email::parse(&r.email).map_err(|e| errors.push(e)).ok();
-    let password = NewPassword::parse(&r.password).map_err(|e| errors.push(e)).ok();
-    let display_name = DisplayName::parse(&r.display_name).map_err(|e| errors.push(e)).ok();
-    let role = Role::parse(&r.role).map_err(|e| errors.push(e)).ok();
-    match (email, password, display_name, role) {
-        (Some(email), Some(password), Some(display_name), Some(role)) if errors.is_empty() => {
-            if !role.self_service() && !admin_allowed {
-                return Err(AccountError::RoleNotSelfService);
-            }
-            Ok(Valid { email, password, display_name, role })
-        }
-        _ => Err(AccountError::Invalid(errors)),
+    let email = Email::parse(email).map_err(|e| errors.push(e)).ok();
+    let password = NewPassword::parse(password).map_err(|e| errors.push(e)).ok();
+    let display_name = DisplayName::parse(name).map_err(|e| errors.push(e)).ok();
+    match (email, password, display_name) {
+        (Some(email), Some(password), Some(display_name)) => Ok(Valid { email, password, display_name, role }),
+        _ => Err(errors),
     }
 }
 
@@ -48,42 +66,20 @@ impl Register {
     }
 
     #[tracing::instrument(name = "accounts.register", skip_all)]
-    pub async fn execute(&self, input: Registration, origin: &Origin) -> Result<User, AccountError> {
-        let v = validate(&input, false)?;
-        create(&self.ports, v, origin).await
+    pub async fn execute(&self, input: Registration, origin: &Origin) -> Result<User, RegisterError> {
+        let v = validate(&input.email, &input.password, &input.display_name, input.role.into())
+            .map_err(RegisterError::Invalid)?;
+        create(&self.ports, v, origin, "user.register").await
     }
 }
 
-/// `student-palace admin create`: admins are never self-registered.
-#[derive(Clone)]
-pub struct CreateAdmin {
-    ports: AccountPorts,
-}
-
-impl CreateAdmin {
-    pub fn new(ports: AccountPorts) -> Self {
-        Self { ports }
-    }
-
-    #[tracing::instrument(name = "accounts.create_admin", skip_all)]
-    pub async fn execute(&self, email: &str, display_name: &str, password: &str) -> Result<User, AccountError> {
-        let input = Registration {
-            email: email.to_owned(),
-            password: password.to_owned(),
-            display_name: display_name.to_owned(),
-            role: "admin".to_owned(),
-        };
-        let v = validate(&input, true)?;
-        create(&self.ports, v, &Origin { actor: None, request_id: Some("cli".into()) }).await
-    }
-}
-
-async fn create(p: &AccountPorts, v: Valid, origin: &Origin) -> Result<User, AccountError> {
+/// Stores a validated new account (its own actor when nobody is signed in).
+pub(super) async fn create(p: &AccountPorts, v: Valid, origin: &Origin, action: &str) -> Result<User, RegisterError> {
     // Fail fast (and cheaply) on a taken e-mail; the unique index still decides races.
     if p.users.find_by_email(&v.email).await?.is_some() {
-        return Err(AccountError::EmailTaken);
+        return Err(RegisterError::EmailTaken);
     }
-    let password_hash = p.hasher.hash(&v.password).await?;
+    let password_hash = p.hasher.hash(&v.password).await.map_err(RegisterError::Unexpected)?;
     let now = p.clock.now();
     let user = User {
         id: UserId(p.ids.new_id()),
@@ -100,7 +96,7 @@ async fn create(p: &AccountPorts, v: Valid, origin: &Origin) -> Result<User, Acc
     let audit = AuditEvent::new(
         p.ids.new_id(),
         &origin,
-        "user.register",
+        action,
         ("user", user.id.to_string()),
         None,
         Some(summary(&user)),

@@ -1,16 +1,51 @@
-//! Listings: create, edit, publish/let/archive, delete drafts, read, search, counters.
+//! Listings: one module per use case, each with its own error enum.
+//!
+//! | module | use case | endpoint |
+//! | --- | --- | --- |
+//! | `create` | [`CreateListing`] | `POST /listings` |
+//! | `update` | [`UpdateListing`] | `PATCH /listings/{id}` |
+//! | `publish` | [`PublishListing`] | `POST /listings/{id}/publish` |
+//! | `archive` | [`ArchiveListing`] | `POST /listings/{id}/archive` |
+//! | `mark_let` | [`MarkListingLet`] | `POST /listings/{id}/let` |
+//! | `delete` | [`DeleteListing`] | `DELETE /listings/{id}` |
+//! | `get` | [`GetListing`] | `GET /listings/{id}` |
+//! | `search` | [`SearchListings`] | `GET /listings` |
+//! | `mine` | [`MyListings`] | `GET /me/listings` |
+//! | `cities` | [`CitiesWithCounts`] | `GET /cities` |
+//! | `counters` | [`SiteCounters`] | `GET /stats` |
+//!
+//! (Admins taking a listing down is `moderation::UnpublishListing`.)
 
-mod manage;
-mod read;
+mod archive;
+mod cities;
+mod counters;
+mod create;
+mod delete;
+mod get;
+mod mark_let;
+mod mine;
+mod publish;
+mod search;
+mod update;
 
 use std::sync::Arc;
 
-use domain::listing::{Listing, ListingError};
+pub use archive::{ArchiveListing, ArchiveListingError};
+pub use cities::{CitiesWithCounts, CitiesWithCountsError};
+pub use counters::{SiteCounters, SiteCountersError};
+pub use create::{CreateListing, CreateListingError};
+pub use delete::{DeleteListing, DeleteListingError};
+use domain::listing::{Listing, ListingDetails, ListingId, ListingStatus};
 use domain::{Role, UserId, ValidationError};
-pub use manage::{ChangeStatus, CreateListing, DeleteListing, StatusAction, UpdateListing};
-pub use read::{CitiesWithCounts, GetListing, ListingView, MyListings, SearchListings, SiteCounters};
+pub use get::{GetListing, GetListingError, ListingView};
+pub use mark_let::{MarkListingLet, MarkListingLetError};
+pub use mine::{MyListings, MyListingsError};
+pub use publish::{PublishListing, PublishListingError};
+pub use search::{SearchListings, SearchListingsError};
+pub use update::{UpdateListing, UpdateListingError};
 
 use crate::RepositoryError;
+use crate::audit::{AuditEvent, Origin};
 use crate::ports::{CityRepository, Clock, IdGen, ListingRepository};
 
 /// Who is asking: an authenticated, non-suspended user.
@@ -28,42 +63,6 @@ impl Viewer {
     /// Owner or admin: may see private fields and change the listing.
     pub fn manages(self, l: &Listing) -> bool {
         self.is_admin() || l.owner_id == self.id
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ListingsError {
-    #[error("invalid input")]
-    Invalid(Vec<ValidationError>),
-    #[error("listing not found")]
-    NotFound,
-    #[error("not allowed")]
-    Forbidden,
-    /// An illegal transition or an incomplete listing, with the reason.
-    #[error(transparent)]
-    Conflict(ListingError),
-    /// Another state conflict, with its reason for the client.
-    #[error("{0}")]
-    StateConflict(String),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
-
-impl From<RepositoryError> for ListingsError {
-    fn from(e: RepositoryError) -> Self {
-        match e {
-            RepositoryError::Conflict(m) => ListingsError::Unexpected(anyhow::anyhow!("unexpected conflict: {m}")),
-            RepositoryError::Unexpected(e) => ListingsError::Unexpected(e),
-        }
-    }
-}
-
-impl From<ListingError> for ListingsError {
-    fn from(e: ListingError) -> Self {
-        match e {
-            ListingError::Invalid(v) => ListingsError::Invalid(v),
-            other => ListingsError::Conflict(other),
-        }
     }
 }
 
@@ -90,4 +89,88 @@ pub fn summary(l: &Listing) -> serde_json::Value {
         "hmo_licence": d.hmo_licence.as_ref().map(|h| h.as_str()),
         "moderation_note": l.moderation_note,
     })
+}
+
+/// Why a listing the viewer wants to change could not be loaded.
+#[derive(Debug)]
+pub(crate) enum Denied {
+    /// No such listing, or a draft of someone else (it does not exist for them).
+    NotFound,
+    /// Someone else's published, let or archived listing.
+    Forbidden,
+    Storage(RepositoryError),
+}
+
+impl From<RepositoryError> for Denied {
+    fn from(e: RepositoryError) -> Self {
+        Denied::Storage(e)
+    }
+}
+
+/// Implements `From<Denied>` for use-case errors with `NotFound`, `Forbidden` and
+/// `Unexpected` cases.
+macro_rules! denied_maps_to {
+    ($($t:ty),+ $(,)?) => {$(
+        impl From<$crate::listings::Denied> for $t {
+            fn from(d: $crate::listings::Denied) -> Self {
+                match d {
+                    $crate::listings::Denied::NotFound => Self::NotFound,
+                    $crate::listings::Denied::Forbidden => Self::Forbidden,
+                    $crate::listings::Denied::Storage(e) => Self::Unexpected(e.into_unexpected()),
+                }
+            }
+        }
+    )+};
+}
+pub(crate) use denied_maps_to;
+
+/// Loads a listing the viewer manages (owner or admin).
+pub(crate) async fn load_managed(p: &ListingPorts, viewer: Viewer, id: ListingId) -> Result<Listing, Denied> {
+    let l = p.listings.find(id).await?.ok_or(Denied::NotFound)?;
+    if viewer.manages(&l) {
+        Ok(l)
+    } else if l.status == ListingStatus::Draft {
+        Err(Denied::NotFound)
+    } else {
+        Err(Denied::Forbidden)
+    }
+}
+
+/// The city must exist and be active, and the area (if any) must be one of its areas.
+/// Normalises the area's spelling to the city's.
+pub(crate) async fn check_place(
+    p: &ListingPorts,
+    d: &mut ListingDetails,
+) -> Result<Result<(), ValidationError>, RepositoryError> {
+    let Some(slug) = &d.city else { return Ok(Ok(())) };
+    let Some(city) = p.cities.find(slug).await?.filter(|c| c.active) else {
+        return Ok(Err(ValidationError::new("city", "is not a city we list in")));
+    };
+    if let Some(area) = &d.area {
+        match city.area(area.as_str()) {
+            Some(known) => d.area = Some(known.name.clone()),
+            None => return Ok(Err(ValidationError::new("area", format!("is not an area of {}", city.name.as_str())))),
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// The audit event of a change to listing `id`.
+pub(crate) fn audit_event(
+    p: &ListingPorts,
+    origin: &Origin,
+    action: &str,
+    before: Option<&Listing>,
+    after: Option<&Listing>,
+    id: ListingId,
+) -> AuditEvent {
+    AuditEvent::new(
+        p.ids.new_id(),
+        origin,
+        action,
+        ("listing", id.to_string()),
+        before.map(summary),
+        after.map(summary),
+        p.clock.now(),
+    )
 }

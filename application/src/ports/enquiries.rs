@@ -20,12 +20,26 @@ pub struct OutboxMessage {
 }
 
 /// Which side of the conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EnquiryBox {
     /// Enquiries the user sent.
+    #[default]
     Sent,
     /// Enquiries about the user's listings.
     Received,
+}
+
+impl domain::ClosedSet for EnquiryBox {
+    const NAME: &'static str = "EnquiryBox";
+    const FIELD: &'static str = "box";
+    const ALL: &'static [Self] = &[Self::Sent, Self::Received];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Received => "received",
+        }
+    }
 }
 
 /// Persistence of enquiries.

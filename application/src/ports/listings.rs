@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use domain::listing::{AcademicYear, Features, Listing, ListingId, PropertyType};
+use domain::listing::{AcademicYear, Features, Listing, ListingCard, ListingId, PropertyType};
 use domain::{AreaName, CitySlug, UserId};
 
 use super::RepositoryError;
@@ -18,28 +18,33 @@ pub enum SearchSort {
     BedroomsDesc = 3,
 }
 
-impl SearchSort {
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "newest" => Some(Self::Newest),
-            "rent_asc" => Some(Self::RentAsc),
-            "rent_desc" => Some(Self::RentDesc),
-            "bedrooms_desc" => Some(Self::BedroomsDesc),
-            _ => None,
+impl domain::ClosedSet for SearchSort {
+    const NAME: &'static str = "SearchSort";
+    const FIELD: &'static str = "sort";
+    const ALL: &'static [Self] = &[Self::Newest, Self::RentAsc, Self::RentDesc, Self::BedroomsDesc];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::RentAsc => "rent_asc",
+            Self::RentDesc => "rent_desc",
+            Self::BedroomsDesc => "bedrooms_desc",
         }
     }
+}
 
+impl SearchSort {
     pub fn tag(self) -> u8 {
         self as u8
     }
 
-    /// The cursor key of a listing under this ordering (ties broken by id, descending
+    /// The cursor key of a card under this ordering (ties broken by id, descending
     /// for `Newest`/`*Desc`, ascending for `RentAsc`).
-    pub fn key_of(self, l: &Listing) -> i64 {
+    pub fn key_of(self, c: &ListingCard) -> i64 {
         match self {
-            SearchSort::Newest => l.published_at.map_or(0, |t| t.timestamp_micros()),
-            SearchSort::RentAsc | SearchSort::RentDesc => l.details.rent_pppw.map_or(0, domain::Pence::get),
-            SearchSort::BedroomsDesc => i64::from(l.details.bedrooms.unwrap_or(0)),
+            SearchSort::Newest => c.published_at.timestamp_micros(),
+            SearchSort::RentAsc | SearchSort::RentDesc => c.rent_pppw.get(),
+            SearchSort::BedroomsDesc => i64::from(c.bedrooms),
         }
     }
 }
@@ -72,7 +77,7 @@ pub struct SearchQuery {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchResults {
-    pub page: Page<Listing>,
+    pub page: Page<ListingCard>,
     /// Number of matches, exact up to `ESTIMATE_CAP` (1,000) and capped there.
     pub total_estimate: u64,
 }
@@ -115,9 +120,10 @@ pub trait ListingRepository: Send + Sync + 'static {
     /// The owner's listings in any status, most recently created first.
     async fn list_by_owner(&self, owner: UserId, page: PageRequest) -> Result<Page<Listing>, RepositoryError>;
 
-    /// Visible listings matching `query`, in its order, one page (`query.page`, default
-    /// first page of 20). The cursor must belong to `query.sort` (callers check).
-    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<Listing>, RepositoryError>;
+    /// The cards of visible listings matching `query`, in its order, one page
+    /// (`query.page`, default first page of 20). The cursor must belong to `query.sort`
+    /// (callers check). Reads only what a card shows (never the description).
+    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<ListingCard>, RepositoryError>;
 
     /// How many visible listings match `query`'s filters (its sort and page are ignored),
     /// exact up to `ESTIMATE_CAP` and capped there, so the cost is bounded.

@@ -23,7 +23,7 @@ pub use health::HealthProbe;
 pub use listings::{ListingRepository, SearchQuery, SearchResults, SearchSort, SiteStats};
 pub use mail::{MailError, MailMessage, Mailer};
 pub use security::{IdGen, PasswordHasher, UuidV7};
-pub use shortlist::ShortlistRepository;
+pub use shortlist::{SavedListing, ShortlistRepository};
 pub use users::{UserFilter, UserRepository};
 
 /// The error contract shared by repository ports.
@@ -40,5 +40,13 @@ pub enum RepositoryError {
 impl RepositoryError {
     pub fn unexpected(e: impl Into<anyhow::Error>) -> Self {
         Self::Unexpected(e.into())
+    }
+
+    /// The error as an unexpected failure of the caller (a `Conflict` keeps its rule).
+    pub fn into_unexpected(self) -> anyhow::Error {
+        match self {
+            RepositoryError::Conflict(rule) => anyhow::anyhow!("unexpected conflict: {rule}"),
+            RepositoryError::Unexpected(e) => e,
+        }
     }
 }

@@ -1,10 +1,20 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::UserId;
-use domain::listing::{Listing, ListingId};
+use domain::listing::{ListingCard, ListingId};
 
 use super::RepositoryError;
 use crate::paging::{Page, PageRequest};
+
+/// A saved listing: its card while the listing is public, `None` once it is not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedListing {
+    pub listing_id: ListingId,
+    pub saved_at: DateTime<Utc>,
+    /// Present while the listing is public: status published or let, and the owner not
+    /// suspended (what `GET /listings/{id}` shows to everyone).
+    pub card: Option<ListingCard>,
+}
 
 /// A student's saved listings.
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
@@ -17,7 +27,7 @@ pub trait ShortlistRepository: Send + Sync + 'static {
     /// Removes it; returns whether it was there.
     async fn remove(&self, user: UserId, listing: ListingId) -> Result<bool, RepositoryError>;
 
-    /// Saved listings (any status: a let listing stays visible to whoever saved it),
-    /// most recently saved first, with the time each was saved.
-    async fn list(&self, user: UserId, page: PageRequest) -> Result<Page<(Listing, DateTime<Utc>)>, RepositoryError>;
+    /// Saved listings, most recently saved first, each with its card while it is public
+    /// (a listing taken down, archived or of a suspended owner shows no content).
+    async fn list(&self, user: UserId, page: PageRequest) -> Result<Page<SavedListing>, RepositoryError>;
 }

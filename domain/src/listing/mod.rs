@@ -1,9 +1,11 @@
 //! Listings: what landlords and agents advertise, and the rules of their life.
 
+mod card;
 mod values;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+pub use card::{EXCERPT_MAX_CHARS, ListingCard, excerpt};
 pub use values::*;
 
 use crate::money::Pence;

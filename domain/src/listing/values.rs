@@ -123,57 +123,30 @@ impl Postcode {
     }
 }
 
-macro_rules! string_enum {
-    ($(#[$m:meta])* $name:ident, $field:literal, { $($variant:ident => $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $(#[serde(rename = $s)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-
-            pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-                match raw {
-                    $($s => Ok($name::$variant),)+
-                    _ => Err(ValidationError::new($field, format!("must be one of {}", [$($s),+].join(", ")))),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
-        }
-    };
-}
-
-string_enum!(
+crate::closed_set!(
     /// What kind of home is let.
     PropertyType, "property_type", {
         House => "house", Flat => "flat", Studio => "studio", Room => "room", Hall => "hall",
     }
 );
 
-string_enum!(
+crate::closed_set!(
     /// Energy Performance Certificate band.
     EpcRating, "epc_rating", { A => "A", B => "B", C => "C", D => "D", E => "E", F => "F", G => "G" }
 );
 
-string_enum!(
+crate::closed_set!(
     /// Assured periodic (the default in England from 1 May 2026) or fixed term
     /// (purpose-built halls under an approved code).
     TenancyType, "tenancy_type", { Periodic => "periodic", Fixed => "fixed" }
 );
 
-string_enum!(
+crate::closed_set!(
     /// Where a listing is in its life. draft → published → let → archived.
     ListingStatus, "status", { Draft => "draft", Published => "published", Let => "let", Archived => "archived" }
 );
 
-string_enum!(
+crate::closed_set!(
     /// The fixed vocabulary of features. The order is the bit position in storage:
     /// append only, never reorder.
     Feature, "features", {

@@ -8,8 +8,8 @@ use application::audit::AuditEvent;
 use application::paging::{Cursor, PageRequest};
 use application::ports::{SearchQuery, SearchSort, SiteStats};
 use domain::listing::{
-    AcademicYear, Description, EpcRating, Feature, Features, HmoLicenceNumber, Listing, ListingDetails, ListingId,
-    ListingStatus, Postcode, PropertyType, TenancyType, Title,
+    AcademicYear, Description, EpcRating, Feature, Features, HmoLicenceNumber, Listing, ListingCard, ListingDetails,
+    ListingId, ListingStatus, Postcode, PropertyType, TenancyType, Title,
 };
 use domain::{AreaName, CitySlug, DisplayName, Role, User, UserId};
 
@@ -243,7 +243,7 @@ async fn delete_removes_the_listing_and_its_shortlist_entries(p: &Ports) {
     assert!(p.listings.find(doomed.id).await.unwrap().is_none(), "deleted");
     assert_eq!(p.listings.find(kept.id).await.unwrap().as_ref(), Some(&kept), "others untouched");
     let saved = p.shortlist.list(student, PageRequest::first(50)).await.unwrap();
-    let saved_ids: Vec<_> = saved.items.iter().map(|(l, _)| l.id).collect();
+    let saved_ids: Vec<_> = saved.items.iter().map(|s| s.listing_id).collect();
     assert_eq!(saved_ids, [kept.id], "its shortlist entries went with it");
     assert!(!p.shortlist.remove(student, doomed.id).await.unwrap(), "no entry is left to remove");
     assert!(events_about(p, "listing", doomed.id.to_string()).await.contains(&ev), "delete wrote its audit event");
@@ -357,8 +357,25 @@ fn name(id: &ListingId) -> String {
     }
 }
 
-fn names(ls: &[Listing]) -> Vec<String> {
-    ls.iter().map(|l| name(&l.id)).collect()
+/// Listings and their cards, by id.
+trait HasId {
+    fn listing_id(&self) -> ListingId;
+}
+
+impl HasId for Listing {
+    fn listing_id(&self) -> ListingId {
+        self.id
+    }
+}
+
+impl HasId for ListingCard {
+    fn listing_id(&self) -> ListingId {
+        self.id
+    }
+}
+
+fn names<T: HasId>(ls: &[T]) -> Vec<String> {
+    ls.iter().map(|l| name(&l.listing_id())).collect()
 }
 
 fn features(fs: &[Feature]) -> Features {
@@ -546,14 +563,15 @@ async fn search_shows_only_visible_listings(p: &Ports) {
         .search(&SearchQuery { city: Some(CitySlug::parse("leeds").unwrap()), ..Default::default() }, today())
         .await
         .unwrap();
-    let stored: Vec<Listing> = {
+    let stored: Vec<ListingCard> = {
         let mut out = Vec::new();
         for n in [E, D, B, A] {
-            out.push(p.listings.find(lid(n)).await.unwrap().unwrap());
+            out.push(p.listings.find(lid(n)).await.unwrap().unwrap().card().expect("published"));
         }
         out
     };
-    assert_eq!(res.items, stored, "search returns whole listings, as stored");
+    assert_eq!(res.items, stored, "search returns the cards of the stored listings");
+    assert!(res.items.iter().all(|c| !c.excerpt.is_empty()), "with the description's excerpt");
     let leeds_only = SearchQuery { city: Some(CitySlug::parse("leeds").unwrap()), ..Default::default() };
     assert_eq!(p.listings.count(&leeds_only, today()).await.unwrap(), 4);
 
@@ -671,7 +689,7 @@ async fn search_sorts(p: &Ports) {
                 assert_eq!(p.listings.count(&q, today()).await.unwrap(), 6, "{sort:?}: count ignores sort and page");
                 res
             },
-            |l: &Listing| Cursor { sort: sort.tag(), key: sort.key_of(l), id: l.id.0 },
+            |l: &ListingCard| Cursor { sort: sort.tag(), key: sort.key_of(l), id: l.id.0 },
         )
         .await;
         assert_eq!(names(&walked), all, "{sort:?} pages of 2");
@@ -744,7 +762,7 @@ async fn search_pages_through_ties_in_every_sort(p: &Ports) {
     );
 
     for sort in [SearchSort::Newest, SearchSort::RentAsc, SearchSort::RentDesc, SearchSort::BedroomsDesc] {
-        let mut expected = tied.clone();
+        let mut expected: Vec<ListingCard> = tied.iter().map(|l| l.card().unwrap()).collect();
         expected.sort_by(|a, b| {
             let (ka, kb) = ((sort.key_of(a), a.id), (sort.key_of(b), b.id));
             if sort == SearchSort::RentAsc { ka.cmp(&kb) } else { kb.cmp(&ka) }
@@ -759,7 +777,7 @@ async fn search_pages_through_ties_in_every_sort(p: &Ports) {
                     assert_eq!(p.listings.count(&q, today()).await.unwrap(), 25);
                     res
                 },
-                |l: &Listing| Cursor { sort: sort.tag(), key: sort.key_of(l), id: l.id.0 },
+                |l: &ListingCard| Cursor { sort: sort.tag(), key: sort.key_of(l), id: l.id.0 },
             )
             .await;
             assert_distinct(&walked.iter().map(|l| l.id).collect::<Vec<_>>());
@@ -778,7 +796,7 @@ async fn search_pages_through_ties_in_every_sort(p: &Ports) {
     let walked = walk(
         4,
         async |req| p.listings.search(&SearchQuery { page: Some(req), ..q.clone() }, today()).await.unwrap(),
-        |l: &Listing| Cursor { sort: SearchSort::RentAsc.tag(), key: 12_000, id: l.id.0 },
+        |l: &ListingCard| Cursor { sort: SearchSort::RentAsc.tag(), key: 12_000, id: l.id.0 },
     )
     .await;
     let mut ids: Vec<_> = tied.iter().filter(|l| l.details.rent_pppw == Some(pence(12_000))).map(|l| l.id).collect();

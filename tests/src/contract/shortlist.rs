@@ -2,6 +2,7 @@
 
 use application::RepositoryError;
 use application::paging::PageRequest;
+use application::ports::SavedListing;
 use chrono::{DateTime, Utc};
 use domain::listing::{Listing, ListingId, ListingStatus, PropertyType};
 use domain::{Role, UserId};
@@ -20,7 +21,7 @@ pub async fn run(p: &Ports) {
     seed(p).await;
     nothing_saved_yet(p).await;
     add_is_idempotent_and_keeps_the_first_time(p).await;
-    lists_any_status_with_the_current_listing(p).await;
+    lists_every_saved_listing_with_a_card_while_it_is_public(p).await;
     remove_says_whether_it_was_there(p).await;
     adding_a_missing_listing_is_unexpected(p).await;
     pages_newest_saved_first_through_ties(p).await;
@@ -58,7 +59,7 @@ async fn seed(p: &Ports) {
 async fn saved(p: &Ports, who: u128) -> Vec<(u128, DateTime<Utc>)> {
     let page = p.shortlist.list(person(who), PageRequest::first(50)).await.unwrap();
     assert!(page.next.is_none());
-    page.items.iter().map(|(l, t)| (l.id.0.as_u128(), *t)).collect()
+    page.items.iter().map(|s| (s.listing_id.0.as_u128(), s.saved_at)).collect()
 }
 
 async fn nothing_saved_yet(p: &Ports) {
@@ -84,38 +85,45 @@ async fn add_is_idempotent_and_keeps_the_first_time(p: &Ports) {
     assert_eq!(saved(p, ALICE).await.len(), 3, "bob's save did not touch alice's");
 }
 
-async fn lists_any_status_with_the_current_listing(p: &Ports) {
+async fn lists_every_saved_listing_with_a_card_while_it_is_public(p: &Ports) {
     let alice = person(ALICE);
     p.shortlist.add(alice, lid(0x2002), at(310)).await.unwrap();
     p.shortlist.add(alice, lid(0x2003), at(320)).await.unwrap();
     p.shortlist.add(alice, lid(0x2004), at(330)).await.unwrap();
     let page = p.shortlist.list(alice, PageRequest::first(50)).await.unwrap();
-    let statuses: Vec<_> = page.items.iter().map(|(l, _)| (l.id.0.as_u128(), l.status)).collect();
+    let shown: Vec<_> = page.items.iter().map(|s| (s.listing_id.0.as_u128(), s.card.is_some())).collect();
     assert_eq!(
-        statuses,
-        [
-            (0x2004, ListingStatus::Draft),
-            (0x2003, ListingStatus::Archived),
-            (0x2002, ListingStatus::Let),
-            (0x2005, ListingStatus::Published),
-            (0x2006, ListingStatus::Published),
-            (0x2001, ListingStatus::Published),
-        ],
-        "listings in any status stay on the list"
+        shown,
+        [(0x2004, false), (0x2003, false), (0x2002, true), (0x2005, true), (0x2006, true), (0x2001, true)],
+        "every saved listing stays on the list; drafts and archived ones without content"
     );
-    for (l, _) in &page.items {
-        assert_eq!(Some(l), p.listings.find(l.id).await.unwrap().as_ref(), "whole listings, as stored");
+    for s in page.items.iter().filter(|s| s.card.is_some()) {
+        let stored = p.listings.find(s.listing_id).await.unwrap().unwrap();
+        assert_eq!(s.card, stored.card(), "published and let listings show their card, as stored");
     }
 
     // The list shows the listing as it is now, not as it was when saved.
     let mut now_let: Listing = p.listings.find(lid(0x2005)).await.unwrap().unwrap();
     now_let.status = ListingStatus::Let;
+    now_let.details.title = Some(domain::listing::Title::parse("Let already, sorry").unwrap());
     now_let.updated_at = at(400);
     let ev = event(0x7001, "listing.let", ("listing", now_let.id.to_string()), at(400));
     p.listings.update(&now_let, &ev).await.unwrap();
     let page = p.shortlist.list(alice, PageRequest::first(50)).await.unwrap();
-    let entry = page.items.iter().find(|(l, _)| l.id == now_let.id).expect("still saved");
-    assert_eq!(entry, &(now_let, at(300)));
+    let entry = page.items.iter().find(|s| s.listing_id == now_let.id).expect("still saved");
+    assert_eq!((entry.saved_at, &entry.card), (at(300), &now_let.card()));
+
+    // A suspended owner's listings are not public: no content, still saved.
+    let mut owner = p.users.find(person(LANDLORD)).await.unwrap().unwrap();
+    owner.suspended = true;
+    owner.updated_at = at(401);
+    p.users.update(&owner, &event(0x7002, "user.suspend", ("user", owner.id.to_string()), at(401))).await.unwrap();
+    let page = p.shortlist.list(alice, PageRequest::first(50)).await.unwrap();
+    assert_eq!(page.items.len(), 6);
+    assert!(page.items.iter().all(|s| s.card.is_none()), "nothing of a suspended owner's is shown");
+    owner.suspended = false;
+    owner.updated_at = at(402);
+    p.users.update(&owner, &event(0x7003, "user.unsuspend", ("user", owner.id.to_string()), at(402))).await.unwrap();
 }
 
 async fn remove_says_whether_it_was_there(p: &Ports) {
@@ -166,10 +174,10 @@ async fn pages_newest_saved_first_through_ties(p: &Ports) {
         let walked = walk(
             size,
             async |req| p.shortlist.list(bob, req).await.unwrap(),
-            |(l, t): &(Listing, DateTime<Utc>)| time_cursor(*t, l.id.0),
+            |s: &SavedListing| time_cursor(s.saved_at, s.listing_id.0),
         )
         .await;
-        let ids: Vec<u128> = walked.iter().map(|(l, _)| l.id.0.as_u128()).collect();
+        let ids: Vec<u128> = walked.iter().map(|s| s.listing_id.0.as_u128()).collect();
         assert_distinct(&ids);
         assert_eq!(ids, expected, "pages of {size}: newest saved first, ties by listing id descending");
     }

@@ -1,10 +1,10 @@
+//! `/admin/*`: moderation (`application::moderation`). Every use case refuses non-admins.
+
 use application::audit::{AuditEvent, AuditFilter};
 use application::ports::UserFilter;
-use chrono::{DateTime, Utc};
 use domain::listing::ListingId;
 use domain::{Role, User, UserId};
 use poem::Request;
-use poem::session::Session;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -12,22 +12,25 @@ use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
 use super::dto::ListingDto;
-use super::{ApiTags, PageDto, origin, page_dto, page_request, reject_unknown_params};
+use super::{ApiTags, PageDto, page_dto, page_request, reject_unknown_params};
 use crate::Services;
-use crate::auth;
-use crate::error::{ApiError, ApiResult};
+use crate::auth::SignedIn;
+use crate::error::ApiResult;
+use crate::payload::JsonOut;
+use crate::types::{Closed, Nullable, Timestamp};
 
 /// A user as admins see them.
 #[derive(Debug, Object)]
+#[oai(rename = "AdminUser")]
 pub struct AdminUserDto {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Closed<Role>,
     pub email_verified: bool,
     pub suspended: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 impl From<User> for AdminUserDto {
@@ -36,41 +39,47 @@ impl From<User> for AdminUserDto {
             id: u.id.0,
             email: u.email.as_str().to_owned(),
             display_name: u.display_name.as_str().to_owned(),
-            role: u.role.as_str().to_owned(),
+            role: Closed(u.role),
             email_verified: u.email_verified,
             suspended: u.suspended,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
+            created_at: Timestamp(u.created_at),
+            updated_at: Timestamp(u.updated_at),
         }
     }
 }
 
+/// One audited change.
 #[derive(Debug, Object)]
+#[oai(rename = "AuditEvent")]
 pub struct AuditDto {
     pub id: Uuid,
-    pub actor_id: Option<Uuid>,
+    /// `null` for changes nobody signed in made (the CLI).
+    pub actor_id: Nullable<Uuid>,
     /// e.g. `listing.publish`
     pub action: String,
+    /// `user`, `listing` or `enquiry`.
     pub target_type: String,
     pub target_id: String,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-    pub request_id: Option<String>,
-    pub at: DateTime<Utc>,
+    /// A summary of the target before the change (`null` when it was created).
+    pub before: Nullable<serde_json::Value>,
+    /// A summary after the change (`null` when it was deleted).
+    pub after: Nullable<serde_json::Value>,
+    pub request_id: Nullable<String>,
+    pub at: Timestamp,
 }
 
 impl From<AuditEvent> for AuditDto {
     fn from(e: AuditEvent) -> Self {
         Self {
             id: e.id,
-            actor_id: e.actor_id.map(|a| a.0),
+            actor_id: Nullable(e.actor_id.map(|a| a.0)),
             action: e.action,
             target_type: e.target_type,
             target_id: e.target_id,
-            before: e.before,
-            after: e.after,
-            request_id: e.request_id,
-            at: e.at,
+            before: Nullable(e.before),
+            after: Nullable(e.after),
+            request_id: Nullable(e.request_id),
+            at: Timestamp(e.at),
         }
     }
 }
@@ -79,7 +88,7 @@ impl From<AuditEvent> for AuditDto {
 #[oai(deny_unknown_fields)]
 pub struct UnpublishInput {
     /// Why, shown to the owner (5–500 characters).
-    #[oai(validator(max_length = 2000))]
+    #[oai(validator(min_length = 5, max_length = 500))]
     pub reason: String,
 }
 
@@ -87,96 +96,95 @@ pub struct AdminApi;
 
 #[OpenApi(tag = "ApiTags::Admin")]
 impl AdminApi {
-    /// Users, newest first, filtered by role and/or e-mail substring
+    /// Users, newest first, by role and/or part of the e-mail
+    ///
+    /// `moderation::ListUsers`.
     #[oai(path = "/admin/users", method = "get", operation_id = "adminUsers")]
     async fn users(
         &self,
+        who: SignedIn,
         s: Data<&Services>,
-        session: &Session,
         req: &Request,
-        /// student | landlord | agent | admin
-        role: Query<Option<String>>,
+        role: Query<Option<Closed<Role>>>,
         /// Case-insensitive part of the e-mail.
+        #[oai(validator(min_length = 1, max_length = 254))]
         email: Query<Option<String>>,
+        /// From the previous page's `next_cursor`.
+        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
         cursor: Query<Option<String>>,
-        page_size: Query<Option<u32>>,
+        /// Default 20.
+        #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
+        page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<AdminUserDto>>> {
         reject_unknown_params(req, &["role", "email", "cursor", "page_size"])?;
-        let v = auth::require(&s, session).await?;
         let filter = UserFilter {
-            role: role.0.map(|r| Role::parse(&r).map_err(|e| ApiError::bad_param("role", e.message))).transpose()?,
-            email_contains: email.0.map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty() && e.len() <= 254),
+            role: role.0.map(|r| r.0),
+            email_contains: email.0.map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()),
         };
-        let page = s.moderation.users(v, &filter, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
+        let page =
+            s.list_users.execute(who.viewer, &filter, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
         Ok(Json(page_dto(page, AdminUserDto::from)))
     }
 
     /// Suspend a user: they cannot sign in and their listings leave search
+    ///
+    /// `moderation::SetSuspension`. Idempotent.
     #[oai(path = "/admin/users/:id/suspend", method = "post", operation_id = "suspendUser")]
-    async fn suspend(
-        &self,
-        s: Data<&Services>,
-        session: &Session,
-        req: &Request,
-        id: Path<Uuid>,
-    ) -> ApiResult<Json<AdminUserDto>> {
-        let v = auth::require(&s, session).await?;
-        let u = s.moderation.set_suspended(v, UserId(id.0), true, &origin(req, Some(v))).await?;
+    async fn suspend(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<Json<AdminUserDto>> {
+        let u = s.set_suspension.execute(who.viewer, UserId(id.0), true, &who.origin).await?;
         Ok(Json(u.into()))
     }
 
     /// Reinstate a suspended user
+    ///
+    /// `moderation::SetSuspension`. Idempotent.
     #[oai(path = "/admin/users/:id/unsuspend", method = "post", operation_id = "unsuspendUser")]
-    async fn unsuspend(
-        &self,
-        s: Data<&Services>,
-        session: &Session,
-        req: &Request,
-        id: Path<Uuid>,
-    ) -> ApiResult<Json<AdminUserDto>> {
-        let v = auth::require(&s, session).await?;
-        let u = s.moderation.set_suspended(v, UserId(id.0), false, &origin(req, Some(v))).await?;
+    async fn unsuspend(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<Json<AdminUserDto>> {
+        let u = s.set_suspension.execute(who.viewer, UserId(id.0), false, &who.origin).await?;
         Ok(Json(u.into()))
     }
 
     /// Take a published listing down with a reason (back to draft)
+    ///
+    /// `moderation::UnpublishListing`. The owner sees the reason as the moderation note.
     #[oai(path = "/admin/listings/:id/unpublish", method = "post", operation_id = "unpublishListing")]
     async fn unpublish(
         &self,
+        who: SignedIn,
         s: Data<&Services>,
-        session: &Session,
-        req: &Request,
         id: Path<Uuid>,
         body: Json<UnpublishInput>,
-    ) -> ApiResult<Json<ListingDto>> {
-        let v = auth::require(&s, session).await?;
-        let l = s.change_status.unpublish(v, ListingId(id.0), &body.0.reason, &origin(req, Some(v))).await?;
-        Ok(Json(ListingDto::from_listing(l, true)))
+    ) -> ApiResult<JsonOut<ListingDto>> {
+        let l = s.unpublish_listing.execute(who.viewer, ListingId(id.0), &body.0.reason, &who.origin).await?;
+        Ok(JsonOut(ListingDto::from_listing(l, true)))
     }
 
     /// The audit trail, newest first
+    ///
+    /// `moderation::ReadAuditTrail`.
     #[oai(path = "/admin/audit", method = "get", operation_id = "adminAudit")]
     async fn audit(
         &self,
+        who: SignedIn,
         s: Data<&Services>,
-        session: &Session,
         req: &Request,
         /// Actor user id.
         actor: Query<Option<Uuid>>,
-        /// user | listing | enquiry
+        /// `user`, `listing` or `enquiry`.
+        #[oai(validator(min_length = 1, max_length = 32))]
         target_type: Query<Option<String>>,
-        target_id: Query<Option<String>>,
+        #[oai(validator(min_length = 1, max_length = 64))] target_id: Query<Option<String>>,
+        /// From the previous page's `next_cursor`.
+        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
         cursor: Query<Option<String>>,
-        page_size: Query<Option<u32>>,
+        /// Default 20.
+        #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
+        page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<AuditDto>>> {
         reject_unknown_params(req, &["actor", "target_type", "target_id", "cursor", "page_size"])?;
-        let v = auth::require(&s, session).await?;
-        let filter = AuditFilter {
-            actor_id: actor.0.map(UserId),
-            target_type: target_type.0.filter(|t| t.len() <= 32),
-            target_id: target_id.0.filter(|t| t.len() <= 64),
-        };
-        let page = s.moderation.audit(v, &filter, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
+        let filter = AuditFilter { actor_id: actor.0.map(UserId), target_type: target_type.0, target_id: target_id.0 };
+        let page =
+            s.audit_trail.execute(who.viewer, &filter, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
         Ok(Json(page_dto(page, AuditDto::from)))
     }
 }

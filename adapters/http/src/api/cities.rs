@@ -1,3 +1,5 @@
+//! `/cities`, `/stats`: the home page's lists and counters (`application::listings`).
+
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -16,7 +18,7 @@ pub struct CityDto {
     pub name: String,
     /// Named areas of the city, alphabetical.
     pub areas: Vec<String>,
-    /// Published listings in search.
+    /// Listings in search.
     pub listing_count: u64,
 }
 
@@ -41,6 +43,9 @@ pub struct CitiesApi;
 #[OpenApi(tag = "ApiTags::Cities")]
 impl CitiesApi {
     /// List cities with their areas and listing counts
+    ///
+    /// `listings::CitiesWithCounts`. Active cities by name; counts are at most a few
+    /// seconds old (`PUBLIC_COUNTS_TTL_SECONDS`).
     #[oai(path = "/cities", method = "get", operation_id = "listCities")]
     async fn list(&self, s: Data<&Services>, req: &Request) -> ApiResult<Json<CityList>> {
         reject_unknown_params(req, &[])?;
@@ -48,17 +53,14 @@ impl CitiesApi {
         Ok(Json(CityList {
             items: cities
                 .into_iter()
-                .map(|(c, n)| CityDto {
-                    slug: c.slug.to_string(),
-                    name: c.name.as_str().to_owned(),
-                    areas: c.areas().iter().map(|a| a.name.as_str().to_owned()).collect(),
-                    listing_count: n,
-                })
+                .map(|c| CityDto { slug: c.slug, name: c.name, areas: c.areas, listing_count: c.listing_count })
                 .collect(),
         }))
     }
 
-    /// Home-page counters (cached for a minute)
+    /// Home-page counters
+    ///
+    /// `listings::SiteCounters`. At most a few seconds old (`PUBLIC_COUNTS_TTL_SECONDS`).
     #[oai(path = "/stats", method = "get", operation_id = "stats")]
     async fn stats(&self, s: Data<&Services>, req: &Request) -> ApiResult<Json<StatsDto>> {
         reject_unknown_params(req, &[])?;

@@ -1,90 +1,133 @@
-//! Listing DTOs (the v1 JSON contract) and their conversion into domain values. Every
-//! field error is collected so a client learns all of them at once.
+//! Listing DTOs (the v1 JSON contract) and their conversion into domain values.
+//!
+//! Input schemas state every constraint a JSON Schema can (lengths, ranges, patterns,
+//! enums); what breaks them is a 400 before any use case runs. Rules no schema can state
+//! (letting rules, a city we list in, en-suites ≤ bedrooms, ...) are the domain's and
+//! answer 422 with every field at once.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use domain::listing::{
-    AcademicYear, AddressLine, Description, EpcRating, Features, HmoLicenceNumber, Listing, ListingDetails,
-    ListingPatch, Patch, Postcode, PropertyType, TenancyType, Title, bounds,
+    AcademicYear, AddressLine, Description, EpcRating, Feature, Features, HmoLicenceNumber, Listing, ListingCard,
+    ListingDetails, ListingPatch, ListingStatus, Patch, Postcode, PropertyType, TenancyType, Title, bounds,
 };
+use domain::photo::PhotoStatus;
 use domain::{AreaName, CitySlug, Pence, ValidationError};
 use poem_openapi::Object;
 use poem_openapi::types::MaybeUndefined;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::payload::as_openapi;
+use crate::types::{Closed, Date, Nullable, Timestamp};
 
-/// A listing as created (`POST /listings`). Any subset may be given for a draft.
+/// A listing as created (`POST /listings`). Any subset may be given for a draft; `null`
+/// is the same as leaving a field out.
 #[derive(Debug, Object, Default)]
 #[oai(deny_unknown_fields)]
 pub struct ListingInput {
-    #[oai(validator(max_length = 200))]
+    /// 5–120 characters (runs of whitespace count as one space).
+    #[oai(nullable, validator(min_length = 5, max_length = 120))]
     pub title: Option<String>,
-    #[oai(validator(max_length = 10000))]
+    /// Up to 5,000 characters; publishing needs at least 50.
+    #[oai(nullable, validator(min_length = 1, max_length = 5000))]
     pub description: Option<String>,
-    /// City slug, e.g. `leeds`.
-    #[oai(validator(max_length = 40))]
+    /// City slug, e.g. `leeds` (one of `GET /cities`).
+    #[oai(nullable, validator(min_length = 2, max_length = 40, pattern = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"))]
     pub city: Option<String>,
-    #[oai(validator(max_length = 80))]
+    /// One of the city's areas, e.g. `Hyde Park`.
+    #[oai(nullable, validator(min_length = 1, max_length = 80))]
     pub area: Option<String>,
     /// Private: shown to the owner and admins only.
-    #[oai(validator(max_length = 200))]
+    #[oai(nullable, validator(min_length = 3, max_length = 200))]
     pub address_line: Option<String>,
-    /// Full UK postcode; only the outward code is public.
-    #[oai(validator(max_length = 12))]
+    /// Full UK postcode; only the outward code (`LS6`) is public.
+    #[oai(nullable, validator(pattern = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}$"))]
     pub postcode: Option<String>,
-    /// house | flat | studio | room | hall
-    pub property_type: Option<String>,
-    pub bedrooms: Option<i64>,
-    pub bathrooms: Option<i64>,
-    pub ensuite_rooms: Option<i64>,
+    #[oai(nullable)]
+    pub property_type: Option<Closed<PropertyType>>,
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "20")))]
+    pub bedrooms: Option<i32>,
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "20")))]
+    pub bathrooms: Option<i32>,
+    /// Bedrooms with their own bathroom (at most `bedrooms`).
+    #[oai(nullable, validator(minimum(value = "0"), maximum(value = "20")))]
+    pub ensuite_rooms: Option<i32>,
     /// Rent in pence per person per week.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "200000")))]
     pub rent_pppw_pence: Option<i64>,
+    #[oai(nullable)]
     pub bills_included: Option<bool>,
     /// Deposit in pence per person (at most 5 weeks' rent in England).
+    #[oai(nullable, validator(minimum(value = "0"), maximum(value = "5000000")))]
     pub deposit_pence: Option<i64>,
-    pub available_from: Option<NaiveDate>,
+    #[oai(nullable)]
+    pub available_from: Option<Date>,
     /// e.g. `2027/28`
+    #[oai(nullable, validator(pattern = r"^[0-9]{4}/[0-9]{2}$"))]
     pub academic_year: Option<String>,
-    pub tenancy_months: Option<i64>,
-    /// periodic | fixed (fixed only for purpose-built halls in England)
-    pub tenancy_type: Option<String>,
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "24")))]
+    pub tenancy_months: Option<i32>,
+    /// `fixed` only for purpose-built halls in England.
+    #[oai(nullable)]
+    pub tenancy_type: Option<Closed<TenancyType>>,
+    #[oai(nullable)]
     pub furnished: Option<bool>,
-    #[oai(validator(max_items = 32))]
-    pub features: Option<Vec<String>>,
-    #[oai(validator(max_length = 60))]
+    #[oai(nullable, validator(max_items = 16))]
+    pub features: Option<Vec<Closed<Feature>>>,
+    #[oai(nullable, validator(min_length = 3, max_length = 50))]
     pub hmo_licence: Option<String>,
-    pub hmo_licence_expires: Option<NaiveDate>,
-    /// A–G
-    pub epc_rating: Option<String>,
+    #[oai(nullable)]
+    pub hmo_licence_expires: Option<Date>,
+    #[oai(nullable)]
+    pub epc_rating: Option<Closed<EpcRating>>,
 }
 
 /// A partial update (`PATCH /listings/{id}`): absent = unchanged, `null` = cleared.
+/// `ensuite_rooms`, `bills_included`, `furnished` and `features` always have a value:
+/// they can be changed, not cleared.
 #[derive(Debug, Object, Default)]
 #[oai(deny_unknown_fields)]
 pub struct ListingPatchInput {
+    #[oai(nullable, validator(min_length = 5, max_length = 120))]
     pub title: MaybeUndefined<String>,
+    #[oai(nullable, validator(min_length = 1, max_length = 5000))]
     pub description: MaybeUndefined<String>,
+    #[oai(nullable, validator(min_length = 2, max_length = 40, pattern = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"))]
     pub city: MaybeUndefined<String>,
+    #[oai(nullable, validator(min_length = 1, max_length = 80))]
     pub area: MaybeUndefined<String>,
+    #[oai(nullable, validator(min_length = 3, max_length = 200))]
     pub address_line: MaybeUndefined<String>,
+    #[oai(nullable, validator(pattern = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}$"))]
     pub postcode: MaybeUndefined<String>,
-    pub property_type: MaybeUndefined<String>,
-    pub bedrooms: MaybeUndefined<i64>,
-    pub bathrooms: MaybeUndefined<i64>,
-    pub ensuite_rooms: MaybeUndefined<i64>,
+    #[oai(nullable)]
+    pub property_type: MaybeUndefined<Closed<PropertyType>>,
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "20")))]
+    pub bedrooms: MaybeUndefined<i32>,
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "20")))]
+    pub bathrooms: MaybeUndefined<i32>,
+    #[oai(validator(minimum(value = "0"), maximum(value = "20")))]
+    pub ensuite_rooms: MaybeUndefined<i32>,
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "200000")))]
     pub rent_pppw_pence: MaybeUndefined<i64>,
     pub bills_included: MaybeUndefined<bool>,
+    #[oai(nullable, validator(minimum(value = "0"), maximum(value = "5000000")))]
     pub deposit_pence: MaybeUndefined<i64>,
-    pub available_from: MaybeUndefined<NaiveDate>,
+    #[oai(nullable)]
+    pub available_from: MaybeUndefined<Date>,
+    #[oai(nullable, validator(pattern = r"^[0-9]{4}/[0-9]{2}$"))]
     pub academic_year: MaybeUndefined<String>,
-    pub tenancy_months: MaybeUndefined<i64>,
-    pub tenancy_type: MaybeUndefined<String>,
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "24")))]
+    pub tenancy_months: MaybeUndefined<i32>,
+    #[oai(nullable)]
+    pub tenancy_type: MaybeUndefined<Closed<TenancyType>>,
     pub furnished: MaybeUndefined<bool>,
-    pub features: MaybeUndefined<Vec<String>>,
+    #[oai(validator(max_items = 16))]
+    pub features: MaybeUndefined<Vec<Closed<Feature>>>,
+    #[oai(nullable, validator(min_length = 3, max_length = 50))]
     pub hmo_licence: MaybeUndefined<String>,
-    pub hmo_licence_expires: MaybeUndefined<NaiveDate>,
-    pub epc_rating: MaybeUndefined<String>,
+    #[oai(nullable)]
+    pub hmo_licence_expires: MaybeUndefined<Date>,
+    #[oai(nullable)]
+    pub epc_rating: MaybeUndefined<Closed<EpcRating>>,
 }
 
 /// Collects field errors while converting.
@@ -101,14 +144,14 @@ impl Errors {
     }
 }
 
-fn small(field: &'static str, v: i64, range: std::ops::RangeInclusive<u8>) -> Result<u8, ValidationError> {
+fn small(field: &'static str, v: i32, range: std::ops::RangeInclusive<u8>) -> Result<u8, ValidationError> {
     u8::try_from(v)
         .ok()
         .filter(|n| range.contains(n))
         .ok_or_else(|| ValidationError::new(field, format!("must be between {} and {}", range.start(), range.end())))
 }
 
-fn ensuites(v: i64) -> Result<u8, ValidationError> {
+fn ensuites(v: i32) -> Result<u8, ValidationError> {
     small("ensuite_rooms", v, 0..=20)
 }
 
@@ -120,12 +163,12 @@ fn deposit(v: i64) -> Result<Pence, ValidationError> {
     Pence::new("deposit_pence", v, bounds::MAX_DEPOSIT_PENCE)
 }
 
-fn epc(v: &str) -> Result<EpcRating, ValidationError> {
-    EpcRating::parse(&v.trim().to_uppercase())
+fn features(v: &[Closed<Feature>]) -> Features {
+    v.iter().map(|f| f.0).collect()
 }
 
-fn features(v: &[String]) -> Result<Features, ValidationError> {
-    Features::parse_all(v.iter().map(String::as_str))
+fn city(v: &str) -> Result<CitySlug, ValidationError> {
+    CitySlug::parse(v).map_err(|x| ValidationError::new("city", x.message))
 }
 
 /// A required-to-be-valid optional field: `None` stays `None`, `Some` must parse.
@@ -139,26 +182,26 @@ impl ListingInput {
         let d = ListingDetails {
             title: opt(&mut e, self.title, |v| Title::parse(&v)),
             description: opt(&mut e, self.description, |v| Description::parse(&v)),
-            city: opt(&mut e, self.city, |v| CitySlug::parse(&v).map_err(|x| ValidationError::new("city", x.message))),
+            city: opt(&mut e, self.city, |v| city(&v)),
             area: opt(&mut e, self.area, |v| AreaName::parse(&v)),
             address_line: opt(&mut e, self.address_line, |v| AddressLine::parse(&v)),
             postcode: opt(&mut e, self.postcode, |v| Postcode::parse(&v)),
-            property_type: opt(&mut e, self.property_type, |v| PropertyType::parse(&v)),
+            property_type: self.property_type.map(|p| p.0),
             bedrooms: opt(&mut e, self.bedrooms, |v| small("bedrooms", v, bounds::BEDROOMS)),
             bathrooms: opt(&mut e, self.bathrooms, |v| small("bathrooms", v, bounds::BATHROOMS)),
             ensuite_rooms: opt(&mut e, self.ensuite_rooms, ensuites).unwrap_or(0),
             rent_pppw: opt(&mut e, self.rent_pppw_pence, rent),
             bills_included: self.bills_included.unwrap_or(false),
             deposit: opt(&mut e, self.deposit_pence, deposit),
-            available_from: self.available_from,
+            available_from: self.available_from.map(|d| d.0),
             academic_year: opt(&mut e, self.academic_year, |v| AcademicYear::parse(&v)),
             tenancy_months: opt(&mut e, self.tenancy_months, |v| small("tenancy_months", v, bounds::TENANCY_MONTHS)),
-            tenancy_type: opt(&mut e, self.tenancy_type, |v| TenancyType::parse(&v)),
+            tenancy_type: self.tenancy_type.map(|t| t.0),
             furnished: self.furnished.unwrap_or(false),
-            features: opt(&mut e, self.features, |v| features(&v)).unwrap_or_default(),
+            features: self.features.map(|f| features(&f)).unwrap_or_default(),
             hmo_licence: opt(&mut e, self.hmo_licence, |v| HmoLicenceNumber::parse(&v)),
-            hmo_licence_expires: self.hmo_licence_expires,
-            epc_rating: opt(&mut e, self.epc_rating, |v| epc(&v)),
+            hmo_licence_expires: self.hmo_licence_expires.map(|d| d.0),
+            epc_rating: self.epc_rating.map(|r| r.0),
         };
         e.finish(d)
     }
@@ -195,28 +238,26 @@ impl ListingPatchInput {
         let p = ListingPatch {
             title: patch(&mut e, self.title, |v| Title::parse(&v)),
             description: patch(&mut e, self.description, |v| Description::parse(&v)),
-            city: patch(&mut e, self.city, |v| {
-                CitySlug::parse(&v).map_err(|x| ValidationError::new("city", x.message))
-            }),
+            city: patch(&mut e, self.city, |v| city(&v)),
             area: patch(&mut e, self.area, |v| AreaName::parse(&v)),
             address_line: patch(&mut e, self.address_line, |v| AddressLine::parse(&v)),
             postcode: patch(&mut e, self.postcode, |v| Postcode::parse(&v)),
-            property_type: patch(&mut e, self.property_type, |v| PropertyType::parse(&v)),
+            property_type: patch(&mut e, self.property_type, |v| Ok(v.0)),
             bedrooms: patch(&mut e, self.bedrooms, |v| small("bedrooms", v, bounds::BEDROOMS)),
             bathrooms: patch(&mut e, self.bathrooms, |v| small("bathrooms", v, bounds::BATHROOMS)),
             ensuite_rooms: set_only(&mut e, "ensuite_rooms", self.ensuite_rooms, ensuites),
             rent_pppw: patch(&mut e, self.rent_pppw_pence, rent),
             bills_included: set_only(&mut e, "bills_included", self.bills_included, Ok),
             deposit: patch(&mut e, self.deposit_pence, deposit),
-            available_from: patch(&mut e, self.available_from, Ok),
+            available_from: patch(&mut e, self.available_from, |d| Ok(d.0)),
             academic_year: patch(&mut e, self.academic_year, |v| AcademicYear::parse(&v)),
             tenancy_months: patch(&mut e, self.tenancy_months, |v| small("tenancy_months", v, bounds::TENANCY_MONTHS)),
-            tenancy_type: patch(&mut e, self.tenancy_type, |v| TenancyType::parse(&v)),
+            tenancy_type: patch(&mut e, self.tenancy_type, |v| Ok(v.0)),
             furnished: set_only(&mut e, "furnished", self.furnished, Ok),
-            features: set_only(&mut e, "features", self.features, |v| features(&v)),
+            features: set_only(&mut e, "features", self.features, |v| Ok(features(&v))),
             hmo_licence: patch(&mut e, self.hmo_licence, |v| HmoLicenceNumber::parse(&v)),
-            hmo_licence_expires: patch(&mut e, self.hmo_licence_expires, Ok),
-            epc_rating: patch(&mut e, self.epc_rating, |v| epc(&v)),
+            hmo_licence_expires: patch(&mut e, self.hmo_licence_expires, |d| Ok(d.0)),
+            epc_rating: patch(&mut e, self.epc_rating, |v| Ok(v.0)),
         };
         e.finish(p)
     }
@@ -226,187 +267,290 @@ impl ListingPatchInput {
 #[derive(Debug, Object, Serialize)]
 pub struct PhotoDto {
     pub id: Uuid,
-    pub status: String,
+    pub status: Closed<PhotoStatus>,
 }
 
-/// A listing as returned. `postcode`, `address_line` and `moderation_note` appear only
-/// for the owner and admins.
+/// A listing as returned. `address_line`, `postcode` and `moderation_note` are sent to
+/// the owner and admins only (`null` when empty); everyone else never gets them.
 // Written with serde (`JsonOut`): keep the serde attributes in step with the `oai` ones;
 // `serde_matches_openapi` checks that the two agree.
 #[derive(Debug, Object, Serialize)]
 pub struct ListingDto {
     pub id: Uuid,
-    /// draft | published | let | archived
-    pub status: String,
+    pub status: Closed<ListingStatus>,
     pub owner_id: Uuid,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub city: Option<String>,
-    pub area: Option<String>,
+    pub title: Nullable<String>,
+    pub description: Nullable<String>,
+    /// City slug.
+    pub city: Nullable<String>,
+    pub area: Nullable<String>,
+    /// Owner and admins only.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub address_line: Option<String>,
+    pub address_line: Option<Nullable<String>>,
+    /// The full postcode: owner and admins only.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub postcode: Option<String>,
+    pub postcode: Option<Nullable<String>>,
     /// The public part of the postcode, e.g. `LS6`.
-    pub postcode_outward: Option<String>,
-    pub property_type: Option<String>,
-    pub bedrooms: Option<u8>,
-    pub bathrooms: Option<u8>,
-    pub ensuite_rooms: u8,
-    pub rent_pppw_pence: Option<i64>,
+    pub postcode_outward: Nullable<String>,
+    pub property_type: Nullable<Closed<PropertyType>>,
+    pub bedrooms: Nullable<i32>,
+    pub bathrooms: Nullable<i32>,
+    pub ensuite_rooms: i32,
+    /// Pence per person per week.
+    pub rent_pppw_pence: Nullable<i64>,
     pub bills_included: bool,
-    pub deposit_pence: Option<i64>,
-    pub available_from: Option<NaiveDate>,
-    pub academic_year: Option<String>,
-    pub tenancy_months: Option<u8>,
-    pub tenancy_type: Option<String>,
+    /// Pence per person.
+    pub deposit_pence: Nullable<i64>,
+    pub available_from: Nullable<Date>,
+    /// e.g. `2027/28`
+    pub academic_year: Nullable<String>,
+    pub tenancy_months: Nullable<i32>,
+    pub tenancy_type: Nullable<Closed<TenancyType>>,
     pub furnished: bool,
-    pub features: Vec<String>,
-    pub hmo_licence: Option<String>,
-    pub hmo_licence_expires: Option<NaiveDate>,
-    pub epc_rating: Option<String>,
+    pub features: Vec<Closed<Feature>>,
+    pub hmo_licence: Nullable<String>,
+    pub hmo_licence_expires: Nullable<Date>,
+    pub epc_rating: Nullable<Closed<EpcRating>>,
     pub photos: Vec<PhotoDto>,
+    /// Why an admin took the listing down (owner and admins only).
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub moderation_note: Option<String>,
-    #[serde(serialize_with = "as_openapi::datetime")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "as_openapi::datetime")]
-    pub updated_at: DateTime<Utc>,
-    #[serde(serialize_with = "as_openapi::datetime_opt")]
-    pub published_at: Option<DateTime<Utc>>,
+    pub moderation_note: Option<Nullable<String>>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub published_at: Nullable<Timestamp>,
+}
+
+fn text<T>(v: Option<&T>, f: impl FnOnce(&T) -> &str) -> Nullable<String> {
+    Nullable(v.map(|x| f(x).to_owned()))
 }
 
 impl ListingDto {
     pub fn from_listing(l: Listing, private: bool) -> Self {
         let d = l.details;
+        let private_text = |v: Option<String>| private.then_some(Nullable(v));
         Self {
             id: l.id.0,
-            status: l.status.as_str().to_owned(),
+            status: Closed(l.status),
             owner_id: l.owner_id.0,
-            title: d.title.map(|v| v.as_str().to_owned()),
-            description: d.description.map(|v| v.as_str().to_owned()),
-            city: d.city.map(|v| v.as_str().to_owned()),
-            area: d.area.map(|v| v.as_str().to_owned()),
-            address_line: d.address_line.filter(|_| private).map(|v| v.as_str().to_owned()),
-            postcode_outward: d.postcode.as_ref().map(|p| p.outward().to_owned()),
-            postcode: d.postcode.filter(|_| private).map(|v| v.as_str().to_owned()),
-            property_type: d.property_type.map(|v| v.as_str().to_owned()),
-            bedrooms: d.bedrooms,
-            bathrooms: d.bathrooms,
-            ensuite_rooms: d.ensuite_rooms,
-            rent_pppw_pence: d.rent_pppw.map(Pence::get),
+            title: text(d.title.as_ref(), Title::as_str),
+            description: text(d.description.as_ref(), Description::as_str),
+            city: text(d.city.as_ref(), CitySlug::as_str),
+            area: text(d.area.as_ref(), AreaName::as_str),
+            address_line: private_text(d.address_line.map(|v| v.as_str().to_owned())),
+            postcode_outward: Nullable(d.postcode.as_ref().map(|p| p.outward().to_owned())),
+            postcode: private_text(d.postcode.map(|v| v.as_str().to_owned())),
+            property_type: Nullable(d.property_type.map(Closed)),
+            bedrooms: Nullable(d.bedrooms.map(i32::from)),
+            bathrooms: Nullable(d.bathrooms.map(i32::from)),
+            ensuite_rooms: i32::from(d.ensuite_rooms),
+            rent_pppw_pence: Nullable(d.rent_pppw.map(Pence::get)),
             bills_included: d.bills_included,
-            deposit_pence: d.deposit.map(Pence::get),
-            available_from: d.available_from,
-            academic_year: d.academic_year.map(|y| y.to_string()),
-            tenancy_months: d.tenancy_months,
-            tenancy_type: d.tenancy_type.map(|v| v.as_str().to_owned()),
+            deposit_pence: Nullable(d.deposit.map(Pence::get)),
+            available_from: Nullable(d.available_from.map(Date)),
+            academic_year: Nullable(d.academic_year.map(|y| y.to_string())),
+            tenancy_months: Nullable(d.tenancy_months.map(i32::from)),
+            tenancy_type: Nullable(d.tenancy_type.map(Closed)),
             furnished: d.furnished,
-            features: d.features.iter().map(|f| f.as_str().to_owned()).collect(),
-            hmo_licence: d.hmo_licence.map(|v| v.as_str().to_owned()),
-            hmo_licence_expires: d.hmo_licence_expires,
-            epc_rating: d.epc_rating.map(|v| v.as_str().to_owned()),
+            features: d.features.iter().map(Closed).collect(),
+            hmo_licence: text(d.hmo_licence.as_ref(), HmoLicenceNumber::as_str),
+            hmo_licence_expires: Nullable(d.hmo_licence_expires.map(Date)),
+            epc_rating: Nullable(d.epc_rating.map(Closed)),
             photos: Vec::new(),
-            moderation_note: l.moderation_note.filter(|_| private),
-            created_at: l.created_at,
-            updated_at: l.updated_at,
-            published_at: l.published_at,
+            moderation_note: private_text(l.moderation_note),
+            created_at: Timestamp(l.created_at),
+            updated_at: Timestamp(l.updated_at),
+            published_at: Nullable(l.published_at.map(Timestamp)),
+        }
+    }
+}
+
+/// The thumbnail a card shows.
+#[derive(Debug, Object, Serialize)]
+pub struct CoverPhotoDto {
+    /// Absolute URL (on the CDN).
+    pub url: String,
+    pub width: i32,
+    pub height: i32,
+}
+
+/// A listing as a results page shows it (search, shortlist). The whole listing is at
+/// `GET /listings/{id}`.
+#[derive(Debug, Object, Serialize)]
+#[oai(rename = "ListingCard")]
+pub struct ListingCardDto {
+    pub id: Uuid,
+    pub title: String,
+    /// The start of the description: at most 200 characters, cut at a word boundary and
+    /// ending with `…` when cut.
+    pub excerpt: String,
+    /// City slug.
+    pub city: String,
+    pub area: Nullable<String>,
+    /// The public part of the postcode, e.g. `LS6`.
+    pub postcode_outward: String,
+    pub property_type: Closed<PropertyType>,
+    pub bedrooms: i32,
+    pub bathrooms: Nullable<i32>,
+    pub ensuite_rooms: i32,
+    /// Pence per person per week.
+    pub rent_pppw_pence: i64,
+    pub bills_included: bool,
+    pub available_from: Date,
+    /// e.g. `2027/28`
+    pub academic_year: Nullable<String>,
+    pub furnished: bool,
+    pub features: Vec<Closed<Feature>>,
+    /// The first ready photo's thumbnail; `null` until the listing has one.
+    pub cover_photo: Nullable<CoverPhotoDto>,
+    pub published_at: Timestamp,
+}
+
+impl From<ListingCard> for ListingCardDto {
+    fn from(c: ListingCard) -> Self {
+        Self {
+            id: c.id.0,
+            title: c.title.as_str().to_owned(),
+            excerpt: c.excerpt,
+            city: c.city.as_str().to_owned(),
+            area: Nullable(c.area.map(|a| a.as_str().to_owned())),
+            postcode_outward: c.postcode_outward,
+            property_type: Closed(c.property_type),
+            bedrooms: i32::from(c.bedrooms),
+            bathrooms: Nullable(c.bathrooms.map(i32::from)),
+            ensuite_rooms: i32::from(c.ensuite_rooms),
+            rent_pppw_pence: c.rent_pppw.get(),
+            bills_included: c.bills_included,
+            available_from: Date(c.available_from),
+            academic_year: Nullable(c.academic_year.map(|y| y.to_string())),
+            furnished: c.furnished,
+            features: c.features.iter().map(Closed).collect(),
+            cover_photo: Nullable(None),
+            published_at: Timestamp(c.published_at),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-    use domain::listing::Feature;
+    use chrono::{TimeZone, Utc};
+    use domain::UserId;
+    use domain::listing::{ListingId, ListingStatus};
     use poem_openapi::types::ToJSON;
 
     use super::*;
 
-    fn full() -> ListingDto {
+    fn listing() -> Listing {
         let at = Utc.with_ymd_and_hms(2026, 11, 25, 14, 3, 4).unwrap() + chrono::Duration::microseconds(123_456);
-        ListingDto {
-            id: Uuid::now_v7(),
-            status: "published".into(),
-            owner_id: Uuid::now_v7(),
-            title: Some("Bright \"double\" room, Hyde Park \u{2014} \u{1F3E0}".into()),
-            description: Some("Line one\nline two\ttabbed \\ backslash \u{7f} \u{1} </script>".into()),
-            city: Some("leeds".into()),
-            area: Some("Hyde Park".into()),
-            address_line: Some("12 Brudenell Road".into()),
-            postcode: Some("LS6 1HX".into()),
-            postcode_outward: Some("LS6".into()),
-            property_type: Some("house".into()),
-            bedrooms: Some(5),
-            bathrooms: Some(2),
-            ensuite_rooms: 1,
-            rent_pppw_pence: Some(14_500),
-            bills_included: true,
-            deposit_pence: Some(60_000),
-            available_from: NaiveDate::from_ymd_opt(2027, 7, 1),
-            academic_year: Some("2027/28".into()),
-            tenancy_months: Some(12),
-            tenancy_type: Some("periodic".into()),
-            furnished: true,
-            features: [Feature::Wifi, Feature::Garden].iter().map(|f| f.as_str().to_owned()).collect(),
-            hmo_licence: Some("HMO/2026/0001".into()),
-            hmo_licence_expires: NaiveDate::from_ymd_opt(2030, 1, 31),
-            epc_rating: Some("C".into()),
-            photos: vec![PhotoDto { id: Uuid::now_v7(), status: "ready".into() }],
-            moderation_note: Some("ok".into()),
+        Listing {
+            id: ListingId(Uuid::now_v7()),
+            owner_id: UserId(Uuid::now_v7()),
+            status: ListingStatus::Published,
+            details: ListingDetails {
+                title: Some(Title::parse("Bright \"double\" room, Hyde Park \u{2014} \u{1F3E0}").unwrap()),
+                description: Some(Description::parse("Line one\nline two\ttabbed \\ backslash </script>").unwrap()),
+                city: Some(CitySlug::parse("leeds").unwrap()),
+                area: Some(AreaName::parse("Hyde Park").unwrap()),
+                address_line: Some(AddressLine::parse("12 Brudenell Road").unwrap()),
+                postcode: Some(Postcode::parse("LS6 1HX").unwrap()),
+                property_type: Some(PropertyType::House),
+                bedrooms: Some(5),
+                bathrooms: Some(2),
+                ensuite_rooms: 1,
+                rent_pppw: Some(Pence::new("r", 14_500, 200_000).unwrap()),
+                bills_included: true,
+                deposit: Some(Pence::new("d", 60_000, 5_000_000).unwrap()),
+                available_from: chrono::NaiveDate::from_ymd_opt(2027, 7, 1),
+                academic_year: Some(AcademicYear::parse("2027/28").unwrap()),
+                tenancy_months: Some(12),
+                tenancy_type: Some(TenancyType::Periodic),
+                furnished: true,
+                features: [Feature::Wifi, Feature::Garden].into_iter().collect(),
+                hmo_licence: Some(HmoLicenceNumber::parse("HMO/2026/0001").unwrap()),
+                hmo_licence_expires: chrono::NaiveDate::from_ymd_opt(2030, 1, 31),
+                epc_rating: Some(EpcRating::C),
+            },
             created_at: at,
             updated_at: at,
             published_at: Some(at),
+            moderation_note: None,
         }
     }
 
-    fn empty() -> ListingDto {
-        ListingDto {
-            title: None,
-            description: None,
-            city: None,
-            area: None,
-            address_line: None,
-            postcode: None,
-            postcode_outward: None,
-            property_type: None,
-            bedrooms: None,
-            bathrooms: None,
-            rent_pppw_pence: None,
-            deposit_pence: None,
-            available_from: None,
-            academic_year: None,
-            tenancy_months: None,
-            tenancy_type: None,
-            features: Vec::new(),
-            hmo_licence: None,
-            hmo_licence_expires: None,
-            epc_rating: None,
-            photos: Vec::new(),
-            moderation_note: None,
-            published_at: None,
-            ..full()
-        }
+    fn draft() -> Listing {
+        Listing { status: ListingStatus::Draft, details: ListingDetails::default(), published_at: None, ..listing() }
     }
 
     /// `JsonOut` (serde) and poem-openapi's `Json` (`ToJSON`) write the same document.
     #[test]
     fn serde_matches_openapi() {
-        for dto in [full(), empty()] {
-            let openapi = dto.to_json().expect("an object");
-            let serde = serde_json::to_value(&dto).unwrap();
-            assert_eq!(serde, openapi);
+        for (l, private) in [(listing(), true), (listing(), false), (draft(), true), (draft(), false)] {
+            let dto = ListingDto::from_listing(l, private);
+            assert_eq!(serde_json::to_value(&dto).unwrap(), dto.to_json().expect("an object"));
         }
-        let private = serde_json::to_value(full()).unwrap();
-        assert_eq!(private["created_at"], "2026-11-25T14:03:04.123456+00:00");
-        assert!(private.get("postcode").is_some());
-        let public = serde_json::to_value(empty()).unwrap();
+        let card = ListingCardDto::from(listing().card().unwrap());
+        assert_eq!(serde_json::to_value(&card).unwrap(), card.to_json().unwrap());
+    }
+
+    #[test]
+    fn private_fields_are_absent_for_others_and_null_when_empty_for_managers() {
+        let public = serde_json::to_value(ListingDto::from_listing(draft(), false)).unwrap();
         for hidden in ["address_line", "postcode", "moderation_note"] {
-            assert!(public.get(hidden).is_none(), "{hidden} is left out, not null");
+            assert!(public.get(hidden).is_none(), "{hidden} is left out for the public");
         }
         assert!(public["title"].is_null(), "other empty fields are null");
+        let private = serde_json::to_value(ListingDto::from_listing(draft(), true)).unwrap();
+        assert!(private["address_line"].is_null() && private["moderation_note"].is_null());
+        let full = serde_json::to_value(ListingDto::from_listing(listing(), true)).unwrap();
+        assert_eq!(full["created_at"], "2026-11-25T14:03:04.123456Z");
+        assert_eq!(full["postcode"], "LS6 1HX");
+        assert_eq!(full["features"], serde_json::json!(["wifi", "garden"]));
+    }
+
+    // The patterns of the validator attributes above (they take literals only).
+    const SLUG: &str = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$";
+    const POSTCODE: &str = "^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}$";
+    const ACADEMIC_YEAR: &str = "^[0-9]{4}/[0-9]{2}$";
+
+    #[test]
+    fn the_document_carries_these_patterns() {
+        let doc = crate::openapi::document("0", false);
+        let listing = &doc["components"]["schemas"]["ListingInput"]["properties"];
+        assert_eq!(listing["city"]["pattern"], SLUG);
+        assert_eq!(listing["postcode"]["pattern"], POSTCODE);
+        assert_eq!(listing["academic_year"]["pattern"], ACADEMIC_YEAR);
+    }
+
+    /// What the schema lets through, the domain reads: strings generated from each
+    /// pattern parse (within the schema's lengths).
+    mod schema_valid_is_domain_valid {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        #[test]
+        fn the_bounded_slug_generator_is_the_slug_pattern() {
+            assert_eq!(SLUG, "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", "update the generator in `slugs` with the pattern");
+        }
+
+        fn body(p: &str) -> String {
+            p.trim_start_matches('^').trim_end_matches('$').to_owned()
+        }
+
+        proptest! {
+            /// `SLUG` with its repetitions bounded, so the strings fit the schema's 40.
+            #[test]
+            fn slugs(s in proptest::string::string_regex("[a-z][a-z0-9]{1,9}(-[a-z0-9]{1,8}){0,3}").unwrap()) {
+                prop_assert!(s.len() <= 40);
+                prop_assert!(CitySlug::parse(&s).is_ok(), "{s}");
+            }
+
+            #[test]
+            fn postcodes(s in proptest::string::string_regex(&body(POSTCODE)).unwrap()) {
+                prop_assert!(Postcode::parse(&s).is_ok(), "{s}");
+            }
+        }
     }
 }

@@ -1,50 +1,49 @@
-use chrono::{DateTime, NaiveDate, Utc};
-use domain::enquiry::{Enquiry, EnquiryId};
+//! Enquiries (`application::enquiries`).
+
+use domain::enquiry::{Enquiry, EnquiryId, EnquiryStatus};
 use domain::listing::ListingId;
-use poem::Request;
-use poem::session::Session;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use super::{ApiTags, origin};
+use super::ApiTags;
 use crate::Services;
-use crate::auth;
+use crate::auth::SignedIn;
 use crate::error::ApiResult;
+use crate::types::{Closed, Date, Timestamp};
 
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct EnquiryInput {
     /// 10–2,000 characters.
-    #[oai(validator(max_length = 10000))]
+    #[oai(validator(min_length = 10, max_length = 2000))]
     pub message: String,
-    /// Up to five preferred viewing dates, today or later.
-    #[oai(default, validator(max_items = 20))]
-    pub viewing_dates: Vec<NaiveDate>,
+    /// Up to five preferred viewing dates, from today to a year ahead.
+    #[oai(default, validator(max_items = 5))]
+    pub viewing_dates: Vec<Date>,
 }
 
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct StatusInput {
-    /// replied | closed
-    #[oai(validator(max_length = 20))]
-    pub status: String,
+    /// `replied` or `closed` (new → replied → closed; closed is final).
+    pub status: Closed<EnquiryStatus>,
 }
 
 #[derive(Debug, Object)]
+#[oai(rename = "Enquiry")]
 pub struct EnquiryDto {
     pub id: Uuid,
     pub listing_id: Uuid,
     pub sender_id: Uuid,
     pub owner_id: Uuid,
     pub message: String,
-    pub viewing_dates: Vec<NaiveDate>,
-    /// new | replied | closed
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub viewing_dates: Vec<Date>,
+    pub status: Closed<EnquiryStatus>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 impl From<Enquiry> for EnquiryDto {
@@ -55,10 +54,10 @@ impl From<Enquiry> for EnquiryDto {
             sender_id: e.sender_id.0,
             owner_id: e.owner_id.0,
             message: e.message.as_str().to_owned(),
-            viewing_dates: e.viewing_dates.dates().to_vec(),
-            status: e.status.as_str().to_owned(),
-            created_at: e.created_at,
-            updated_at: e.updated_at,
+            viewing_dates: e.viewing_dates.dates().iter().copied().map(Date).collect(),
+            status: Closed(e.status),
+            created_at: Timestamp(e.created_at),
+            updated_at: Timestamp(e.updated_at),
         }
     }
 }
@@ -75,31 +74,33 @@ pub struct EnquiriesApi;
 #[OpenApi(tag = "ApiTags::Enquiries")]
 impl EnquiriesApi {
     /// Enquire about a published listing (students)
+    ///
+    /// `enquiries::SendEnquiry`. A let listing takes no enquiries (409).
     #[oai(path = "/listings/:id/enquiries", method = "post", operation_id = "sendEnquiry")]
     async fn send(
         &self,
+        who: SignedIn,
         s: Data<&Services>,
-        session: &Session,
         id: Path<Uuid>,
         body: Json<EnquiryInput>,
     ) -> ApiResult<Sent> {
-        let v = auth::require(&s, session).await?;
-        let e = s.enquiries.send(v, ListingId(id.0), &body.0.message, body.0.viewing_dates).await?;
+        let dates = body.0.viewing_dates.iter().map(|d| d.0).collect();
+        let e = s.send_enquiry.execute(who.viewer, ListingId(id.0), &body.0.message, dates).await?;
         Ok(Sent::Created(Json(e.into())))
     }
 
     /// Mark an enquiry replied or closed (the listing's owner)
+    ///
+    /// `enquiries::SetEnquiryStatus`.
     #[oai(path = "/enquiries/:id/status", method = "post", operation_id = "setEnquiryStatus")]
     async fn set_status(
         &self,
+        who: SignedIn,
         s: Data<&Services>,
-        session: &Session,
-        req: &Request,
         id: Path<Uuid>,
         body: Json<StatusInput>,
     ) -> ApiResult<Json<EnquiryDto>> {
-        let v = auth::require(&s, session).await?;
-        let e = s.enquiries.set_status(v, EnquiryId(id.0), &body.0.status, &origin(req, Some(v))).await?;
+        let e = s.set_enquiry_status.execute(who.viewer, EnquiryId(id.0), body.0.status.0, &who.origin).await?;
         Ok(Json(e.into()))
     }
 }

@@ -1,10 +1,9 @@
-use application::listings::StatusAction;
+//! `/listings*`: search, detail, and management (`application::listings`).
+
 use application::ports::{SearchQuery, SearchSort};
-use chrono::NaiveDate;
-use domain::listing::{AcademicYear, Features, ListingId, PropertyType};
-use domain::{AreaName, CitySlug};
+use domain::listing::{AcademicYear, Feature, Features, ListingId, PropertyType};
+use domain::{AreaName, CitySlug, ValidationError};
 use poem::Request;
-use poem::session::Session;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -12,19 +11,21 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::dto::{ListingDto, ListingInput, ListingPatchInput};
-use super::{ApiTags, origin, page_request, reject_unknown_params};
+use super::dto::{ListingCardDto, ListingDto, ListingInput, ListingPatchInput};
+use super::{ApiTags, page_request, reject_unknown_params};
 use crate::Services;
-use crate::auth;
+use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonOut;
+use crate::types::{Closed, Date, Nullable};
 
 /// A page of search results.
 #[derive(Debug, Object, Serialize)]
 pub struct SearchPage {
-    pub items: Vec<ListingDto>,
-    /// Pass as `cursor` (with the same filters and sort) for the next page.
-    pub next_cursor: Option<String>,
+    pub items: Vec<ListingCardDto>,
+    /// Pass as `cursor` (with the same filters and sort) for the next page; `null` on the
+    /// last page.
+    pub next_cursor: Nullable<String>,
     /// Number of matches, exact up to 1,000 (show "1,000+" beyond).
     pub total_estimate: u64,
 }
@@ -63,27 +64,14 @@ const SEARCH_PARAMS: &[&str] = &[
     "page_size",
 ];
 
-fn param<T, E: std::fmt::Display>(name: &str, r: Result<T, E>) -> ApiResult<T> {
-    r.map_err(|e| ApiError::bad_param(name, e.to_string()))
+/// A domain value from a parameter the schema already checked; what only the domain
+/// knows (e.g. an area of whitespace) is 422.
+fn domain_param<T>(r: Result<T, ValidationError>, name: &'static str) -> ApiResult<T> {
+    r.map_err(|e| ApiError::invalid(&[ValidationError::new(name, e.message)]))
 }
 
-fn bedrooms(name: &str, v: Option<i64>) -> ApiResult<Option<u8>> {
-    v.map(|n| {
-        u8::try_from(n)
-            .ok()
-            .filter(|n| (1..=20).contains(n))
-            .ok_or_else(|| ApiError::bad_param(name, "must be between 1 and 20"))
-    })
-    .transpose()
-}
-
-fn rent(name: &str, v: Option<i64>) -> ApiResult<Option<i64>> {
-    match v {
-        Some(n) if !(0..=10_000_000).contains(&n) => {
-            Err(ApiError::bad_param(name, "must be between 0 and 10000000 pence"))
-        }
-        other => Ok(other),
-    }
+fn small(v: Option<i32>) -> Option<u8> {
+    v.and_then(|n| u8::try_from(n).ok())
 }
 
 pub struct ListingsApi;
@@ -92,210 +80,161 @@ pub struct ListingsApi;
 impl ListingsApi {
     /// Search published listings
     ///
-    /// Every filter is optional. Rents are pence per person per week. `features` is a
-    /// comma-separated list (all must be present). Unknown parameters and out-of-range
-    /// values are 400 naming the parameter.
-    #[allow(clippy::too_many_arguments)]
+    /// `listings::SearchListings`. Every filter is optional; results are cards (the whole
+    /// listing is at `GET /listings/{id}`). Rents are pence per person per week.
+    /// `features` is comma-separated (all must be present). Unknown parameters are 400;
+    /// a minimum above its maximum is 422.
     #[oai(path = "/listings", method = "get", operation_id = "searchListings")]
     async fn search(
         &self,
         s: Data<&Services>,
         req: &Request,
         /// City slug, e.g. `leeds`.
+        #[oai(validator(min_length = 2, max_length = 40, pattern = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"))]
         city: Query<Option<String>>,
-        /// Area name within the city, e.g. `Hyde Park`.
+        /// Area name within the city, e.g. `Hyde Park` (any case).
+        #[oai(validator(min_length = 1, max_length = 80))]
         area: Query<Option<String>>,
+        /// Pence per person per week, inclusive.
+        #[oai(validator(minimum(value = "0"), maximum(value = "10000000")))]
         min_rent: Query<Option<i64>>,
+        /// Pence per person per week, inclusive.
+        #[oai(validator(minimum(value = "0"), maximum(value = "10000000")))]
         max_rent: Query<Option<i64>>,
-        bedrooms_min: Query<Option<i64>>,
-        bedrooms_max: Query<Option<i64>>,
-        /// house | flat | studio | room | hall
-        property_type: Query<Option<String>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "20")))] bedrooms_min: Query<Option<i32>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "20")))] bedrooms_max: Query<Option<i32>>,
+        property_type: Query<Option<Closed<PropertyType>>>,
         bills_included: Query<Option<bool>>,
-        /// true: at least one en-suite room.
+        /// true: at least one en-suite room; false: none.
         ensuite: Query<Option<bool>>,
         furnished: Query<Option<bool>>,
         /// Available on or before this date.
-        available_from: Query<Option<NaiveDate>>,
+        available_from: Query<Option<Date>>,
         /// e.g. `2027/28`
+        #[oai(validator(pattern = r"^[0-9]{4}/[0-9]{2}$"))]
         academic_year: Query<Option<String>>,
-        /// Comma-separated, e.g. `wifi,garden`.
-        features: Query<Option<String>>,
+        /// Comma-separated, e.g. `wifi,garden`: listings with all of them.
+        // `default`: poem-openapi 5.1 panics on an absent `explode = false` parameter
+        // without one (it unwraps the first value).
+        #[oai(explode = false, default, validator(min_items = 1, max_items = 16))]
+        features: Query<Option<Vec<Closed<Feature>>>>,
         /// Free text over title, description and area.
+        #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
-        /// newest (default) | rent_asc | rent_desc | bedrooms_desc
-        sort: Query<Option<String>>,
+        /// Default `newest`.
+        sort: Query<Option<Closed<SearchSort>>>,
+        /// From the previous page's `next_cursor` (same filters and sort).
+        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
         cursor: Query<Option<String>>,
-        /// 1–50, default 20.
-        page_size: Query<Option<u32>>,
+        /// Default 20.
+        #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
+        page_size: Query<Option<i32>>,
     ) -> ApiResult<JsonOut<SearchPage>> {
         reject_unknown_params(req, SEARCH_PARAMS)?;
-        let sort = match sort.0.as_deref() {
-            None => SearchSort::Newest,
-            Some(v) => SearchSort::parse(v).ok_or_else(|| {
-                ApiError::bad_param("sort", "must be one of newest, rent_asc, rent_desc, bedrooms_desc")
-            })?,
-        };
-        let q_text = q.0.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-        if q_text.as_ref().is_some_and(|t| t.chars().count() > 200) {
-            return Err(ApiError::bad_param("q", "must be at most 200 characters"));
-        }
+        let sort = sort.0.map_or(SearchSort::Newest, |s| s.0);
         let query = SearchQuery {
-            city: city.0.map(|c| param("city", CitySlug::parse(&c).map_err(|e| e.message))).transpose()?,
-            area: area.0.map(|a| param("area", AreaName::parse(&a).map_err(|e| e.message))).transpose()?,
-            min_rent: rent("min_rent", min_rent.0)?,
-            max_rent: rent("max_rent", max_rent.0)?,
-            bedrooms_min: bedrooms("bedrooms_min", bedrooms_min.0)?,
-            bedrooms_max: bedrooms("bedrooms_max", bedrooms_max.0)?,
-            property_type: property_type
-                .0
-                .map(|p| param("property_type", PropertyType::parse(&p).map_err(|e| e.message)))
-                .transpose()?,
+            city: city.0.map(|c| domain_param(CitySlug::parse(&c), "city")).transpose()?,
+            area: area.0.map(|a| domain_param(AreaName::parse(&a), "area")).transpose()?,
+            min_rent: min_rent.0,
+            max_rent: max_rent.0,
+            bedrooms_min: small(bedrooms_min.0),
+            bedrooms_max: small(bedrooms_max.0),
+            property_type: property_type.0.map(|p| p.0),
             bills_included: bills_included.0,
             ensuite: ensuite.0,
             furnished: furnished.0,
-            available_from: available_from.0,
+            available_from: available_from.0.map(|d| d.0),
             academic_year: academic_year
                 .0
-                .map(|y| param("academic_year", AcademicYear::parse(&y).map_err(|e| e.message)))
+                .map(|y| domain_param(AcademicYear::parse(&y), "academic_year"))
                 .transpose()?,
-            features: match features.0 {
-                None => Features::default(),
-                Some(f) => param(
-                    "features",
-                    Features::parse_all(f.split(',').map(str::trim).filter(|s| !s.is_empty())).map_err(|e| e.message),
-                )?,
-            },
-            q: q_text,
+            features: features.0.unwrap_or_default().into_iter().map(|f| f.0).collect::<Features>(),
+            q: q.0.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
             sort,
             page: Some(page_request(cursor.0.as_deref(), page_size.0, sort.tag())?),
         };
-        if let (Some(a), Some(b)) = (query.min_rent, query.max_rent)
-            && a > b
-        {
-            return Err(ApiError::bad_param("min_rent", "must not be above max_rent"));
-        }
-        if let (Some(a), Some(b)) = (query.bedrooms_min, query.bedrooms_max)
-            && a > b
-        {
-            return Err(ApiError::bad_param("bedrooms_min", "must not be above bedrooms_max"));
-        }
         let res = s.search.execute(&query).await?;
         Ok(JsonOut(SearchPage {
-            next_cursor: res.page.next.map(|c| c.encode()),
+            next_cursor: Nullable(res.page.next.map(|c| c.encode())),
             total_estimate: res.total_estimate,
-            items: res.page.items.into_iter().map(|l| ListingDto::from_listing(l, false)).collect(),
+            items: res.page.items.into_iter().map(ListingCardDto::from).collect(),
         }))
     }
 
     /// A listing
     ///
-    /// Published and let listings are public; drafts and archived listings exist only for
-    /// their owner and admins (404 for everyone else). The full postcode and address are
-    /// shown to the owner and admins only.
+    /// `listings::GetListing`. Published and let listings are public; drafts and archived
+    /// listings exist only for their owner and admins (404 for everyone else). The full
+    /// postcode and address are shown to the owner and admins only.
     #[oai(path = "/listings/:id", method = "get", operation_id = "getListing")]
-    async fn get(&self, s: Data<&Services>, session: &Session, id: Path<Uuid>) -> ApiResult<JsonOut<ListingDto>> {
-        let viewer = auth::viewer(&s, session).await?;
-        let view = s.get_listing.execute(viewer, ListingId(id.0)).await?;
+    async fn get(&self, who: MaybeSignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<JsonOut<ListingDto>> {
+        let view = s.get_listing.execute(who.viewer(), ListingId(id.0)).await?;
         Ok(JsonOut(ListingDto::from_listing(view.listing, view.private)))
     }
 
     /// Create a draft listing (landlords and agents)
+    ///
+    /// `listings::CreateListing`. Letting rules that already apply (deposit cap, one
+    /// rent, the nation's rules) and the city/area are checked now (422).
     #[oai(path = "/listings", method = "post", operation_id = "createListing")]
-    async fn create(
-        &self,
-        s: Data<&Services>,
-        session: &Session,
-        req: &Request,
-        body: Json<ListingInput>,
-    ) -> ApiResult<Created> {
-        let viewer = auth::require(&s, session).await?;
-        if !viewer.role.can_list() {
-            return Err(ApiError::forbidden("Only landlords and agents can create listings."));
-        }
+    async fn create(&self, who: SignedIn, s: Data<&Services>, body: Json<ListingInput>) -> ApiResult<Created> {
         let details = body.0.into_details().map_err(|e| ApiError::invalid(&e))?;
-        let l = s.create_listing.execute(viewer, details, &origin(req, Some(viewer))).await?;
+        let l = s.create_listing.execute(who.viewer, details, &who.origin).await?;
         Ok(Created::Created(JsonOut(ListingDto::from_listing(l, true))))
     }
 
     /// Change a listing (owner or admin)
     ///
-    /// Absent fields stay as they are; `null` clears a field. A published listing must stay
-    /// publishable (409 `listing-incomplete` otherwise).
+    /// `listings::UpdateListing`. Absent fields stay as they are; `null` clears a field. A
+    /// published listing must stay publishable (409 `listing-incomplete` otherwise).
     #[oai(path = "/listings/:id", method = "patch", operation_id = "updateListing")]
     async fn update(
         &self,
+        who: SignedIn,
         s: Data<&Services>,
-        session: &Session,
-        req: &Request,
         id: Path<Uuid>,
         body: Json<ListingPatchInput>,
     ) -> ApiResult<JsonOut<ListingDto>> {
-        let viewer = auth::require(&s, session).await?;
         let patch = body.0.into_patch().map_err(|e| ApiError::invalid(&e))?;
-        let l = s.update_listing.execute(viewer, ListingId(id.0), patch, &origin(req, Some(viewer))).await?;
+        let l = s.update_listing.execute(who.viewer, ListingId(id.0), patch, &who.origin).await?;
         Ok(JsonOut(ListingDto::from_listing(l, true)))
     }
 
     /// Publish a listing (owner or admin)
     ///
-    /// Needs a complete listing that meets the letting rules; otherwise 409
-    /// `listing-incomplete` with every missing field in `errors`.
+    /// `listings::PublishListing`. Needs a complete listing that meets the letting rules;
+    /// otherwise 409 `listing-incomplete` with every missing field in `errors`.
     #[oai(path = "/listings/:id/publish", method = "post", operation_id = "publishListing")]
-    async fn publish(
-        &self,
-        s: Data<&Services>,
-        session: &Session,
-        req: &Request,
-        id: Path<Uuid>,
-    ) -> ApiResult<JsonOut<ListingDto>> {
-        self.transition(&s, session, req, id.0, StatusAction::Publish).await
+    async fn publish(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<JsonOut<ListingDto>> {
+        let l = s.publish_listing.execute(who.viewer, ListingId(id.0), &who.origin).await?;
+        Ok(JsonOut(ListingDto::from_listing(l, true)))
     }
 
     /// Archive a listing (owner or admin)
+    ///
+    /// `listings::ArchiveListing`. Draft, published or let → archived (out of search,
+    /// read-only).
     #[oai(path = "/listings/:id/archive", method = "post", operation_id = "archiveListing")]
-    async fn archive(
-        &self,
-        s: Data<&Services>,
-        session: &Session,
-        req: &Request,
-        id: Path<Uuid>,
-    ) -> ApiResult<JsonOut<ListingDto>> {
-        self.transition(&s, session, req, id.0, StatusAction::Archive).await
+    async fn archive(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<JsonOut<ListingDto>> {
+        let l = s.archive_listing.execute(who.viewer, ListingId(id.0), &who.origin).await?;
+        Ok(JsonOut(ListingDto::from_listing(l, true)))
     }
 
     /// Mark a published listing as let (owner or admin)
+    ///
+    /// `listings::MarkListingLet`. Still shown; no more enquiries.
     #[oai(path = "/listings/:id/let", method = "post", operation_id = "letListing")]
-    async fn mark_let(
-        &self,
-        s: Data<&Services>,
-        session: &Session,
-        req: &Request,
-        id: Path<Uuid>,
-    ) -> ApiResult<JsonOut<ListingDto>> {
-        self.transition(&s, session, req, id.0, StatusAction::Let).await
-    }
-
-    /// Delete a draft (owner or admin); other listings are archived instead (409)
-    #[oai(path = "/listings/:id", method = "delete", operation_id = "deleteListing")]
-    async fn delete(&self, s: Data<&Services>, session: &Session, req: &Request, id: Path<Uuid>) -> ApiResult<Deleted> {
-        let viewer = auth::require(&s, session).await?;
-        s.delete_listing.execute(viewer, ListingId(id.0), &origin(req, Some(viewer))).await?;
-        Ok(Deleted::Deleted)
-    }
-}
-
-impl ListingsApi {
-    async fn transition(
-        &self,
-        s: &Services,
-        session: &Session,
-        req: &Request,
-        id: Uuid,
-        action: StatusAction,
-    ) -> ApiResult<JsonOut<ListingDto>> {
-        let viewer = auth::require(s, session).await?;
-        let l = s.change_status.execute(viewer, ListingId(id), action, &origin(req, Some(viewer))).await?;
+    async fn mark_let(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<JsonOut<ListingDto>> {
+        let l = s.mark_listing_let.execute(who.viewer, ListingId(id.0), &who.origin).await?;
         Ok(JsonOut(ListingDto::from_listing(l, true)))
+    }
+
+    /// Delete a draft (owner or admin)
+    ///
+    /// `listings::DeleteListing`. Other listings are archived instead (409 `not-a-draft`).
+    #[oai(path = "/listings/:id", method = "delete", operation_id = "deleteListing")]
+    async fn delete(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<Deleted> {
+        s.delete_listing.execute(who.viewer, ListingId(id.0), &who.origin).await?;
+        Ok(Deleted::Deleted)
     }
 }

@@ -1,26 +1,77 @@
-use application::ports::EnquiryBox;
-use chrono::{DateTime, Utc};
+//! `/me/*`: the signed-in user's account, listings, shortlist and enquiries.
+
+use application::ports::{EnquiryBox, SavedListing};
 use domain::listing::ListingId;
+use domain::{Role, User};
 use poem::Request;
-use poem::session::Session;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use super::dto::ListingDto;
+use super::dto::{ListingCardDto, ListingDto};
 use super::enquiries::EnquiryDto;
 use super::{ApiTags, PageDto, page_dto, page_request, reject_unknown_params};
 use crate::Services;
-use crate::auth;
-use crate::error::{ApiError, ApiResult};
+use crate::auth::SignedIn;
+use crate::error::ApiResult;
+use crate::types::{Closed, Nullable, Timestamp};
 
-/// A saved listing and when it was saved.
+/// A user as they see themself.
+#[derive(Debug, Object)]
+#[oai(rename = "User")]
+pub struct UserDto {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Closed<Role>,
+    pub email_verified: bool,
+    pub created_at: Timestamp,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.0,
+            email: u.email.as_str().to_owned(),
+            display_name: u.display_name.as_str().to_owned(),
+            role: Closed(u.role),
+            email_verified: u.email_verified,
+            created_at: Timestamp(u.created_at),
+        }
+    }
+}
+
+/// The signed-in user and the session's CSRF token.
+#[derive(Debug, Object)]
+#[oai(rename = "Session")]
+pub struct SignedInDto {
+    pub user: UserDto,
+    /// Send this in the `X-CSRF-Token` header on every state-changing request. Keep it
+    /// in memory: after a reload, `GET /me` returns it again.
+    pub csrf_token: String,
+}
+
+/// A saved listing: its card while it is public; once it is not (taken down, archived,
+/// the owner suspended), `available` is false and `card` is `null`.
 #[derive(Debug, Object)]
 pub struct ShortlistItem {
-    pub listing: ListingDto,
-    pub saved_at: DateTime<Utc>,
+    pub listing_id: Uuid,
+    pub saved_at: Timestamp,
+    pub available: bool,
+    pub card: Nullable<ListingCardDto>,
+}
+
+impl From<SavedListing> for ShortlistItem {
+    fn from(s: SavedListing) -> Self {
+        Self {
+            listing_id: s.listing_id.0,
+            saved_at: Timestamp(s.saved_at),
+            available: s.card.is_some(),
+            card: Nullable(s.card.map(ListingCardDto::from)),
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -30,80 +81,105 @@ pub enum Done {
     Done,
 }
 
+const PAGING: &[&str] = &["cursor", "page_size"];
+
 pub struct MeApi;
 
 #[OpenApi(tag = "ApiTags::Me")]
 impl MeApi {
+    /// The signed-in user and the session's CSRF token
+    ///
+    /// `accounts::CurrentUser`. Lets a browser app that reloads recover the CSRF token
+    /// without storing it.
+    #[oai(path = "/me", method = "get", operation_id = "me")]
+    async fn me(&self, who: SignedIn, req: &Request) -> ApiResult<Json<SignedInDto>> {
+        reject_unknown_params(req, &[])?;
+        Ok(Json(SignedInDto { user: UserDto::from(&who.user), csrf_token: who.csrf_token }))
+    }
+
     /// My listings, any status, newest first
+    ///
+    /// `listings::MyListings`.
     #[oai(path = "/me/listings", method = "get", operation_id = "myListings")]
     async fn listings(
         &self,
+        who: SignedIn,
         s: Data<&Services>,
-        session: &Session,
         req: &Request,
+        /// From the previous page's `next_cursor`.
+        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
         cursor: Query<Option<String>>,
-        /// 1–50, default 20.
-        page_size: Query<Option<u32>>,
+        /// Default 20.
+        #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
+        page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<ListingDto>>> {
-        reject_unknown_params(req, &["cursor", "page_size"])?;
-        let v = auth::require(&s, session).await?;
-        let page = s.my_listings.execute(v, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
+        reject_unknown_params(req, PAGING)?;
+        let page = s.my_listings.execute(who.viewer, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
         Ok(Json(page_dto(page, |l| ListingDto::from_listing(l, true))))
     }
 
     /// My shortlist (students), most recently saved first
+    ///
+    /// `shortlist::MyShortlist`.
     #[oai(path = "/me/shortlist", method = "get", operation_id = "myShortlist")]
     async fn shortlist(
         &self,
+        who: SignedIn,
         s: Data<&Services>,
-        session: &Session,
         req: &Request,
+        /// From the previous page's `next_cursor`.
+        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
         cursor: Query<Option<String>>,
-        page_size: Query<Option<u32>>,
+        /// Default 20.
+        #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
+        page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<ShortlistItem>>> {
-        reject_unknown_params(req, &["cursor", "page_size"])?;
-        let v = auth::require(&s, session).await?;
-        let page = s.shortlist.list(v, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
-        Ok(Json(page_dto(page, |(l, at)| ShortlistItem { listing: ListingDto::from_listing(l, false), saved_at: at })))
+        reject_unknown_params(req, PAGING)?;
+        let page = s.my_shortlist.execute(who.viewer, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
+        Ok(Json(page_dto(page, ShortlistItem::from)))
     }
 
     /// Save a listing to my shortlist (students)
+    ///
+    /// `shortlist::SaveListing`. Idempotent.
     #[oai(path = "/me/shortlist/:listing_id", method = "put", operation_id = "shortlistAdd")]
-    async fn add(&self, s: Data<&Services>, session: &Session, listing_id: Path<Uuid>) -> ApiResult<Done> {
-        let v = auth::require(&s, session).await?;
-        s.shortlist.add(v, ListingId(listing_id.0)).await?;
+    async fn add(&self, who: SignedIn, s: Data<&Services>, listing_id: Path<Uuid>) -> ApiResult<Done> {
+        s.save_listing.execute(who.viewer, ListingId(listing_id.0)).await?;
         Ok(Done::Done)
     }
 
     /// Remove a listing from my shortlist (students)
+    ///
+    /// `shortlist::RemoveSavedListing`. Idempotent.
     #[oai(path = "/me/shortlist/:listing_id", method = "delete", operation_id = "shortlistRemove")]
-    async fn remove(&self, s: Data<&Services>, session: &Session, listing_id: Path<Uuid>) -> ApiResult<Done> {
-        let v = auth::require(&s, session).await?;
-        s.shortlist.remove(v, ListingId(listing_id.0)).await?;
+    async fn remove(&self, who: SignedIn, s: Data<&Services>, listing_id: Path<Uuid>) -> ApiResult<Done> {
+        s.remove_saved_listing.execute(who.viewer, ListingId(listing_id.0)).await?;
         Ok(Done::Done)
     }
 
-    /// My enquiries: `box=sent` (default) or `box=received` (about my listings)
+    /// My enquiries: sent (default), or received about my listings
+    ///
+    /// `enquiries::MyEnquiries`.
     #[oai(path = "/me/enquiries", method = "get", operation_id = "myEnquiries")]
     async fn enquiries(
         &self,
+        who: SignedIn,
         s: Data<&Services>,
-        session: &Session,
         req: &Request,
-        /// sent | received
+        /// `sent` (default) or `received`.
         #[oai(name = "box")]
-        which: Query<Option<String>>,
+        which: Query<Option<Closed<EnquiryBox>>>,
+        /// From the previous page's `next_cursor`.
+        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
         cursor: Query<Option<String>>,
-        page_size: Query<Option<u32>>,
+        /// Default 20.
+        #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
+        page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<EnquiryDto>>> {
         reject_unknown_params(req, &["box", "cursor", "page_size"])?;
-        let which = match which.0.as_deref() {
-            None | Some("sent") => EnquiryBox::Sent,
-            Some("received") => EnquiryBox::Received,
-            Some(_) => return Err(ApiError::bad_param("box", "must be sent or received")),
-        };
-        let v = auth::require(&s, session).await?;
-        let page = s.enquiries.list(v, which, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
+        let which = which.0.map_or(EnquiryBox::Sent, |b| b.0);
+        let page =
+            s.my_enquiries.execute(who.viewer, which, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
         Ok(Json(page_dto(page, EnquiryDto::from)))
     }
 }

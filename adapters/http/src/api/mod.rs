@@ -1,4 +1,6 @@
-//! The versioned JSON API (`/api/v1`), one module per endpoint group.
+//! The versioned JSON API (`/api/v1`), one module per endpoint group. Each handler
+//! calls one use case (named in its doc comment's module) and maps nothing itself:
+//! `?` turns the use case's error into an `ApiError` (`crate::error`).
 
 mod admin;
 mod auth;
@@ -9,13 +11,14 @@ mod listings;
 mod me;
 
 use application::audit::Origin;
-use application::listings::Viewer;
 use application::paging::{Cursor, Page, PageRequest};
+use domain::ValidationError;
 use poem::Request;
 use poem_openapi::Tags;
 
 use crate::error::{ApiError, ApiResult};
 use crate::middleware::RequestId;
+use crate::types::Nullable;
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -25,7 +28,7 @@ pub enum ApiTags {
     Cities,
     /// Listings: search, detail, and management by landlords and agents.
     Listings,
-    /// The signed-in user's own things: listings, shortlist, enquiries.
+    /// The signed-in user's own things: account, listings, shortlist, enquiries.
     Me,
     /// Enquiries between students and landlords.
     Enquiries,
@@ -40,9 +43,9 @@ pub fn apis() -> Apis {
     (auth::AuthApi, cities::CitiesApi, listings::ListingsApi, me::MeApi, enquiries::EnquiriesApi, admin::AdminApi)
 }
 
-/// Who did it and which request carried it, for the audit trail.
-pub fn origin(req: &Request, viewer: Option<Viewer>) -> Origin {
-    Origin { actor: viewer.map(|v| v.id), request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()) }
+/// The audit origin of an anonymous request (registration).
+pub fn anonymous_origin(req: &Request) -> Origin {
+    Origin { actor: None, request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()) }
 }
 
 /// Refuses query parameters the endpoint does not know (a typo would otherwise be ignored
@@ -55,7 +58,8 @@ pub fn reject_unknown_params(req: &Request, allowed: &[&str]) -> ApiResult<()> {
             .ok_or_else(|| ApiError::bad_param("query", "parameter names must be valid UTF-8"))?;
         if !allowed.contains(&name.as_str()) {
             let shown: String = name.chars().take(40).collect();
-            return Err(ApiError::bad_param(&shown, format!("unknown parameter; known: {}", allowed.join(", "))));
+            let known = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
+            return Err(ApiError::bad_param(&shown, format!("unknown parameter; known: {known}")));
         }
         if strict_decode(raw_value).is_none() {
             return Err(ApiError::bad_param(&name, "must be valid UTF-8"));
@@ -70,32 +74,33 @@ fn strict_decode(raw: &str) -> Option<String> {
     percent_encoding::percent_decode_str(&plus_as_space).decode_utf8().ok().map(std::borrow::Cow::into_owned)
 }
 
-/// The page request from `cursor` and `page_size` (validated ranges).
-pub fn page_request(cursor: Option<&str>, page_size: Option<u32>, sort: u8) -> ApiResult<PageRequest> {
-    let size = page_size.unwrap_or(PageRequest::DEFAULT_SIZE);
-    if !(1..=PageRequest::MAX_SIZE).contains(&size) {
-        return Err(ApiError::bad_param("page_size", format!("must be between 1 and {}", PageRequest::MAX_SIZE)));
-    }
+/// The page request from `cursor` and `page_size` (whose range the schema enforces). A
+/// cursor this endpoint did not hand out (or from another sort) is 422.
+pub fn page_request(cursor: Option<&str>, page_size: Option<i32>, sort: u8) -> ApiResult<PageRequest> {
+    let size = page_size.and_then(|n| u32::try_from(n).ok()).unwrap_or(PageRequest::DEFAULT_SIZE);
     let after = match cursor {
         None | Some("") => None,
-        Some(c) => Some(Cursor::decode(c, sort).map_err(|e| ApiError::bad_param("cursor", e.to_string()))?),
+        Some(c) => Some(
+            Cursor::decode(c, sort)
+                .map_err(|_| ApiError::invalid(&[ValidationError::new("cursor", "is not a cursor of this listing")]))?,
+        ),
     };
-    Ok(PageRequest { after, size })
+    Ok(PageRequest { after, size: size.clamp(1, PageRequest::MAX_SIZE) })
 }
 
-/// A page of items as JSON.
+/// A page of items.
 #[derive(Debug, poem_openapi::Object)]
 #[oai(rename = "Page")]
 pub struct PageDto<T: poem_openapi::types::ParseFromJSON + poem_openapi::types::ToJSON + Send + Sync> {
     pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    pub next_cursor: Option<String>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Nullable<String>,
 }
 
 pub fn page_dto<T, U>(page: Page<T>, f: impl FnMut(T) -> U) -> PageDto<U>
 where
     U: poem_openapi::types::ParseFromJSON + poem_openapi::types::ToJSON + Send + Sync,
 {
-    let next_cursor = page.next.map(|c| c.encode());
+    let next_cursor = Nullable(page.next.map(|c| c.encode()));
     PageDto { items: page.items.into_iter().map(f).collect(), next_cursor }
 }

@@ -10,6 +10,8 @@ pub struct Model {
     pub status: String,
     pub title: Option<String>,
     pub description: Option<String>,
+    /// `domain::listing::excerpt(description)`, written with the listing (what cards show).
+    pub excerpt: Option<String>,
     pub city: Option<String>,
     pub area: Option<String>,
     pub address_line: Option<String>,

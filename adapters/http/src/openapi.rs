@@ -1,0 +1,242 @@
+//! The OpenAPI document: what poem-openapi derives from the handlers and DTOs, plus the
+//! few facts it cannot express, added here in one place (each step is tested):
+//!
+//! 1. `additionalProperties: false` on every object a request body can carry: every
+//!    input object refuses unknown fields (`deny_unknown_fields`), and poem-openapi does
+//!    not say so.
+//! 2. Operations with an unsafe method that take the session cookie also need the CSRF
+//!    header: one security requirement with both schemes. (poem-openapi lists each
+//!    scheme of an operation as an alternative.)
+//! 3. `415` only on operations that take a body (the error type lists it for all).
+//! 4. The session cookie's name in this environment (`__Host-sp_session` over HTTPS).
+//! 5. No `default: null` on optional parameters (written for the `default` that works
+//!    around poem-openapi's panic on an absent `explode = false` parameter).
+//!
+//! The same document is served at `/api/openapi.json`, embedded in `/docs`, printed by
+//! `student-palace openapi`, and read by the allowed-methods table behind `Allow`.
+
+use std::collections::BTreeSet;
+
+use poem::http::Method;
+use poem_openapi::ContactObject;
+use poem_openapi::OpenApiService;
+use serde_json::{Map, Value, json};
+
+use crate::api;
+use crate::auth::{CSRF_SCHEME, SESSION_SCHEME, cookie_name};
+
+/// Where the API is mounted.
+pub const API_PREFIX: &str = "/api/v1";
+
+fn service(version: &str) -> OpenApiService<api::Apis, ()> {
+    OpenApiService::new(api::apis(), "Student Palace API", version)
+        .server(API_PREFIX)
+        .description(
+            "UK student accommodation: listings, search, shortlists, enquiries. Errors are \
+             application/problem+json (RFC 9457). Conventions (null and absent fields, errors, \
+             authentication, pagination): docs/api.md.",
+        )
+        .contact(ContactObject::new().name("Student Palace engineering").url("https://student-palace.co.uk/developers"))
+}
+
+/// The refined document.
+pub fn document(version: &str, secure_cookies: bool) -> Value {
+    let mut doc: Value = serde_json::from_str(&service(version).spec()).expect("poem-openapi writes JSON");
+    refine(&mut doc, secure_cookies);
+    doc
+}
+
+/// Swagger UI, showing the refined document.
+pub fn swagger_html(version: &str, secure_cookies: bool) -> String {
+    let svc = service(version);
+    let derived = svc.spec();
+    let refined = serde_json::to_string(&document(version, secure_cookies)).expect("a JSON value");
+    let html = svc.swagger_ui_html();
+    debug_assert!(html.contains(&derived), "poem-openapi embeds the document as written");
+    html.replacen(&derived, &refined, 1)
+}
+
+const UNSAFE_METHODS: [&str; 4] = ["post", "put", "patch", "delete"];
+const METHODS: [&str; 8] = ["get", "head", "options", "trace", "post", "put", "patch", "delete"];
+
+fn refine(doc: &mut Value, secure_cookies: bool) {
+    close_input_objects(doc);
+    let paths = doc["paths"].as_object_mut().expect("paths");
+    for item in paths.values_mut() {
+        for (method, op) in item.as_object_mut().expect("path item") {
+            for param in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                if let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut)
+                    && schema.get("default") == Some(&Value::Null)
+                {
+                    schema.remove("default");
+                }
+            }
+            let has_body = op.get("requestBody").is_some();
+            if !has_body && let Some(r) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                r.remove("415");
+            }
+            if UNSAFE_METHODS.contains(&method.as_str())
+                && let Some(reqs) = op.get_mut("security").and_then(Value::as_array_mut)
+            {
+                for req in reqs.iter_mut().filter_map(Value::as_object_mut) {
+                    if req.contains_key(SESSION_SCHEME) {
+                        req.insert(CSRF_SCHEME.to_owned(), json!([]));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(s) = doc.pointer_mut(&format!("/components/securitySchemes/{SESSION_SCHEME}")) {
+        s["name"] = json!(cookie_name(secure_cookies));
+    }
+}
+
+/// Names of the component schemas `v` refers to.
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("$ref")
+                && let Some(name) = r.strip_prefix("#/components/schemas/")
+            {
+                out.push(name.to_owned());
+            }
+            m.values().for_each(|x| refs(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+/// Every object schema reachable from a request body gets `additionalProperties: false`.
+fn close_input_objects(doc: &mut Value) {
+    let mut pending = Vec::new();
+    for item in doc["paths"].as_object().into_iter().flat_map(Map::values) {
+        for op in item.as_object().into_iter().flat_map(Map::values) {
+            if let Some(body) = op.get("requestBody") {
+                refs(body, &mut pending);
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{name}")) else { continue };
+        refs(schema, &mut pending);
+        if schema.get("type").and_then(Value::as_str) == Some("object") {
+            schema["additionalProperties"] = json!(false);
+        }
+    }
+}
+
+/// The methods each path of the service answers, for the `Allow` header of a 405.
+#[derive(Debug, Clone, Default)]
+pub struct AllowedMethods {
+    /// Path templates (`/api/v1/listings/{id}`) split into segments, and their methods.
+    routes: Vec<(Vec<String>, Vec<Method>)>,
+}
+
+impl AllowedMethods {
+    /// From the document's paths (under [`API_PREFIX`]) and the service's other routes.
+    pub fn new(doc: &Value, others: &[(&str, &[Method])]) -> Self {
+        let mut routes = Vec::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            let mut methods: Vec<Method> = METHODS
+                .iter()
+                .filter(|m| item.get(**m).is_some())
+                .filter_map(|m| Method::from_bytes(m.to_uppercase().as_bytes()).ok())
+                .collect();
+            if methods.contains(&Method::GET) && !methods.contains(&Method::HEAD) {
+                methods.insert(1, Method::HEAD);
+            }
+            routes.push((segments(&format!("{API_PREFIX}{path}")), methods));
+        }
+        for (path, methods) in others {
+            routes.push((segments(path), methods.to_vec()));
+        }
+        Self { routes }
+    }
+
+    /// The `Allow` value for `path`: the methods of the route it matches (GET and HEAD
+    /// for a path no route names, such as the Swagger UI's files).
+    pub fn allow(&self, path: &str) -> String {
+        let asked = segments(path);
+        let matched = self.routes.iter().find(|(tpl, _)| {
+            tpl.len() == asked.len()
+                && tpl.iter().zip(&asked).all(|(t, a)| t == a || (t.starts_with('{') && !a.is_empty()))
+        });
+        match matched {
+            Some((_, methods)) => methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", "),
+            None => "GET, HEAD".to_owned(),
+        }
+    }
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.trim_end_matches('/').split('/').map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> Value {
+        document("test", false)
+    }
+
+    #[test]
+    fn input_objects_refuse_unknown_properties() {
+        let d = doc();
+        for name in
+            ["ListingInput", "ListingPatchInput", "RegisterInput", "LoginInput", "EnquiryInput", "UnpublishInput"]
+        {
+            assert_eq!(d["components"]["schemas"][name]["additionalProperties"], false, "{name}");
+        }
+        assert!(d["components"]["schemas"]["ListingDto"].get("additionalProperties").is_none(), "outputs stay open");
+    }
+
+    #[test]
+    fn unsafe_signed_in_operations_need_the_session_and_the_csrf_header() {
+        let d = doc();
+        assert_eq!(d["paths"]["/listings"]["post"]["security"], json!([{"session": [], "csrf": []}]));
+        assert_eq!(d["paths"]["/me"]["get"]["security"], json!([{"session": []}]));
+        assert_eq!(d["paths"]["/listings/{id}"]["get"]["security"], json!([{"session": []}, {}]), "optional");
+        assert_eq!(d["paths"]["/auth/logout"]["post"]["security"], json!([{"session": [], "csrf": []}, {}]));
+        assert!(d["paths"]["/listings"]["get"].get("security").is_none(), "search is anonymous");
+        assert_eq!(d["components"]["securitySchemes"]["csrf"]["name"], "X-CSRF-Token");
+        assert_eq!(document("t", true)["components"]["securitySchemes"]["session"]["name"], "__Host-sp_session");
+    }
+
+    #[test]
+    fn unsupported_media_type_only_where_a_body_is_read() {
+        let d = doc();
+        assert!(d["paths"]["/listings"]["post"]["responses"].get("415").is_some());
+        assert!(d["paths"]["/listings"]["get"]["responses"].get("415").is_none());
+        assert!(d["paths"]["/listings"]["get"]["responses"].get("503").is_some());
+        assert!(d["paths"]["/listings"]["get"]["responses"]["503"]["headers"].get("RETRY-AFTER").is_some());
+    }
+
+    #[test]
+    fn no_naive_formats_remain() {
+        let text = serde_json::to_string(&doc()).unwrap();
+        assert!(!text.contains("naive-"), "dates are format: date");
+        assert!(text.contains(r#""format":"date""#));
+    }
+
+    #[test]
+    fn allow_lists_the_methods_of_the_matching_route() {
+        let allowed = AllowedMethods::new(&doc(), &[("/livez", &[Method::GET, Method::HEAD])]);
+        assert_eq!(allowed.allow("/api/v1/listings"), "GET, HEAD, POST");
+        assert_eq!(allowed.allow("/api/v1/listings/0193b4a0-0000-7000-8000-000000000000"), "GET, HEAD, PATCH, DELETE");
+        assert_eq!(allowed.allow("/api/v1/listings/x/publish"), "POST");
+        assert_eq!(allowed.allow("/livez"), "GET, HEAD");
+        assert_eq!(allowed.allow("/docs/oauth-receiver.html"), "GET, HEAD");
+    }
+
+    #[test]
+    fn swagger_ui_embeds_the_refined_document() {
+        let html = swagger_html("t", false);
+        assert!(html.contains(r#""additionalProperties":false"#));
+    }
+}

@@ -1,0 +1,16 @@
+//! Shared pieces of the use cases' error enums.
+
+/// Implements `From<RepositoryError>` for a use-case error enum with an
+/// `Unexpected(anyhow::Error)` case: storage failures are unexpected for the caller
+/// (a repository `Conflict` the use case did not anticipate included).
+macro_rules! storage_errors_are_unexpected {
+    ($($t:ty),+ $(,)?) => {$(
+        impl From<$crate::RepositoryError> for $t {
+            fn from(e: $crate::RepositoryError) -> Self {
+                Self::Unexpected(e.into_unexpected())
+            }
+        }
+    )+};
+}
+
+pub(crate) use storage_errors_are_unexpected;

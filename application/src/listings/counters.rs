@@ -1,0 +1,86 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::ListingPorts;
+use crate::cached::CachedValue;
+use crate::errors::storage_errors_are_unexpected;
+use crate::ports::{Cache, SiteStats};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteCountersError {
+    #[error(transparent)]
+    Unexpected(anyhow::Error),
+}
+
+storage_errors_are_unexpected!(SiteCountersError);
+
+/// `GET /stats`: the home-page counters, cached for `ttl` and recomputed by one request
+/// at a time (every instance may serve a slightly different age; they converge within
+/// the TTL).
+#[derive(Clone)]
+pub struct SiteCounters {
+    ports: ListingPorts,
+    cached: CachedValue<SiteStats>,
+}
+
+impl SiteCounters {
+    pub fn new(ports: ListingPorts, cache: Arc<dyn Cache>, ttl: Duration) -> Self {
+        Self { ports, cached: CachedValue::new(cache, "stats:v1", ttl) }
+    }
+
+    #[tracing::instrument(name = "stats.get", skip_all)]
+    pub async fn execute(&self) -> Result<SiteStats, SiteCountersError> {
+        self.cached
+            .get_or_compute(|| async { Ok(self.ports.listings.stats(self.ports.clock.now().date_naive()).await?) })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::ports::cache::MockCache;
+    use crate::ports::cities::MockCityRepository;
+    use crate::ports::listings::MockListingRepository;
+    use crate::ports::{CacheError, SystemClock, UuidV7};
+
+    fn ports(listings: MockListingRepository) -> ListingPorts {
+        ListingPorts {
+            listings: Arc::new(listings),
+            cities: Arc::new(MockCityRepository::new()),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7),
+        }
+    }
+
+    #[test]
+    fn stats_survive_a_broken_cache() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        let mut repo = MockListingRepository::new();
+        repo.expect_stats().returning(move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+            Ok(SiteStats { listings: 3, cities: 1, landlords: 2 })
+        });
+        let mut cache = MockCache::new();
+        cache.expect_get().returning(|_| Err(CacheError::Unavailable(anyhow::anyhow!("down"))));
+        cache.expect_set().returning(|_, _, _| Err(CacheError::Unavailable(anyhow::anyhow!("down"))));
+        let uc = SiteCounters::new(ports(repo), Arc::new(cache), Duration::from_secs(60));
+        let s = futures::executor::block_on(uc.execute()).unwrap();
+        assert_eq!(s.listings, 3);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn stats_come_from_the_cache_when_present() {
+        let mut repo = MockListingRepository::new();
+        repo.expect_stats().never();
+        let mut cache = MockCache::new();
+        let cached = serde_json::to_vec(&SiteStats { listings: 9, cities: 2, landlords: 4 }).unwrap();
+        cache.expect_get().returning(move |_| Ok(Some(cached.clone().into())));
+        let uc = SiteCounters::new(ports(repo), Arc::new(cache), Duration::from_secs(60));
+        assert_eq!(futures::executor::block_on(uc.execute()).unwrap().listings, 9);
+    }
+}

@@ -1,0 +1,69 @@
+use domain::{User, UserId};
+
+use super::ModerationPorts;
+use crate::accounts::summary;
+use crate::audit::{AuditEvent, Origin};
+use crate::errors::storage_errors_are_unexpected;
+use crate::listings::Viewer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetSuspensionError {
+    #[error("only admins suspend users")]
+    NotAnAdmin,
+    #[error("user not found")]
+    NotFound,
+    /// Admins cannot suspend (or reinstate) themselves.
+    #[error("admins cannot suspend themselves")]
+    OwnAccount,
+    #[error(transparent)]
+    Unexpected(anyhow::Error),
+}
+
+storage_errors_are_unexpected!(SetSuspensionError);
+
+/// `POST /admin/users/{id}/suspend|unsuspend`. A suspended user cannot sign in, their
+/// sessions stop working, and their listings leave search. Idempotent.
+#[derive(Clone)]
+pub struct SetSuspension {
+    p: ModerationPorts,
+}
+
+impl SetSuspension {
+    pub fn new(p: ModerationPorts) -> Self {
+        Self { p }
+    }
+
+    #[tracing::instrument(name = "moderation.set_suspended", skip_all, fields(user_id = %id, suspended))]
+    pub async fn execute(
+        &self,
+        viewer: Viewer,
+        id: UserId,
+        suspended: bool,
+        origin: &Origin,
+    ) -> Result<User, SetSuspensionError> {
+        if !viewer.is_admin() {
+            return Err(SetSuspensionError::NotAnAdmin);
+        }
+        if id == viewer.id {
+            return Err(SetSuspensionError::OwnAccount);
+        }
+        let before = self.p.users.find(id).await?.ok_or(SetSuspensionError::NotFound)?;
+        if before.suspended == suspended {
+            return Ok(before);
+        }
+        let mut after = before.clone();
+        after.suspended = suspended;
+        after.updated_at = self.p.clock.now();
+        let ev = AuditEvent::new(
+            self.p.ids.new_id(),
+            origin,
+            if suspended { "user.suspend" } else { "user.unsuspend" },
+            ("user", id.to_string()),
+            Some(summary(&before)),
+            Some(summary(&after)),
+            after.updated_at,
+        );
+        self.p.users.update(&after, &ev).await?;
+        Ok(after)
+    }
+}
