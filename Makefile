@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 BIN   := student-palace
 
-.PHONY: help run test services lint fmt fmt-check clippy arch migrate migrate-status openapi config-check clean-var toolchain bench explain seed admin
+.PHONY: help run test services lint fmt fmt-check clippy arch openapi-lint migrate migrate-status openapi config-check clean-var toolchain bench explain seed admin
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,7 +28,7 @@ test: toolchain services ## Start the test services if needed, then run every te
 		$(CARGO) test --workspace --no-fail-fast; \
 	fi
 
-lint: fmt-check clippy arch ## Formatting, clippy -D warnings, architecture rules
+lint: fmt-check clippy arch openapi-lint ## Formatting, clippy -D warnings, architecture rules, OpenAPI lint
 
 fmt-check:
 	$(CARGO) fmt --all --check
@@ -38,6 +38,13 @@ fmt: ## Format the code
 
 clippy: ## Clippy on every target, warnings are errors
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+openapi-lint: toolchain ## Lint the OpenAPI document with spectral (spectral:oas; warnings fail too)
+	@bin=$$(scripts/node-tools.sh --bin) && doc=$$(mktemp --suffix=.json) && \
+	trap 'rm -f "$$doc"' EXIT && \
+	$(CARGO) run --quiet --locked -p bootstrap --bin $(BIN) -- openapi >"$$doc" && \
+	"$$bin/spectral" lint --quiet --fail-severity warn --ruleset .spectral.yaml "$$doc" && \
+	echo "openapi-lint: spectral:oas clean"
 
 arch: ## Check the dependency direction (domain/application pure, adapters independent)
 	@scripts/check-architecture.sh

@@ -445,6 +445,30 @@ ensure_gcs() {
 }
 
 # ======================================================================
+# 5. Contract tools: schemathesis (PyPI, in the venv) and the Node.js tools
+#    (tests/contract/package-lock.json, via scripts/node-tools.sh)
+# ======================================================================
+SCHEMATHESIS_VERSION=4.32.5
+ST_BIN="$VENV/bin/st"
+
+st_ok() { [[ -x $ST_BIN ]] && "$ST_BIN" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; }
+
+ensure_contract_tools() {
+  if [[ $MODE == check ]]; then
+    if st_ok; then say "schemathesis: $SCHEMATHESIS_VERSION"; else say "schemathesis: missing"; return 1; fi
+    return 0
+  fi
+  local note=""
+  if ! st_ok; then
+    pip_install "schemathesis $SCHEMATHESIS_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
+    note=" [installed]"
+  fi
+  say "schemathesis: $SCHEMATHESIS_VERSION ($ST_BIN)$note"
+  SP_TOOLS_DIR="$TOOLS_DIR" "$(dirname "$0")/node-tools.sh" 2>&3 3>&- 4>&- \
+    || die "node tools: scripts/node-tools.sh failed"
+}
+
+# ======================================================================
 mkdir_tools
 status=0
 if [[ $MODE == check ]]; then
@@ -452,11 +476,13 @@ if [[ $MODE == check ]]; then
   ensure_redis || status=1
   ensure_s3 || status=1
   ensure_gcs || status=1
+  ensure_contract_tools || status=1
 else
   ensure_postgres
   ensure_redis
   ensure_s3
   ensure_gcs
+  ensure_contract_tools
 fi
 
 if [[ $PRINT_ENV == 1 ]]; then
@@ -468,6 +494,8 @@ if [[ $PRINT_ENV == 1 ]]; then
     TEST_S3_ENDPOINT "http://$HOST:$S3_PORT" \
     TEST_S3_BUCKET "$S3_BUCKET" \
     TEST_GCS_ENDPOINT "http://$HOST:$GCS_PORT" \
-    TEST_GCS_BUCKET "$GCS_BUCKET"
+    TEST_GCS_BUCKET "$GCS_BUCKET" \
+    TEST_SCHEMATHESIS "$ST_BIN" \
+    TEST_NODE_BIN "$TOOLS_DIR/node/node_modules/.bin"
 fi
 exit "$status"

@@ -45,3 +45,33 @@ pub fn require(name: &str, url: &str) {
          (scripts/services.sh), or point the TEST_* variable at a running one."
     );
 }
+
+fn tools_dir() -> std::path::PathBuf {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    std::env::var("SP_TOOLS_DIR")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| std::path::Path::new(&home).join(".cache/student-palace/tools"), Into::into)
+}
+
+/// A tool the contract tests run, or a panic saying how to install it.
+fn tool(var_name: &str, default: std::path::PathBuf, what: &str) -> std::path::PathBuf {
+    let path = std::env::var(var_name).ok().filter(|v| !v.is_empty()).map_or(default, Into::into);
+    assert!(
+        path.exists(),
+        "{what} is not installed at {}. Install it with `make services` (scripts/services.sh), \
+         or set {var_name}.",
+        path.display()
+    );
+    path
+}
+
+/// The schemathesis CLI (`st`).
+pub fn schemathesis() -> std::path::PathBuf {
+    tool("TEST_SCHEMATHESIS", tools_dir().join("venv/bin/st"), "schemathesis")
+}
+
+/// The folder of the Node.js tools' executables (openapi-typescript, tsc, spectral).
+pub fn node_bin() -> std::path::PathBuf {
+    tool("TEST_NODE_BIN", tools_dir().join("node/node_modules/.bin"), "the Node.js contract tools")
+}

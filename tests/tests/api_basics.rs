@@ -68,11 +68,79 @@ async fn unknown_routes_are_problem_json_404() {
 }
 
 #[tokio::test]
-async fn wrong_method_is_405_problem() {
+async fn wrong_method_is_405_problem_with_allow() {
     let app = spawn_app().await;
     let r = app.client.delete(app.url("/api/v1/cities")).send().await.unwrap();
     assert_eq!(r.status(), 405);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
+    assert_eq!(r.headers()["allow"], "GET, HEAD");
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "https://student-palace.co.uk/problems/method-not-allowed");
+    assert_eq!(p["instance"], "/api/v1/cities");
+    let trace = reqwest::Method::from_bytes(b"TRACE").unwrap();
+    for (path, allow) in [
+        ("/api/v1/cities", "GET, HEAD"),
+        ("/api/v1/listings", "GET, HEAD, POST"),
+        ("/api/v1/listings/0193b4a0-0000-7000-8000-000000000000", "GET, HEAD, PATCH, DELETE"),
+        ("/api/v1/me/shortlist/0193b4a0-0000-7000-8000-000000000000", "PUT, DELETE"),
+        ("/healthz", "GET, HEAD"),
+    ] {
+        let r = app.client.request(trace.clone(), app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 405, "{path}");
+        assert_eq!(r.headers()["allow"], allow, "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_problem_names_its_request_path() {
+    let app = spawn_app().await;
+    let p: Value = app.get("/api/v1/nope?x=1").await.json().await.unwrap();
+    assert_eq!(p["instance"], "/api/v1/nope", "the path, never the query string");
+    let p: Value = app.get("/api/v1/listings?page_size=0").await.json().await.unwrap();
+    assert_eq!(p["instance"], "/api/v1/listings");
+    assert_eq!(p["errors"][0]["field"], "page_size");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_without_json_content_type_is_415_problem() {
+    let app = spawn_app().await;
+    for content_type in [None, Some("text/plain")] {
+        let mut req = app.client.post(app.url("/api/v1/auth/login")).body(r#"{"email":"a@b.cd","password":"x"}"#);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 415, "{content_type:?}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["type"], "https://student-palace.co.uk/problems/unsupported-media-type");
+    }
+    let spec: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    assert!(spec["paths"]["/auth/login"]["post"]["responses"]["415"].is_object(), "documented");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn personal_responses_are_never_cached() {
+    let app = spawn_app().await;
+    app.seed_cities().await;
+    let landlord = app.actor("landlord").await;
+    let draft = landlord.create_listing(&serde_json::json!({"title": "Private draft"})).await;
+    let login = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": landlord.email, "password": sp_tests::actors::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.headers()["cache-control"], "no-store", "sign-in");
+    for path in ["/api/v1/me", "/api/v1/me/listings", "/api/v1/me/enquiries", &format!("/api/v1/listings/{draft}")] {
+        let r = landlord.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+    }
     app.stop().await;
 }
 
@@ -126,6 +194,7 @@ async fn slow_requests_time_out_with_503() {
     let app = spawn_app_with(TestDb::postgres().await, &[("REQUEST_TIMEOUT_SECONDS", "1")]).await;
     let r = app.get("/_dev/sleep?ms=3000").await;
     assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "5", "overload answers say when to come back");
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["type"], "https://student-palace.co.uk/problems/timeout");
     app.stop().await;

@@ -101,3 +101,62 @@ async fn up_down_up_on_postgres() {
 async fn up_down_up_on_sqlite() {
     round_trip(TestDb::sqlite()).await;
 }
+
+/// Migration 4 fills `excerpt` for the listings that exist, with the domain's rule.
+async fn excerpts_are_backfilled(t: TestDb) {
+    use sp_tests::contract::Ports;
+    use sp_tests::contract::fixtures::{at, details, listing, seed_city, seed_listing, seed_user, uid, user};
+
+    let db = t.migrated().await;
+    let p = Ports::sql(&db);
+    seed_city(&p, "leeds", "Leeds", &["Hyde Park"]).await;
+    seed_user(&p, &user(0x1, "owner@example.com", domain::Role::Landlord, at(1))).await;
+    let texts = [
+        "Short and sweet.".to_owned(),
+        "Bright rooms, big garden, near campus; ".repeat(12),
+        format!("{} — café, bike storage", "Lots of light and space in every room ".repeat(6)),
+        "x".repeat(900),
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        let mut d = details("leeds", "Hyde Park", "LS6 1AB", domain::listing::PropertyType::House, 3, 12_000);
+        d.description = Some(domain::listing::Description::parse(text).unwrap());
+        let n = 0x100 + u128::try_from(i).unwrap();
+        seed_listing(&p, &listing(n, domain::UserId(uid(0x1)), domain::listing::ListingStatus::Draft, d, at(2), None))
+            .await;
+    }
+    // As if the listings predated the column: take migration 4 back and apply it again.
+    Migrator::down(&db, Some(1)).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT description, excerpt FROM listings ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), texts.len());
+    for r in rows {
+        let description: String = r.try_get("", "description").unwrap();
+        let excerpt: String = r.try_get("", "excerpt").unwrap();
+        assert_eq!(excerpt, domain::listing::excerpt(&description));
+    }
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn excerpts_are_backfilled_on_postgres() {
+    excerpts_are_backfilled(TestDb::postgres().await).await;
+}
+
+#[tokio::test]
+async fn excerpts_are_backfilled_on_sqlite() {
+    excerpts_are_backfilled(TestDb::sqlite()).await;
+}
+
+proptest::proptest! {
+    /// The migration's frozen copy of the excerpt rule is today's rule.
+    #[test]
+    fn the_frozen_excerpt_rule_is_the_domains(text in "(\\PC{0,12}[ ,\n]){0,60}") {
+        proptest::prop_assert_eq!(migrations::frozen::listing_excerpt_v1(&text), domain::listing::excerpt(&text));
+    }
+}

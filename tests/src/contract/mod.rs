@@ -34,6 +34,20 @@ pub struct Ports {
     pub audit: Arc<dyn AuditLog>,
 }
 
+impl Ports {
+    /// The SQL repositories on `db` (PostgreSQL or SQLite).
+    pub fn sql(db: &sea_orm::DatabaseConnection) -> Self {
+        Self {
+            users: Arc::new(sp_sql::SqlUserRepository::new(db.clone())),
+            cities: Arc::new(sp_sql::SqlCityRepository::new(db.clone())),
+            listings: Arc::new(sp_sql::SqlListingRepository::new(db.clone())),
+            shortlist: Arc::new(sp_sql::SqlShortlistRepository::new(db.clone())),
+            enquiries: Arc::new(sp_sql::SqlEnquiryRepository::new(db.clone())),
+            audit: Arc::new(sp_sql::SqlAuditLog::new(db.clone())),
+        }
+    }
+}
+
 /// Values and helpers the repository suites share. Everything is deterministic: fixed
 /// ids (`Uuid::from_u128`) and times with whole microseconds (what PostgreSQL keeps).
 pub mod fixtures {
