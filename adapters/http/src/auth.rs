@@ -11,6 +11,10 @@
 //! schemes, `session` (the cookie) and `csrf` (the header); operations with an unsafe
 //! method require both (`openapi::refine` joins them, as poem-openapi lists each scheme
 //! of an operation as an alternative).
+//!
+//! Ours, not poem's `Csrf` middleware: that one keeps the token in a cookie of its own
+//! (double submit) and leaves the check to each handler; ours binds the token to the
+//! session and checks it in the scheme every signed-in handler takes.
 
 use std::time::Duration;
 

@@ -66,6 +66,7 @@ pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<R
 pub const RETRY_AFTER_SECONDS: &str = "5";
 
 /// Abandons a request that takes longer than the limit, answering 503 with `Retry-After`.
+/// (poem 3 ships no timeout middleware.)
 pub struct Timeout(pub Duration);
 
 impl<E: Endpoint> Middleware<E> for Timeout {
@@ -149,6 +150,9 @@ impl<E: Endpoint> Endpoint for SecurityHeadersEndpoint<E> {
 /// Refuses bodies larger than the limit: 413 up front when `Content-Length` says so, and
 /// a capped stream for chunked bodies (reading past the cap fails the body). Requests
 /// without a body pass untouched.
+///
+/// Ours, not poem's `SizeLimit`: that one answers 411 to every request without
+/// `Content-Length` (chunked uploads, HTTP/2) instead of counting what is read.
 pub struct BodyLimit(pub usize);
 
 impl<E: Endpoint> Middleware<E> for BodyLimit {

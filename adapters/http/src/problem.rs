@@ -294,6 +294,15 @@ mod tests {
     }
 
     #[test]
+    fn docs_api_md_lists_every_kind_with_its_status() {
+        let docs = include_str!("../../../docs/api.md");
+        for k in ProblemKind::ALL {
+            let row = format!("| `{}` | {} |", k.slug(), k.status().as_u16());
+            assert!(docs.contains(&row), "docs/api.md lacks the row {row}");
+        }
+    }
+
+    #[test]
     fn problems_serialise_without_absent_errors() {
         let p = Problem::new(ProblemKind::NotFound, "No such listing.");
         let v = serde_json::to_value(&p).unwrap();
