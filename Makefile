@@ -67,7 +67,7 @@ seed: toolchain ## Add demo data (cities, demo accounts, LISTINGS=500 listings) 
 admin: toolchain ## Create an admin: make admin EMAIL=... NAME=... (password from ADMIN_PASSWORD or stdin)
 	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- admin create --email "$(EMAIL)" --name "$(NAME)"
 
-bench: toolchain ## Search benchmark: 100k listings in PostgreSQL, HTTP vs pgbench at concurrency 32 (release build)
+bench: toolchain ## Benchmark the public reads on 100k listings (search 20/50, detail, /cities, /stats vs a constant route, pgbench; release build)
 	@scripts/bench.sh
 
 explain: ## EXPLAIN the search queries on a 100k-listing PostgreSQL database; fails on a seq scan

@@ -10,7 +10,7 @@
 //!   prepared statement without parameters is planned once per connection; this is the
 //!   floor, what the searches would cost with no planning at all.
 //!
-//! Usage: search-bench --prepare DIR [--cases 120] [--with-count]
+//! Usage: search-bench --prepare DIR [--cases 120] [--page-size 20] [--with-count]
 
 use application::ports::{SearchQuery, SearchSort};
 use chrono::NaiveDate;
@@ -27,7 +27,7 @@ struct Case {
 
 /// A search a student would make: mostly a city, often a rent ceiling and bedrooms, some
 /// features, sometimes an area or free text, all four sorts.
-fn case(rng: &mut StdRng) -> Case {
+fn case(rng: &mut StdRng, page_size: u32) -> Case {
     let cities = bootstrap::demo::CITIES;
     let (name, (lo, hi), areas) = cities[rng.random_range(0..cities.len())];
     let slug = CitySlug::from_name(&domain::CityName::parse(name).unwrap()).unwrap();
@@ -79,14 +79,11 @@ fn case(rng: &mut StdRng) -> Case {
         [SearchSort::Newest, SearchSort::Newest, SearchSort::RentAsc, SearchSort::RentDesc, SearchSort::BedroomsDesc]
             [rng.random_range(0..5)];
     q.sort = sort;
-    let sort_name = match sort {
-        SearchSort::Newest => "newest",
-        SearchSort::RentAsc => "rent_asc",
-        SearchSort::RentDesc => "rent_desc",
-        SearchSort::BedroomsDesc => "bedrooms_desc",
-    };
-    params.push(("sort".into(), sort_name.into()));
-    q.page = Some(application::paging::PageRequest::first(20));
+    params.push(("sort".into(), domain::ClosedSet::as_str(sort).into()));
+    if page_size != application::paging::PageRequest::DEFAULT_SIZE {
+        params.push(("page_size".into(), page_size.to_string()));
+    }
+    q.page = Some(application::paging::PageRequest::first(page_size));
     let qs = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
     Case { url: format!("/api/v1/listings?{qs}"), query: q }
 }
@@ -97,11 +94,14 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let dir = arg(&args, "--prepare")
-        .ok_or_else(|| anyhow::anyhow!("usage: search-bench --prepare DIR [--cases 120] [--with-count]"))?;
+    let dir = arg(&args, "--prepare").ok_or_else(|| {
+        anyhow::anyhow!("usage: search-bench --prepare DIR [--cases 120] [--page-size 20] [--with-count]")
+    })?;
     let n_cases: usize = arg(&args, "--cases").map_or(Ok(120), |v| v.parse())?;
+    let page_size: u32 = arg(&args, "--page-size").map_or(Ok(20), |v| v.parse())?;
+    // The same seed for every page size: the same searches, bigger pages.
     let mut rng = StdRng::seed_from_u64(42);
-    let cases: Vec<Case> = (0..n_cases).map(|_| case(&mut rng)).collect();
+    let cases: Vec<Case> = (0..n_cases).map(|_| case(&mut rng, page_size)).collect();
     std::fs::create_dir_all(&dir)?;
     let urls: Vec<&str> = cases.iter().map(|c| c.url.as_str()).collect();
     std::fs::write(format!("{dir}/urls.txt"), urls.join("\n") + "\n")?;

@@ -17,7 +17,7 @@ use crate::Services;
 use crate::auth::SignedIn;
 use crate::error::ApiResult;
 use crate::payload::JsonOut;
-use crate::types::{Closed, Nullable, Timestamp};
+use crate::types::{Closed, CursorText, Nullable, Timestamp};
 
 /// A user as admins see them.
 #[derive(Debug, Object)]
@@ -110,8 +110,7 @@ impl AdminApi {
         #[oai(validator(min_length = 1, max_length = 254))]
         email: Query<Option<String>>,
         /// From the previous page's `next_cursor`.
-        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorText>>,
         /// Default 20.
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         page_size: Query<Option<i32>>,
@@ -121,8 +120,10 @@ impl AdminApi {
             role: role.0.map(|r| r.0),
             email_contains: email.0.map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()),
         };
-        let page =
-            s.list_users.execute(who.viewer, &filter, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
+        let page = s
+            .list_users
+            .execute(who.viewer, &filter, page_request(cursor.0.as_ref().map(|c| c.0.as_str()), page_size.0, 0)?)
+            .await?;
         Ok(Json(page_dto(page, AdminUserDto::from)))
     }
 
@@ -175,16 +176,17 @@ impl AdminApi {
         target_type: Query<Option<String>>,
         #[oai(validator(min_length = 1, max_length = 64))] target_id: Query<Option<String>>,
         /// From the previous page's `next_cursor`.
-        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorText>>,
         /// Default 20.
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<AuditDto>>> {
         reject_unknown_params(req, &["actor", "target_type", "target_id", "cursor", "page_size"])?;
         let filter = AuditFilter { actor_id: actor.0.map(UserId), target_type: target_type.0, target_id: target_id.0 };
-        let page =
-            s.audit_trail.execute(who.viewer, &filter, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
+        let page = s
+            .audit_trail
+            .execute(who.viewer, &filter, page_request(cursor.0.as_ref().map(|c| c.0.as_str()), page_size.0, 0)?)
+            .await?;
         Ok(Json(page_dto(page, AuditDto::from)))
     }
 }

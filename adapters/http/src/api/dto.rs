@@ -16,7 +16,7 @@ use poem_openapi::types::MaybeUndefined;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::types::{Closed, Date, Nullable, Timestamp};
+use crate::types::{AcademicYearText, Closed, Date, Nullable, PostcodeText, SlugText, Timestamp};
 
 /// A listing as created (`POST /listings`). Any subset may be given for a draft; `null`
 /// is the same as leaving a field out.
@@ -30,8 +30,8 @@ pub struct ListingInput {
     #[oai(nullable, validator(min_length = 1, max_length = 5000))]
     pub description: Option<String>,
     /// City slug, e.g. `leeds` (one of `GET /cities`).
-    #[oai(nullable, validator(min_length = 2, max_length = 40, pattern = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"))]
-    pub city: Option<String>,
+    #[oai(nullable)]
+    pub city: Option<SlugText>,
     /// One of the city's areas, e.g. `Hyde Park`.
     #[oai(nullable, validator(min_length = 1, max_length = 80))]
     pub area: Option<String>,
@@ -39,8 +39,8 @@ pub struct ListingInput {
     #[oai(nullable, validator(min_length = 3, max_length = 200))]
     pub address_line: Option<String>,
     /// Full UK postcode; only the outward code (`LS6`) is public.
-    #[oai(nullable, validator(pattern = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}$"))]
-    pub postcode: Option<String>,
+    #[oai(nullable)]
+    pub postcode: Option<PostcodeText>,
     #[oai(nullable)]
     pub property_type: Option<Closed<PropertyType>>,
     #[oai(nullable, validator(minimum(value = "1"), maximum(value = "20")))]
@@ -61,8 +61,8 @@ pub struct ListingInput {
     #[oai(nullable)]
     pub available_from: Option<Date>,
     /// e.g. `2027/28`
-    #[oai(nullable, validator(pattern = r"^[0-9]{4}/[0-9]{2}$"))]
-    pub academic_year: Option<String>,
+    #[oai(nullable)]
+    pub academic_year: Option<AcademicYearText>,
     #[oai(nullable, validator(minimum(value = "1"), maximum(value = "24")))]
     pub tenancy_months: Option<i32>,
     /// `fixed` only for purpose-built halls in England.
@@ -90,14 +90,14 @@ pub struct ListingPatchInput {
     pub title: MaybeUndefined<String>,
     #[oai(nullable, validator(min_length = 1, max_length = 5000))]
     pub description: MaybeUndefined<String>,
-    #[oai(nullable, validator(min_length = 2, max_length = 40, pattern = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"))]
-    pub city: MaybeUndefined<String>,
+    #[oai(nullable)]
+    pub city: MaybeUndefined<SlugText>,
     #[oai(nullable, validator(min_length = 1, max_length = 80))]
     pub area: MaybeUndefined<String>,
     #[oai(nullable, validator(min_length = 3, max_length = 200))]
     pub address_line: MaybeUndefined<String>,
-    #[oai(nullable, validator(pattern = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}$"))]
-    pub postcode: MaybeUndefined<String>,
+    #[oai(nullable)]
+    pub postcode: MaybeUndefined<PostcodeText>,
     #[oai(nullable)]
     pub property_type: MaybeUndefined<Closed<PropertyType>>,
     #[oai(nullable, validator(minimum(value = "1"), maximum(value = "20")))]
@@ -113,8 +113,8 @@ pub struct ListingPatchInput {
     pub deposit_pence: MaybeUndefined<i64>,
     #[oai(nullable)]
     pub available_from: MaybeUndefined<Date>,
-    #[oai(nullable, validator(pattern = r"^[0-9]{4}/[0-9]{2}$"))]
-    pub academic_year: MaybeUndefined<String>,
+    #[oai(nullable)]
+    pub academic_year: MaybeUndefined<AcademicYearText>,
     #[oai(nullable, validator(minimum(value = "1"), maximum(value = "24")))]
     pub tenancy_months: MaybeUndefined<i32>,
     #[oai(nullable)]
@@ -182,10 +182,10 @@ impl ListingInput {
         let d = ListingDetails {
             title: opt(&mut e, self.title, |v| Title::parse(&v)),
             description: opt(&mut e, self.description, |v| Description::parse(&v)),
-            city: opt(&mut e, self.city, |v| city(&v)),
+            city: opt(&mut e, self.city, |v| city(&v.0)),
             area: opt(&mut e, self.area, |v| AreaName::parse(&v)),
             address_line: opt(&mut e, self.address_line, |v| AddressLine::parse(&v)),
-            postcode: opt(&mut e, self.postcode, |v| Postcode::parse(&v)),
+            postcode: opt(&mut e, self.postcode, |v| Postcode::parse(&v.0)),
             property_type: self.property_type.map(|p| p.0),
             bedrooms: opt(&mut e, self.bedrooms, |v| small("bedrooms", v, bounds::BEDROOMS)),
             bathrooms: opt(&mut e, self.bathrooms, |v| small("bathrooms", v, bounds::BATHROOMS)),
@@ -194,7 +194,7 @@ impl ListingInput {
             bills_included: self.bills_included.unwrap_or(false),
             deposit: opt(&mut e, self.deposit_pence, deposit),
             available_from: self.available_from.map(|d| d.0),
-            academic_year: opt(&mut e, self.academic_year, |v| AcademicYear::parse(&v)),
+            academic_year: opt(&mut e, self.academic_year, |v| AcademicYear::parse(&v.0)),
             tenancy_months: opt(&mut e, self.tenancy_months, |v| small("tenancy_months", v, bounds::TENANCY_MONTHS)),
             tenancy_type: self.tenancy_type.map(|t| t.0),
             furnished: self.furnished.unwrap_or(false),
@@ -238,10 +238,10 @@ impl ListingPatchInput {
         let p = ListingPatch {
             title: patch(&mut e, self.title, |v| Title::parse(&v)),
             description: patch(&mut e, self.description, |v| Description::parse(&v)),
-            city: patch(&mut e, self.city, |v| city(&v)),
+            city: patch(&mut e, self.city, |v| city(&v.0)),
             area: patch(&mut e, self.area, |v| AreaName::parse(&v)),
             address_line: patch(&mut e, self.address_line, |v| AddressLine::parse(&v)),
-            postcode: patch(&mut e, self.postcode, |v| Postcode::parse(&v)),
+            postcode: patch(&mut e, self.postcode, |v| Postcode::parse(&v.0)),
             property_type: patch(&mut e, self.property_type, |v| Ok(v.0)),
             bedrooms: patch(&mut e, self.bedrooms, |v| small("bedrooms", v, bounds::BEDROOMS)),
             bathrooms: patch(&mut e, self.bathrooms, |v| small("bathrooms", v, bounds::BATHROOMS)),
@@ -250,7 +250,7 @@ impl ListingPatchInput {
             bills_included: set_only(&mut e, "bills_included", self.bills_included, Ok),
             deposit: patch(&mut e, self.deposit_pence, deposit),
             available_from: patch(&mut e, self.available_from, |d| Ok(d.0)),
-            academic_year: patch(&mut e, self.academic_year, |v| AcademicYear::parse(&v)),
+            academic_year: patch(&mut e, self.academic_year, |v| AcademicYear::parse(&v.0)),
             tenancy_months: patch(&mut e, self.tenancy_months, |v| small("tenancy_months", v, bounds::TENANCY_MONTHS)),
             tenancy_type: patch(&mut e, self.tenancy_type, |v| Ok(v.0)),
             furnished: set_only(&mut e, "furnished", self.furnished, Ok),
@@ -509,10 +509,9 @@ mod tests {
         assert_eq!(full["features"], serde_json::json!(["wifi", "garden"]));
     }
 
-    // The patterns of the validator attributes above (they take literals only).
-    const SLUG: &str = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$";
-    const POSTCODE: &str = "^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}$";
-    const ACADEMIC_YEAR: &str = "^[0-9]{4}/[0-9]{2}$";
+    const SLUG: &str = SlugText::PATTERN;
+    const POSTCODE: &str = PostcodeText::PATTERN;
+    const ACADEMIC_YEAR: &str = AcademicYearText::PATTERN;
 
     #[test]
     fn the_document_carries_these_patterns() {

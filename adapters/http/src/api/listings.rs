@@ -17,7 +17,7 @@ use crate::Services;
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonOut;
-use crate::types::{Closed, Date, Nullable};
+use crate::types::{AcademicYearText, Closed, CursorText, Date, Nullable, SlugText};
 
 /// A page of search results.
 #[derive(Debug, Object, Serialize)]
@@ -90,8 +90,7 @@ impl ListingsApi {
         s: Data<&Services>,
         req: &Request,
         /// City slug, e.g. `leeds`.
-        #[oai(validator(min_length = 2, max_length = 40, pattern = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"))]
-        city: Query<Option<String>>,
+        city: Query<Option<SlugText>>,
         /// Area name within the city, e.g. `Hyde Park` (any case).
         #[oai(validator(min_length = 1, max_length = 80))]
         area: Query<Option<String>>,
@@ -111,8 +110,7 @@ impl ListingsApi {
         /// Available on or before this date.
         available_from: Query<Option<Date>>,
         /// e.g. `2027/28`
-        #[oai(validator(pattern = r"^[0-9]{4}/[0-9]{2}$"))]
-        academic_year: Query<Option<String>>,
+        academic_year: Query<Option<AcademicYearText>>,
         /// Comma-separated, e.g. `wifi,garden`: listings with all of them.
         // `default`: poem-openapi 5.1 panics on an absent `explode = false` parameter
         // without one (it unwraps the first value).
@@ -124,8 +122,7 @@ impl ListingsApi {
         /// Default `newest`.
         sort: Query<Option<Closed<SearchSort>>>,
         /// From the previous page's `next_cursor` (same filters and sort).
-        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorText>>,
         /// Default 20.
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         page_size: Query<Option<i32>>,
@@ -133,7 +130,7 @@ impl ListingsApi {
         reject_unknown_params(req, SEARCH_PARAMS)?;
         let sort = sort.0.map_or(SearchSort::Newest, |s| s.0);
         let query = SearchQuery {
-            city: city.0.map(|c| domain_param(CitySlug::parse(&c), "city")).transpose()?,
+            city: city.0.map(|c| domain_param(CitySlug::parse(&c.0), "city")).transpose()?,
             area: area.0.map(|a| domain_param(AreaName::parse(&a), "area")).transpose()?,
             min_rent: min_rent.0,
             max_rent: max_rent.0,
@@ -146,12 +143,12 @@ impl ListingsApi {
             available_from: available_from.0.map(|d| d.0),
             academic_year: academic_year
                 .0
-                .map(|y| domain_param(AcademicYear::parse(&y), "academic_year"))
+                .map(|y| domain_param(AcademicYear::parse(&y.0), "academic_year"))
                 .transpose()?,
             features: features.0.unwrap_or_default().into_iter().map(|f| f.0).collect::<Features>(),
             q: q.0.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
             sort,
-            page: Some(page_request(cursor.0.as_deref(), page_size.0, sort.tag())?),
+            page: Some(page_request(cursor.0.as_ref().map(|c| c.0.as_str()), page_size.0, sort.tag())?),
         };
         let res = s.search.execute(&query).await?;
         Ok(JsonOut(SearchPage {

@@ -16,7 +16,7 @@ use super::{ApiTags, PageDto, page_dto, page_request, reject_unknown_params};
 use crate::Services;
 use crate::auth::SignedIn;
 use crate::error::ApiResult;
-use crate::types::{Closed, Nullable, Timestamp};
+use crate::types::{Closed, CursorText, Nullable, Timestamp};
 
 /// A user as they see themself.
 #[derive(Debug, Object)]
@@ -107,14 +107,16 @@ impl MeApi {
         s: Data<&Services>,
         req: &Request,
         /// From the previous page's `next_cursor`.
-        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorText>>,
         /// Default 20.
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<ListingDto>>> {
         reject_unknown_params(req, PAGING)?;
-        let page = s.my_listings.execute(who.viewer, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
+        let page = s
+            .my_listings
+            .execute(who.viewer, page_request(cursor.0.as_ref().map(|c| c.0.as_str()), page_size.0, 0)?)
+            .await?;
         Ok(Json(page_dto(page, |l| ListingDto::from_listing(l, true))))
     }
 
@@ -128,14 +130,16 @@ impl MeApi {
         s: Data<&Services>,
         req: &Request,
         /// From the previous page's `next_cursor`.
-        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorText>>,
         /// Default 20.
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<ShortlistItem>>> {
         reject_unknown_params(req, PAGING)?;
-        let page = s.my_shortlist.execute(who.viewer, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
+        let page = s
+            .my_shortlist
+            .execute(who.viewer, page_request(cursor.0.as_ref().map(|c| c.0.as_str()), page_size.0, 0)?)
+            .await?;
         Ok(Json(page_dto(page, ShortlistItem::from)))
     }
 
@@ -170,16 +174,17 @@ impl MeApi {
         #[oai(name = "box")]
         which: Query<Option<Closed<EnquiryBox>>>,
         /// From the previous page's `next_cursor`.
-        #[oai(validator(max_length = 200, pattern = r"^[A-Za-z0-9_-]*$"))]
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<CursorText>>,
         /// Default 20.
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<EnquiryDto>>> {
         reject_unknown_params(req, &["box", "cursor", "page_size"])?;
         let which = which.0.map_or(EnquiryBox::Sent, |b| b.0);
-        let page =
-            s.my_enquiries.execute(who.viewer, which, page_request(cursor.0.as_deref(), page_size.0, 0)?).await?;
+        let page = s
+            .my_enquiries
+            .execute(who.viewer, which, page_request(cursor.0.as_ref().map(|c| c.0.as_str()), page_size.0, 0)?)
+            .await?;
         Ok(Json(page_dto(page, EnquiryDto::from)))
     }
 }
