@@ -42,7 +42,7 @@ impl CitiesWithCounts {
     }
 
     #[tracing::instrument(name = "cities.list_with_counts", skip_all)]
-    pub async fn execute(&self) -> Result<Vec<CityWithCount>, CitiesWithCountsError> {
+    pub async fn execute(&self) -> Result<Arc<Vec<CityWithCount>>, CitiesWithCountsError> {
         self.cached.get_or_compute(|| self.compute()).await
     }
 

@@ -52,8 +52,13 @@ impl CitiesApi {
         let cities = s.cities_with_counts.execute().await?;
         Ok(Json(CityList {
             items: cities
-                .into_iter()
-                .map(|c| CityDto { slug: c.slug, name: c.name, areas: c.areas, listing_count: c.listing_count })
+                .iter()
+                .map(|c| CityDto {
+                    slug: c.slug.clone(),
+                    name: c.name.clone(),
+                    areas: c.areas.clone(),
+                    listing_count: c.listing_count,
+                })
                 .collect(),
         }))
     }
