@@ -14,3 +14,20 @@ macro_rules! storage_errors_are_unexpected {
 }
 
 pub(crate) use storage_errors_are_unexpected;
+
+/// Like [`storage_errors_are_unexpected`], for use cases that write conditionally: a
+/// repository `Stale` (another write won since the read) becomes the enum's `Stale`.
+macro_rules! stale_writes_are_reported {
+    ($($t:ty),+ $(,)?) => {$(
+        impl From<$crate::RepositoryError> for $t {
+            fn from(e: $crate::RepositoryError) -> Self {
+                match e {
+                    $crate::RepositoryError::Stale => Self::Stale,
+                    e => Self::Unexpected(e.into_unexpected()),
+                }
+            }
+        }
+    )+};
+}
+
+pub(crate) use stale_writes_are_reported;

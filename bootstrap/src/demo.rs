@@ -171,6 +171,8 @@ fn user(id: UserId, email: &str, name: &str, role: Role, hash: &PasswordHash, at
         suspended: false,
         created_at: at,
         updated_at: at,
+        version: domain::Version::FIRST,
+        session_epoch: 0,
     }
 }
 

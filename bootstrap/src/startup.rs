@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use application::accounts::{AccountPorts, CurrentUser, Login, Register};
+use application::accounts::{AccountPorts, CurrentUser, EndSessions, Login, Register};
 use application::enquiries::{EnquiryPorts, MyEnquiries, SendEnquiry, SetEnquiryStatus};
 use application::health::{CacheProbe, CheckReadiness, Criticality, StorageProbe};
 use application::listings::{
@@ -98,8 +98,9 @@ impl Dependencies {
         sp_http::Services {
             readiness,
             register: Register::new(accounts.clone()),
-            login: Login::new(accounts),
-            current_user: CurrentUser::new(self.users.clone()),
+            login: Login::new(accounts.clone()),
+            end_sessions: EndSessions::new(accounts),
+            current_user: CurrentUser::new(self.users.clone(), self.clock.clone()),
             cities_with_counts: CitiesWithCounts::new(listings.clone(), self.cache.clone(), counts_ttl),
             stats: SiteCounters::new(listings.clone(), self.cache.clone(), counts_ttl),
             search: SearchListings::new(listings.clone(), self.cache.clone(), Duration::from_secs(60)),

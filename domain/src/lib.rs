@@ -18,6 +18,27 @@ pub use money::Pence;
 pub use user::{DisplayName, Email, NewPassword, PasswordHash, Role, SignupRole, User, UserId};
 pub use vocabulary::ClosedSet;
 
+/// How many times a stored entity has been written: 1 when created, one more with every
+/// write. A write names the version it was based on and happens only if that is still the
+/// stored one (`docs/architecture.md`, "Concurrency"); a listing's version is its `ETag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version(pub u64);
+
+impl Version {
+    pub const FIRST: Version = Version(1);
+
+    #[must_use]
+    pub fn next(self) -> Version {
+        Version(self.0 + 1)
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A value failed validation. `field` names the input, `message` says what is wrong in
 /// words fit for an API client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -187,6 +187,11 @@ pub struct User {
     pub suspended: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The stored version this value was read at (or will be written as).
+    pub version: crate::Version,
+    /// Sessions issued under an older epoch are over: it moves on at sign-out, "sign out
+    /// everywhere" and suspension.
+    pub session_epoch: u64,
 }
 
 impl User {

@@ -7,6 +7,7 @@ mod m20261125_000001_cities;
 mod m20261125_000002_core;
 mod m20261125_000003_search_tuning;
 mod m20261201_000004_listing_excerpt;
+mod m20261202_000005_versions;
 
 /// Frozen copies of rules that migrations apply to existing rows (see each migration).
 pub mod frozen {
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_core::Migration),
             Box::new(m20261125_000003_search_tuning::Migration),
             Box::new(m20261201_000004_listing_excerpt::Migration),
+            Box::new(m20261202_000005_versions::Migration),
         ]
     }
 }

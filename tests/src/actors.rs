@@ -57,6 +57,49 @@ impl Actor {
         self.req(Method::DELETE, path).send().await.expect("sent")
     }
 
+    /// The ETag that listing `id`'s owner or an admin is given (asserting there is one).
+    pub async fn etag(&self, id: &str) -> String {
+        let r = self.get(&format!("/api/v1/listings/{id}")).await;
+        let status = r.status();
+        match r.headers().get("etag") {
+            Some(v) => v.to_str().expect("ascii etag").to_owned(),
+            None => panic!("GET /api/v1/listings/{id} answered {status} without an ETag"),
+        }
+    }
+
+    /// `method path` sent with listing `id`'s current ETag in `If-Match`, read just before,
+    /// as a client does before it changes something.
+    pub async fn conditional(&self, method: Method, path: &str, id: &str, body: Option<&Value>) -> Response {
+        let etag = self.etag(id).await;
+        let b = self.req(method, path).header("if-match", etag);
+        let b = match body {
+            Some(v) => b.json(v),
+            None => b,
+        };
+        b.send().await.expect("sent")
+    }
+
+    /// `PATCH /api/v1/listings/{id}` with the current ETag.
+    pub async fn patch_listing(&self, id: &str, body: &Value) -> Response {
+        self.conditional(Method::PATCH, &format!("/api/v1/listings/{id}"), id, Some(body)).await
+    }
+
+    /// `POST /api/v1/listings/{id}/{action}` (publish, archive, let) with the current ETag.
+    pub async fn transition(&self, id: &str, action: &str) -> Response {
+        self.conditional(Method::POST, &format!("/api/v1/listings/{id}/{action}"), id, None).await
+    }
+
+    /// `DELETE /api/v1/listings/{id}` with the current ETag.
+    pub async fn delete_listing(&self, id: &str) -> Response {
+        self.conditional(Method::DELETE, &format!("/api/v1/listings/{id}"), id, None).await
+    }
+
+    /// An admin's `POST /api/v1/admin/listings/{id}/unpublish` with the current ETag.
+    pub async fn unpublish(&self, id: &str, reason: &str) -> Response {
+        let body = json!({ "reason": reason });
+        self.conditional(Method::POST, &format!("/api/v1/admin/listings/{id}/unpublish"), id, Some(&body)).await
+    }
+
     /// Creates a listing from `body` and returns its id (asserting 201).
     pub async fn create_listing(&self, body: &Value) -> String {
         let r = self.post("/api/v1/listings", body).await;
@@ -71,7 +114,7 @@ impl Actor {
         let mut body = complete_listing();
         merge(&mut body, overrides);
         let id = self.create_listing(&body).await;
-        let r = self.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
+        let r = self.transition(&id, "publish").await;
         let status = r.status();
         assert_eq!(status, 200, "{}", r.text().await.unwrap_or_default());
         id

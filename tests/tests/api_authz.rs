@@ -47,6 +47,15 @@ async fn world() -> World {
 
 impl World {
     async fn call(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> u16 {
+        // Listing writes are conditional: every caller sends the listing's current ETag
+        // (as its owner reads it), so the row shows who may write, not who knows the version.
+        let target = [("{draft}", &self.draft), ("{published}", &self.published)]
+            .into_iter()
+            .find(|(k, _)| path.contains(&format!("listings/{k}")) && !path.ends_with("/enquiries"));
+        let etag = match target {
+            Some((_, id)) if method != Method::GET => Some(self.owner.etag(id).await),
+            _ => None,
+        };
         let path = path
             .replace("{draft}", &self.draft)
             .replace("{published}", &self.published)
@@ -62,6 +71,10 @@ impl World {
         };
         let req = match body {
             Some(b) => req.json(&b),
+            None => req,
+        };
+        let req = match etag {
+            Some(e) => req.header("if-match", e),
             None => req,
         };
         let r = req.send().await.unwrap();

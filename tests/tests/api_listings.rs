@@ -17,7 +17,7 @@ async fn a_landlord_drafts_completes_and_publishes() {
     let owner = app.actor("landlord").await;
     let id = owner.create_listing(&json!({"title": "Bright 4-bed near Hyde Park", "city": "leeds"})).await;
 
-    let r = owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
+    let r = owner.transition(&id, "publish").await;
     assert_eq!(r.status(), 409);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["type"], "https://student-palace.co.uk/problems/listing-incomplete");
@@ -27,9 +27,9 @@ async fn a_landlord_drafts_completes_and_publishes() {
         assert!(missing.contains(&f.to_owned()), "{f} in {missing:?}");
     }
 
-    let r = owner.patch(&format!("/api/v1/listings/{id}"), &complete_listing()).await;
+    let r = owner.patch_listing(&id, &complete_listing()).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let r = owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
+    let r = owner.transition(&id, "publish").await;
     assert_eq!(r.status(), 200);
     let l: Value = r.json().await.unwrap();
     assert_eq!(l["status"], "published");
@@ -65,7 +65,7 @@ async fn uk_rules_refuse_with_reasons() {
     let mut body = complete_listing();
     merge(&mut body, &json!({"epc_rating": "G"}));
     let id = owner.create_listing(&body).await;
-    let r = owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
+    let r = owner.transition(&id, "publish").await;
     assert_eq!(r.status(), 409);
     assert_eq!(problem_fields(&r.json().await.unwrap()), ["epc_rating"]);
 
@@ -73,16 +73,12 @@ async fn uk_rules_refuse_with_reasons() {
     let mut body = complete_listing();
     merge(&mut body, &json!({"bedrooms": 5}));
     let id = owner.create_listing(&body).await;
-    let r = owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
+    let r = owner.transition(&id, "publish").await;
     assert_eq!(problem_fields(&r.json().await.unwrap()), ["hmo_licence"]);
-    let r = owner
-        .patch(
-            &format!("/api/v1/listings/{id}"),
-            &json!({"hmo_licence": "HMO/2026/0042", "hmo_licence_expires": "2030-01-01"}),
-        )
-        .await;
+    let r =
+        owner.patch_listing(&id, &json!({"hmo_licence": "HMO/2026/0042", "hmo_licence_expires": "2030-01-01"})).await;
     assert_eq!(r.status(), 200);
-    assert_eq!(owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await.status(), 200);
+    assert_eq!(owner.transition(&id, "publish").await.status(), 200);
 
     // "Offers over" is not a price.
     let mut body = complete_listing();
@@ -103,25 +99,25 @@ async fn transitions_and_deletes() {
     app.seed_cities().await;
     let owner = app.actor("landlord").await;
     let draft = owner.create_listing(&json!({"title": "Draft to delete"})).await;
-    let r = owner.post_empty(&format!("/api/v1/listings/{draft}/let")).await;
+    let r = owner.transition(&draft, "let").await;
     assert_eq!(r.status(), 409);
     assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://student-palace.co.uk/problems/invalid-transition");
-    assert_eq!(owner.delete(&format!("/api/v1/listings/{draft}")).await.status(), 204);
+    assert_eq!(owner.delete_listing(&draft).await.status(), 204);
     assert_eq!(owner.get(&format!("/api/v1/listings/{draft}")).await.status(), 404);
 
     let id = owner.published_listing(&json!({})).await;
-    let r = owner.delete(&format!("/api/v1/listings/{id}")).await;
+    let r = owner.delete_listing(&id).await;
     assert_eq!(r.status(), 409);
-    assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://student-palace.co.uk/problems/not-a-draft");
-    assert_eq!(owner.post_empty(&format!("/api/v1/listings/{id}/let")).await.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://student-palace.co.uk/problems/not-deletable");
+    assert_eq!(owner.transition(&id, "let").await.status(), 200);
     assert_eq!(app.get(&format!("/api/v1/listings/{id}")).await.status(), 200, "let listings stay visible");
-    assert_eq!(owner.post_empty(&format!("/api/v1/listings/{id}/archive")).await.status(), 200);
+    assert_eq!(owner.transition(&id, "archive").await.status(), 200);
     assert_eq!(app.get(&format!("/api/v1/listings/{id}")).await.status(), 404, "archived: gone for the public");
-    assert_eq!(owner.patch(&format!("/api/v1/listings/{id}"), &json!({"title": "Edited"})).await.status(), 409);
+    assert_eq!(owner.patch_listing(&id, &json!({"title": "Edited"})).await.status(), 409);
 
     // A published listing must stay publishable: clearing the rent is refused, unchanged.
     let id = owner.published_listing(&json!({})).await;
-    let r = owner.patch(&format!("/api/v1/listings/{id}"), &json!({"rent_pppw_pence": null})).await;
+    let r = owner.patch_listing(&id, &json!({"rent_pppw_pence": null})).await;
     assert_eq!(r.status(), 409);
     let l: Value = owner.get(&format!("/api/v1/listings/{id}")).await.json().await.unwrap();
     assert_eq!(l["rent_pppw_pence"], 12500);
@@ -145,9 +141,8 @@ async fn every_change_is_audited_with_the_request_id() {
         .await
         .unwrap();
     let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    owner.post_empty(&format!("/api/v1/listings/{id}/publish")).await;
-    let r =
-        admin.post(&format!("/api/v1/admin/listings/{id}/unpublish"), &json!({"reason": "Photos do not match"})).await;
+    owner.transition(&id, "publish").await;
+    let r = admin.unpublish(&id, "Photos do not match").await;
     assert_eq!(r.status(), 200);
     let l: Value = owner.get(&format!("/api/v1/listings/{id}")).await.json().await.unwrap();
     assert_eq!(l["status"], "draft");

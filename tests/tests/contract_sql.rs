@@ -130,9 +130,12 @@ mod storage {
 
         let mut changed = first.clone();
         changed.moderation_note = Some("changed".into());
-        assert!(p.listings.update(&changed, &ev).await.is_err());
+        changed.version = first.version.next();
+        let read = application::ports::Precondition::of(&first);
+        // The precondition holds, so the failure is the audit event's (a duplicate id).
+        assert!(matches!(p.listings.update(&changed, read, &ev).await, Err(RepositoryError::Conflict(_))));
         assert_eq!(p.listings.find(first.id).await.unwrap(), Some(first.clone()), "update rolled back");
-        assert!(p.listings.delete(first.id, &ev).await.is_err());
+        assert!(matches!(p.listings.delete(first.id, first.version, &ev).await, Err(RepositoryError::Conflict(_))));
         assert!(p.listings.find(first.id).await.unwrap().is_some(), "delete rolled back");
     }
 

@@ -2,9 +2,11 @@
 //! security schemes that handlers take as a parameter.
 //!
 //! Sessions are stateless: a private cookie (encrypted and signed with a key derived from
-//! `SECRET_KEY`) holding the user id, the CSRF token and the issue time. The user is
-//! re-read on every request, so suspension ends a session at once; sessions older than
-//! `SESSION_MAX_AGE` are refused whatever the browser keeps.
+//! `SECRET_KEY`) holding an `accounts::SessionClaim` (user id, issue time, the user's
+//! session epoch) and the CSRF token. `accounts::CurrentUser` re-reads the user on every
+//! request and refuses the claim once it is older than `SESSION_MAX_AGE` (by the `Clock`
+//! port) or the user's epoch has moved on (sign-out, sign out everywhere, suspension),
+//! so a copied cookie stops working at once.
 //!
 //! State-changing requests that a session authenticates must carry the session's token
 //! in `X-CSRF-Token` (checked here, in constant time). The OpenAPI document declares two
@@ -18,6 +20,7 @@
 
 use std::time::Duration;
 
+use application::accounts::{SESSION_MAX_AGE, SessionClaim};
 use application::audit::Origin;
 use application::listings::Viewer;
 use poem::Request;
@@ -34,10 +37,10 @@ use crate::error::Refusal;
 use crate::middleware::RequestId;
 use crate::problem::{Problem, ProblemKind};
 
-pub const SESSION_MAX_AGE: Duration = Duration::from_secs(14 * 24 * 3600);
 const UID: &str = "uid";
 const CSRF: &str = "csrf";
 const ISSUED: &str = "iat";
+const EPOCH: &str = "epoch";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The session cookie's name: `__Host-` prefixed when it is `Secure` (outside dev).
@@ -55,22 +58,19 @@ pub fn cookie_config(secret_key: &[u8], secure: bool) -> poem::session::CookieCo
         .secure(secure)
         .http_only(true)
         .same_site(SameSite::Lax)
-        .max_age(SESSION_MAX_AGE)
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+        .max_age(SESSION_MAX_AGE.to_std().unwrap_or(Duration::from_secs(14 * 24 * 3600)))
 }
 
 /// Starts a fresh session for a user; returns the CSRF token the client must echo.
-pub fn sign_in(session: &Session, user_id: Uuid) -> String {
+pub fn sign_in(session: &Session, claim: &SessionClaim) -> String {
     // A cookie session lives in the client: clearing and refilling it issues a new
     // encrypted cookie (no fixation). `purge` would forbid the sets that follow.
     session.clear();
     let csrf = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
-    session.set(UID, user_id);
+    session.set(UID, claim.user.0);
     session.set(CSRF, &csrf);
-    session.set(ISSUED, now_secs());
+    session.set(ISSUED, claim.issued_at.timestamp());
+    session.set(EPOCH, claim.epoch);
     csrf
 }
 
@@ -80,13 +80,13 @@ pub fn sign_out(session: &Session) {
     session.clear();
 }
 
-/// The user id of an unexpired session.
-fn session_user(session: &Session) -> Option<Uuid> {
-    let issued: u64 = session.get(ISSUED)?;
-    if now_secs().saturating_sub(issued) > SESSION_MAX_AGE.as_secs() {
-        return None;
-    }
-    session.get(UID)
+/// What the session cookie claims (`CurrentUser` decides whether it still holds).
+fn session_claim(session: &Session) -> Option<SessionClaim> {
+    Some(SessionClaim {
+        user: domain::UserId(session.get(UID)?),
+        issued_at: chrono::DateTime::from_timestamp(session.get(ISSUED)?, 0)?,
+        epoch: session.get(EPOCH)?,
+    })
 }
 
 /// A signed-in, non-suspended user, and the session's CSRF token.
@@ -113,13 +113,13 @@ async fn authenticate(req: &Request) -> poem::Result<Option<SignedIn>> {
     let (Some(session), Some(services)) = (req.extensions().get::<Session>(), req.data::<Services>()) else {
         return Err(refuse(ProblemKind::Internal, "session middleware missing"));
     };
-    let Some(id) = session_user(session) else {
+    let Some(claim) = session_claim(session) else {
         if !session.is_empty() {
             sign_out(session);
         }
         return Ok(None);
     };
-    let user = services.current_user.execute(domain::UserId(id)).await.map_err(|e| {
+    let user = services.current_user.execute(claim).await.map_err(|e| {
         let e = crate::error::ApiError::from(e);
         poem::Error::from(e)
     })?;

@@ -5,7 +5,7 @@
 //! Each use case has its own error enum (`application::*::*Error`); the `From` impls
 //! below are the only place that decides which status and kind each case becomes.
 
-use application::accounts::{CurrentUserError, LoginError, RegisterError};
+use application::accounts::{CurrentUserError, EndSessionsError, LoginError, RegisterError};
 use application::enquiries::{MyEnquiriesError, SendEnquiryError, SetEnquiryStatusError};
 use application::listings::{
     ArchiveListingError, CitiesWithCountsError, CreateListingError, DeleteListingError, GetListingError,
@@ -41,6 +41,13 @@ pub enum ApiError {
     /// e-mail taken); `detail`/`errors` give the reason.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// `If-Match` names an old version of the listing: someone changed it since you read
+    /// it. `GET` it again (new `ETag`) and redo the change.
+    #[oai(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Json<Problem>),
+    /// A change to a listing needs `If-Match` with the `ETag` from `GET /listings/{id}`.
+    #[oai(status = 428, content_type = "application/problem+json")]
+    PreconditionRequired(Json<Problem>),
     /// The request body is larger than the limit (1 MiB).
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
@@ -69,6 +76,8 @@ impl ApiError {
             403 => Self::Forbidden(Json(p)),
             404 => Self::NotFound(Json(p)),
             409 => Self::Conflict(Json(p)),
+            412 => Self::PreconditionFailed(Json(p)),
+            428 => Self::PreconditionRequired(Json(p)),
             413 => Self::PayloadTooLarge(Json(p)),
             415 => Self::UnsupportedMediaType(Json(p)),
             422 => Self::Unprocessable(Json(p)),
@@ -100,6 +109,14 @@ impl ApiError {
 
     pub fn forbidden(detail: &str) -> Self {
         Self::problem(ProblemKind::Forbidden, detail)
+    }
+
+    /// 412: the listing changed since the client read it.
+    pub fn stale() -> Self {
+        Self::problem(
+            ProblemKind::PreconditionFailed,
+            "The listing changed since you read it (If-Match names an old ETag). GET it again and redo the change.",
+        )
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -202,6 +219,14 @@ impl From<LoginError> for ApiError {
     }
 }
 
+impl From<EndSessionsError> for ApiError {
+    fn from(e: EndSessionsError) -> Self {
+        match e {
+            EndSessionsError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
 impl From<CurrentUserError> for ApiError {
     fn from(e: CurrentUserError) -> Self {
         match e {
@@ -240,6 +265,7 @@ impl From<UpdateListingError> for ApiError {
             UpdateListingError::Archived => {
                 ApiError::problem(ProblemKind::InvalidTransition, "An archived listing cannot be edited.")
             }
+            UpdateListingError::Stale => ApiError::stale(),
             UpdateListingError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
@@ -256,6 +282,7 @@ impl From<PublishListingError> for ApiError {
             PublishListingError::Incomplete(v) => {
                 ApiError::from_problem(with_fields(ProblemKind::ListingIncomplete, &v))
             }
+            PublishListingError::Stale => ApiError::stale(),
             PublishListingError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
@@ -269,6 +296,7 @@ impl From<ArchiveListingError> for ApiError {
             ArchiveListingError::AlreadyArchived => {
                 ApiError::problem(ProblemKind::InvalidTransition, "The listing is archived already.")
             }
+            ArchiveListingError::Stale => ApiError::stale(),
             ArchiveListingError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
@@ -282,6 +310,7 @@ impl From<MarkListingLetError> for ApiError {
             MarkListingLetError::NotPublished(s) => {
                 ApiError::problem(ProblemKind::InvalidTransition, format!("A {s} listing cannot be marked as let."))
             }
+            MarkListingLetError::Stale => ApiError::stale(),
             MarkListingLetError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
@@ -292,10 +321,14 @@ impl From<DeleteListingError> for ApiError {
         match e {
             DeleteListingError::NotFound => ApiError::not_found("listing"),
             DeleteListingError::Forbidden => ApiError::forbidden(NOT_YOURS),
-            DeleteListingError::NotADraft(s) => ApiError::problem(
-                ProblemKind::NotADraft,
-                format!("Only drafts can be deleted; archive a {s} listing instead."),
+            DeleteListingError::NotDeletable(s) => ApiError::problem(
+                ProblemKind::NotDeletable,
+                format!(
+                    "Only a draft that was never published can be deleted; archive this {s} listing instead \
+                     (students' enquiries and moderation notes are kept)."
+                ),
             ),
+            DeleteListingError::Stale => ApiError::stale(),
             DeleteListingError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
@@ -412,6 +445,7 @@ impl From<UnpublishListingError> for ApiError {
             UnpublishListingError::NotPublished(s) => {
                 ApiError::problem(ProblemKind::InvalidTransition, format!("A {s} listing cannot be unpublished."))
             }
+            UnpublishListingError::Stale => ApiError::stale(),
             UnpublishListingError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }

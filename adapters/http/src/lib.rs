@@ -24,7 +24,7 @@ pub mod types;
 use std::sync::Arc;
 use std::time::Duration;
 
-use application::accounts::{CurrentUser, Login, Register};
+use application::accounts::{CurrentUser, EndSessions, Login, Register};
 use application::enquiries::{MyEnquiries, SendEnquiry, SetEnquiryStatus};
 use application::health::CheckReadiness;
 use application::listings::{
@@ -49,6 +49,7 @@ pub struct Services {
     pub readiness: CheckReadiness,
     pub register: Register,
     pub login: Login,
+    pub end_sessions: EndSessions,
     pub current_user: CurrentUser,
     pub cities_with_counts: CitiesWithCounts,
     pub stats: SiteCounters,

@@ -7,7 +7,8 @@
 //! 2. Operations with an unsafe method that take the session cookie also need the CSRF
 //!    header: one security requirement with both schemes. (poem-openapi lists each
 //!    scheme of an operation as an alternative.)
-//! 3. `415` only on operations that take a body (the error type lists it for all).
+//! 3. `415` only on operations that take a body, `412`/`428` only on those that take
+//!    `If-Match` (the error type lists them for all).
 //! 4. The session cookie's name in this environment (`__Host-sp_session` over HTTPS).
 //! 5. No `default: null` on optional parameters (written for the `default` that works
 //!    around poem-openapi's panic on an absent `explode = false` parameter).
@@ -72,8 +73,18 @@ fn refine(doc: &mut Value, secure_cookies: bool) {
                 }
             }
             let has_body = op.get("requestBody").is_some();
-            if !has_body && let Some(r) = op.get_mut("responses").and_then(Value::as_object_mut) {
-                r.remove("415");
+            let conditional = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "header" && p["name"] == "If-Match"));
+            if let Some(r) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                if !has_body {
+                    r.remove("415");
+                }
+                if !conditional {
+                    r.remove("412");
+                    r.remove("428");
+                }
             }
             if UNSAFE_METHODS.contains(&method.as_str())
                 && let Some(reqs) = op.get_mut("security").and_then(Value::as_array_mut)
@@ -213,6 +224,13 @@ mod tests {
         let d = doc();
         assert!(d["paths"]["/listings"]["post"]["responses"].get("415").is_some());
         assert!(d["paths"]["/listings"]["get"]["responses"].get("415").is_none());
+        for (path, method) in
+            [("/listings/{id}", "patch"), ("/listings/{id}/publish", "post"), ("/listings/{id}", "delete")]
+        {
+            let responses = &d["paths"][path][method]["responses"];
+            assert!(responses.get("412").is_some() && responses.get("428").is_some(), "{method} {path}");
+        }
+        assert!(d["paths"]["/listings"]["post"]["responses"].get("428").is_none());
         assert!(d["paths"]["/listings"]["get"]["responses"].get("503").is_some());
         assert!(d["paths"]["/listings"]["get"]["responses"]["503"]["headers"].get("RETRY-AFTER").is_some());
     }

@@ -37,12 +37,16 @@ pub enum ProblemKind {
     ListingIncomplete,
     /// 409: the status change is not allowed from the current status.
     InvalidTransition,
-    /// 409: only drafts can be deleted.
-    NotADraft,
+    /// 409: only a never-published draft can be deleted (archive the others).
+    NotDeletable,
     /// 409: the listing takes no enquiries (it is let).
     NotTakingEnquiries,
     /// 409: admins cannot suspend their own account.
     OwnAccount,
+    /// 412: `If-Match` names a version that is no longer the current one.
+    PreconditionFailed,
+    /// 428: a change to a listing needs `If-Match` with its `ETag`.
+    PreconditionRequired,
     /// 413: the body is larger than the limit.
     PayloadTooLarge,
     /// 415: the body is not `application/json`.
@@ -70,9 +74,11 @@ impl ProblemKind {
         Self::EmailTaken,
         Self::ListingIncomplete,
         Self::InvalidTransition,
-        Self::NotADraft,
+        Self::NotDeletable,
         Self::NotTakingEnquiries,
         Self::OwnAccount,
+        Self::PreconditionFailed,
+        Self::PreconditionRequired,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::Validation,
@@ -94,9 +100,11 @@ impl ProblemKind {
             Self::EmailTaken => "email-taken",
             Self::ListingIncomplete => "listing-incomplete",
             Self::InvalidTransition => "invalid-transition",
-            Self::NotADraft => "not-a-draft",
+            Self::NotDeletable => "not-deletable",
             Self::NotTakingEnquiries => "not-taking-enquiries",
             Self::OwnAccount => "own-account",
+            Self::PreconditionFailed => "precondition-failed",
+            Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::Validation => "validation",
@@ -115,9 +123,11 @@ impl ProblemKind {
             Self::EmailTaken
             | Self::ListingIncomplete
             | Self::InvalidTransition
-            | Self::NotADraft
+            | Self::NotDeletable
             | Self::NotTakingEnquiries
             | Self::OwnAccount => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation => StatusCode::UNPROCESSABLE_ENTITY,
@@ -140,9 +150,11 @@ impl ProblemKind {
             Self::EmailTaken => "E-mail already registered",
             Self::ListingIncomplete => "Listing cannot be published yet",
             Self::InvalidTransition => "Illegal status change",
-            Self::NotADraft => "Only drafts can be deleted",
+            Self::NotDeletable => "Only never-published drafts can be deleted",
             Self::NotTakingEnquiries => "This listing takes no enquiries",
             Self::OwnAccount => "Not on your own account",
+            Self::PreconditionFailed => "The listing changed since you read it",
+            Self::PreconditionRequired => "If-Match required",
             Self::PayloadTooLarge => "Request body too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::Validation => "Invalid input",

@@ -283,6 +283,23 @@ patterned_string!(
     CursorText, "^[A-Za-z0-9_-]*$", 0..=200
 );
 
+patterned_string!(
+    /// An entity tag as this API hands them out: a quoted version number (`"3"`).
+    EtagText, "^\"[0-9]{1,18}\"$", 3..=20
+);
+
+impl EtagText {
+    /// The tag of a version.
+    pub fn of(v: domain::Version) -> String {
+        format!("\"{v}\"")
+    }
+
+    /// The version it names.
+    pub fn version(&self) -> domain::Version {
+        domain::Version(self.0.trim_matches('"').parse().unwrap_or(0))
+    }
+}
+
 /// A response field that is always sent: the value, or `null` when there is none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Nullable<T>(pub Option<T>);

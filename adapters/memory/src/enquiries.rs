@@ -4,7 +4,7 @@ use application::paging::{Page, PageRequest};
 use application::ports::{EnquiryBox, EnquiryRepository, OutboxMessage};
 use async_trait::async_trait;
 use domain::UserId;
-use domain::enquiry::{Enquiry, EnquiryId};
+use domain::enquiry::{Enquiry, EnquiryId, EnquiryStatus};
 
 use crate::store::{Shared, micros, page, unexpected};
 
@@ -45,11 +45,16 @@ impl EnquiryRepository for InMemoryEnquiryRepository {
         Ok(self.state.read().enquiries.get(&id).cloned())
     }
 
-    async fn update_status(&self, enquiry: &Enquiry, audit: &AuditEvent) -> Result<(), RepositoryError> {
+    async fn update_status(
+        &self,
+        enquiry: &Enquiry,
+        expected: EnquiryStatus,
+        audit: &AuditEvent,
+    ) -> Result<(), RepositoryError> {
         let mut s = self.state.write();
         s.check_event(audit)?;
-        let Some(stored) = s.enquiries.get_mut(&enquiry.id) else {
-            return Err(unexpected(format!("enquiry {} does not exist", enquiry.id)));
+        let Some(stored) = s.enquiries.get_mut(&enquiry.id).filter(|e| e.status == expected) else {
+            return Err(RepositoryError::Stale);
         };
         stored.status = enquiry.status;
         stored.updated_at = enquiry.updated_at;

@@ -5,11 +5,11 @@ use application::RepositoryError;
 use application::audit::AuditEvent;
 use application::paging::{Page, PageRequest};
 use application::ports::listings::ESTIMATE_CAP;
-use application::ports::{ListingRepository, SearchQuery, SearchSort, SiteStats};
+use application::ports::{ListingRepository, Precondition, SearchQuery, SearchSort, SiteStats};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use domain::listing::{Listing, ListingCard, ListingId, ListingStatus};
-use domain::{CitySlug, User, UserId};
+use domain::{CitySlug, User, UserId, Version};
 
 use crate::InMemoryCityRepository;
 use crate::store::{Shared, State, micros, page, unexpected};
@@ -110,10 +110,15 @@ impl ListingRepository for InMemoryListingRepository {
         Ok(())
     }
 
-    async fn update(&self, listing: &Listing, audit: &AuditEvent) -> Result<(), RepositoryError> {
+    async fn update(
+        &self,
+        listing: &Listing,
+        expected: Precondition,
+        audit: &AuditEvent,
+    ) -> Result<(), RepositoryError> {
         let mut s = self.state.write();
-        if !s.listings.contains_key(&listing.id) {
-            return Err(unexpected(format!("listing {} does not exist", listing.id)));
+        if s.listings.get(&listing.id).is_none_or(|l| Precondition::of(l) != expected) {
+            return Err(RepositoryError::Stale);
         }
         self.check_refs(&s, listing)?;
         s.check_event(audit)?;
@@ -122,8 +127,16 @@ impl ListingRepository for InMemoryListingRepository {
         Ok(())
     }
 
-    async fn delete(&self, id: ListingId, audit: &AuditEvent) -> Result<(), RepositoryError> {
+    async fn delete(&self, id: ListingId, expected: Version, audit: &AuditEvent) -> Result<(), RepositoryError> {
         let mut s = self.state.write();
+        let deletable = s
+            .listings
+            .get(&id)
+            .is_some_and(|l| l.version == expected && l.status == ListingStatus::Draft && l.published_at.is_none())
+            && !s.enquiries.values().any(|e| e.listing_id == id);
+        if !deletable {
+            return Err(RepositoryError::Stale);
+        }
         s.check_event(audit)?;
         s.listings.remove(&id);
         s.shortlist.retain(|(_, l), _| *l != id);
@@ -198,6 +211,7 @@ mod tests {
             created_at: chrono::DateTime::UNIX_EPOCH,
             updated_at: chrono::DateTime::UNIX_EPOCH,
             published_at: None,
+            version: domain::Version::FIRST,
             moderation_note: None,
         }
     }

@@ -3,7 +3,8 @@ use application::audit::AuditEvent;
 use application::paging::{Page, PageRequest};
 use application::ports::{UserFilter, UserRepository};
 use async_trait::async_trait;
-use domain::{Email, User, UserId};
+use chrono::{DateTime, Utc};
+use domain::{Email, User, UserId, Version};
 
 use crate::store::{Shared, micros, page, unexpected};
 
@@ -35,11 +36,11 @@ impl UserRepository for InMemoryUserRepository {
         Ok(())
     }
 
-    async fn update(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError> {
+    async fn update(&self, user: &User, expected: Version, audit: &AuditEvent) -> Result<(), RepositoryError> {
         let mut s = self.state.write();
         s.check_event(audit)?;
-        let Some(stored) = s.users.get_mut(&user.id) else {
-            return Err(unexpected(format!("user {} does not exist", user.id)));
+        let Some(stored) = s.users.get_mut(&user.id).filter(|u| u.version == expected) else {
+            return Err(RepositoryError::Stale);
         };
         // The mutable fields only: e-mail and created_at stay as stored.
         stored.role = user.role;
@@ -48,8 +49,24 @@ impl UserRepository for InMemoryUserRepository {
         stored.email_verified = user.email_verified;
         stored.password_hash = user.password_hash.clone();
         stored.updated_at = user.updated_at;
+        stored.version = user.version;
+        stored.session_epoch = user.session_epoch;
         s.audit.push(audit.clone());
         Ok(())
+    }
+
+    async fn end_sessions(&self, id: UserId, at: DateTime<Utc>, audit: &AuditEvent) -> Result<u64, RepositoryError> {
+        let mut s = self.state.write();
+        s.check_event(audit)?;
+        let Some(stored) = s.users.get_mut(&id) else {
+            return Err(RepositoryError::Stale);
+        };
+        stored.session_epoch += 1;
+        stored.version = stored.version.next();
+        stored.updated_at = at;
+        let epoch = stored.session_epoch;
+        s.audit.push(audit.clone());
+        Ok(epoch)
     }
 
     async fn find(&self, id: UserId) -> Result<Option<User>, RepositoryError> {

@@ -106,7 +106,12 @@ impl EnquiryRepository for SqlEnquiryRepository {
         row.as_ref().map(to_domain).transpose()
     }
 
-    async fn update_status(&self, enquiry: &Enquiry, audit: &AuditEvent) -> Result<(), RepositoryError> {
+    async fn update_status(
+        &self,
+        enquiry: &Enquiry,
+        expected: EnquiryStatus,
+        audit: &AuditEvent,
+    ) -> Result<(), RepositoryError> {
         let changes = enquiries::ActiveModel {
             status: Set(enquiry.status.as_str().to_owned()),
             updated_at: Set(stored(enquiry.updated_at)),
@@ -126,11 +131,12 @@ impl EnquiryRepository for SqlEnquiryRepository {
         let res = enquiries::Entity::update_many()
             .set(changes)
             .filter(Column::Id.eq(enquiry.id.0))
+            .filter(Column::Status.eq(expected.as_str()))
             .exec(&txn)
             .await
             .map_err(RepositoryError::unexpected)?;
         if res.rows_affected == 0 {
-            return Err(RepositoryError::unexpected(anyhow::anyhow!("enquiry {} does not exist", enquiry.id)));
+            return Err(RepositoryError::Stale);
         }
         record(&txn, audit).await?;
         txn.commit().await.map_err(RepositoryError::unexpected)

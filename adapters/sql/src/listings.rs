@@ -2,14 +2,14 @@ use application::RepositoryError;
 use application::audit::AuditEvent;
 use application::paging::{Page, PageRequest};
 use application::ports::listings::ESTIMATE_CAP;
-use application::ports::{ListingRepository, SearchQuery, SiteStats};
+use application::ports::{ListingRepository, Precondition, SearchQuery, SiteStats};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use domain::listing::{
     AcademicYear, AddressLine, Description, EpcRating, Features, HmoLicenceNumber, Listing, ListingCard,
     ListingDetails, ListingId, ListingStatus, Postcode, PropertyType, TenancyType, Title, bounds, excerpt,
 };
-use domain::{AreaName, CitySlug, Pence, Role, UserId, ValidationError};
+use domain::{AreaName, CitySlug, Pence, Role, UserId, ValidationError, Version};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -21,7 +21,7 @@ use crate::card::CardRow;
 use crate::entity::listings::{self, Column};
 use crate::entity::{shortlists, users};
 use crate::error::map_db_err;
-use crate::rows::{corrupt, newest_first, stored};
+use crate::rows::{corrupt, newest_first, read_version, stored, stored_version};
 use crate::search::{page_of, search_count_statement, search_statement, visible};
 
 /// Listings and their search on PostgreSQL or SQLite.
@@ -40,10 +40,10 @@ fn small(n: u8) -> i16 {
     i16::from(n)
 }
 
-pub(crate) fn to_row(l: &Listing) -> listings::ActiveModel {
+pub(crate) fn to_row(l: &Listing) -> Result<listings::ActiveModel, RepositoryError> {
     let d = &l.details;
     let text = |v: Option<&str>| v.map(str::to_owned);
-    listings::ActiveModel {
+    Ok(listings::ActiveModel {
         id: Set(l.id.0),
         owner_id: Set(l.owner_id.0),
         status: Set(l.status.as_str().to_owned()),
@@ -77,7 +77,8 @@ pub(crate) fn to_row(l: &Listing) -> listings::ActiveModel {
         created_at: Set(stored(l.created_at)),
         updated_at: Set(stored(l.updated_at)),
         published_at: Set(l.published_at.map(stored)),
-    }
+        version: Set(stored_version(l.version)?),
+    })
 }
 
 fn parse<T>(
@@ -137,6 +138,7 @@ pub(crate) fn to_domain(m: listings::Model) -> Result<Listing, RepositoryError> 
         updated_at: m.updated_at,
         published_at: m.published_at,
         moderation_note: m.moderation_note,
+        version: read_version("listing", id, m.version)?,
     })
 }
 
@@ -152,7 +154,7 @@ fn count_of(row: Option<&sea_orm::QueryResult>, col: &str) -> Result<u64, Reposi
 impl ListingRepository for SqlListingRepository {
     async fn insert(&self, listing: &Listing, audit: &AuditEvent) -> Result<(), RepositoryError> {
         let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
-        listings::Entity::insert(to_row(listing))
+        listings::Entity::insert(to_row(listing)?)
             .exec_without_returning(&txn)
             .await
             .map_err(|e| map_db_err(e, "a listing with this id exists"))?;
@@ -160,24 +162,55 @@ impl ListingRepository for SqlListingRepository {
         txn.commit().await.map_err(RepositoryError::unexpected)
     }
 
-    async fn update(&self, listing: &Listing, audit: &AuditEvent) -> Result<(), RepositoryError> {
-        let row = listings::ActiveModel { id: NotSet, ..to_row(listing) };
+    async fn update(
+        &self,
+        listing: &Listing,
+        expected: Precondition,
+        audit: &AuditEvent,
+    ) -> Result<(), RepositoryError> {
+        let row = listings::ActiveModel { id: NotSet, ..to_row(listing)? };
         let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
         let res = listings::Entity::update_many()
             .set(row)
             .filter(Column::Id.eq(listing.id.0))
+            .filter(Column::Version.eq(stored_version(expected.version)?))
+            .filter(Column::Status.eq(expected.status.as_str()))
             .exec(&txn)
             .await
             .map_err(RepositoryError::unexpected)?;
         if res.rows_affected == 0 {
-            return Err(RepositoryError::unexpected(anyhow::anyhow!("listing {} does not exist", listing.id)));
+            return Err(RepositoryError::Stale);
         }
         record(&txn, audit).await?;
         txn.commit().await.map_err(RepositoryError::unexpected)
     }
 
-    async fn delete(&self, id: ListingId, audit: &AuditEvent) -> Result<(), RepositoryError> {
+    async fn delete(&self, id: ListingId, expected: Version, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        use crate::entity::enquiries;
         let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        // Every condition in the statement: a concurrent publish, change or enquiry makes
+        // it delete nothing.
+        let res = listings::Entity::delete_many()
+            .filter(Column::Id.eq(id.0))
+            .filter(Column::Version.eq(stored_version(expected)?))
+            .filter(Column::Status.eq(ListingStatus::Draft.as_str()))
+            .filter(Column::PublishedAt.is_null())
+            .filter(
+                Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(enquiries::Entity)
+                        .and_where(Expr::col((enquiries::Entity, enquiries::Column::ListingId)).eq(id.0))
+                        .to_owned(),
+                )
+                .not(),
+            )
+            .exec(&txn)
+            .await
+            .map_err(RepositoryError::unexpected)?;
+        if res.rows_affected == 0 {
+            return Err(RepositoryError::Stale);
+        }
         // The foreign keys cascade too; deleting explicitly does not depend on SQLite's
         // `foreign_keys` pragma being on.
         shortlists::Entity::delete_many()
@@ -185,12 +218,6 @@ impl ListingRepository for SqlListingRepository {
             .exec(&txn)
             .await
             .map_err(RepositoryError::unexpected)?;
-        crate::entity::enquiries::Entity::delete_many()
-            .filter(crate::entity::enquiries::Column::ListingId.eq(id.0))
-            .exec(&txn)
-            .await
-            .map_err(RepositoryError::unexpected)?;
-        listings::Entity::delete_by_id(id.0).exec(&txn).await.map_err(RepositoryError::unexpected)?;
         record(&txn, audit).await?;
         txn.commit().await.map_err(RepositoryError::unexpected)
     }

@@ -84,6 +84,16 @@ pub(crate) fn corrupt(table: &str, id: impl Display, field: &str, why: impl Disp
     RepositoryError::unexpected(anyhow::anyhow!("stored {table} {id} has an invalid {field}: {why}"))
 }
 
+/// A version as stored (BIGINT).
+pub(crate) fn stored_version(v: domain::Version) -> Result<i64, RepositoryError> {
+    i64::try_from(v.0).map_err(RepositoryError::unexpected)
+}
+
+/// A stored version back.
+pub(crate) fn read_version(kind: &str, id: uuid::Uuid, v: i64) -> Result<domain::Version, RepositoryError> {
+    u64::try_from(v).map(domain::Version).map_err(|e| corrupt(kind, id, "version", e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

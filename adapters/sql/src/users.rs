@@ -3,7 +3,8 @@ use application::audit::AuditEvent;
 use application::paging::{Page, PageRequest};
 use application::ports::{UserFilter, UserRepository};
 use async_trait::async_trait;
-use domain::{DisplayName, Email, PasswordHash, Role, User, UserId};
+use chrono::{DateTime, Utc};
+use domain::{DisplayName, Email, PasswordHash, Role, User, UserId, Version};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -13,7 +14,7 @@ use sea_orm::{
 use crate::audit::record;
 use crate::entity::users::{self, Column};
 use crate::error::map_db_err;
-use crate::rows::{contains, corrupt, newest_first, stored};
+use crate::rows::{contains, corrupt, newest_first, read_version, stored, stored_version};
 
 const EMAIL_TAKEN: &str = "an account with this e-mail address exists";
 
@@ -29,8 +30,8 @@ impl SqlUserRepository {
     }
 }
 
-fn to_row(u: &User) -> users::ActiveModel {
-    users::ActiveModel {
+fn to_row(u: &User) -> Result<users::ActiveModel, RepositoryError> {
+    Ok(users::ActiveModel {
         id: Set(u.id.0),
         email: Set(u.email.as_str().to_owned()),
         password_hash: Set(u.password_hash.0.clone()),
@@ -40,7 +41,9 @@ fn to_row(u: &User) -> users::ActiveModel {
         suspended: Set(u.suspended),
         created_at: Set(stored(u.created_at)),
         updated_at: Set(stored(u.updated_at)),
-    }
+        version: Set(stored_version(u.version)?),
+        session_epoch: Set(i64::try_from(u.session_epoch).map_err(RepositoryError::unexpected)?),
+    })
 }
 
 pub(crate) fn to_domain(m: users::Model) -> Result<User, RepositoryError> {
@@ -55,6 +58,8 @@ pub(crate) fn to_domain(m: users::Model) -> Result<User, RepositoryError> {
         suspended: m.suspended,
         created_at: m.created_at,
         updated_at: m.updated_at,
+        version: read_version("user", m.id, m.version)?,
+        session_epoch: u64::try_from(m.session_epoch).map_err(|e| corrupt("user", m.id, "session_epoch", e))?,
     })
 }
 
@@ -62,7 +67,7 @@ pub(crate) fn to_domain(m: users::Model) -> Result<User, RepositoryError> {
 impl UserRepository for SqlUserRepository {
     async fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError> {
         let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
-        users::Entity::insert(to_row(user))
+        users::Entity::insert(to_row(user)?)
             .exec_without_returning(&txn)
             .await
             .map_err(|e| map_db_err(e, EMAIL_TAKEN))?;
@@ -70,21 +75,46 @@ impl UserRepository for SqlUserRepository {
         txn.commit().await.map_err(RepositoryError::unexpected)
     }
 
-    async fn update(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError> {
+    async fn update(&self, user: &User, expected: Version, audit: &AuditEvent) -> Result<(), RepositoryError> {
         // The mutable fields only: id, e-mail and created_at stay as stored.
-        let changes = users::ActiveModel { id: NotSet, email: NotSet, created_at: NotSet, ..to_row(user) };
+        let changes = users::ActiveModel { id: NotSet, email: NotSet, created_at: NotSet, ..to_row(user)? };
         let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
         let res = users::Entity::update_many()
             .set(changes)
             .filter(Column::Id.eq(user.id.0))
+            .filter(Column::Version.eq(stored_version(expected)?))
             .exec(&txn)
             .await
             .map_err(RepositoryError::unexpected)?;
         if res.rows_affected == 0 {
-            return Err(RepositoryError::unexpected(anyhow::anyhow!("user {} does not exist", user.id)));
+            return Err(RepositoryError::Stale);
         }
         record(&txn, audit).await?;
         txn.commit().await.map_err(RepositoryError::unexpected)
+    }
+
+    async fn end_sessions(&self, id: UserId, at: DateTime<Utc>, audit: &AuditEvent) -> Result<u64, RepositoryError> {
+        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let res = users::Entity::update_many()
+            .col_expr(Column::SessionEpoch, Expr::col(Column::SessionEpoch).add(1))
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .col_expr(Column::UpdatedAt, Expr::value(stored(at)))
+            .filter(Column::Id.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(RepositoryError::unexpected)?;
+        if res.rows_affected == 0 {
+            return Err(RepositoryError::Stale);
+        }
+        // Read in the same transaction: the epoch this call made (the row is locked).
+        let row = users::Entity::find_by_id(id.0)
+            .one(&txn)
+            .await
+            .map_err(RepositoryError::unexpected)?
+            .ok_or(RepositoryError::Stale)?;
+        record(&txn, audit).await?;
+        txn.commit().await.map_err(RepositoryError::unexpected)?;
+        u64::try_from(row.session_epoch).map_err(|e| corrupt("user", id.0, "session_epoch", e))
     }
 
     async fn find(&self, id: UserId) -> Result<Option<User>, RepositoryError> {

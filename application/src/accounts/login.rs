@@ -1,6 +1,6 @@
 use domain::{Email, User};
 
-use super::AccountPorts;
+use super::{AccountPorts, SessionClaim};
 use crate::errors::storage_errors_are_unexpected;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +27,7 @@ impl Login {
     }
 
     #[tracing::instrument(name = "accounts.login", skip_all)]
-    pub async fn execute(&self, email: &str, password: &str) -> Result<User, LoginError> {
+    pub async fn execute(&self, email: &str, password: &str) -> Result<(User, SessionClaim), LoginError> {
         // Over-long input is refused before hashing (no CPU amplification).
         if password.len() > 4 * domain::NewPassword::MAX_CHARS || email.len() > 320 {
             return Err(LoginError::BadCredentials);
@@ -41,7 +41,8 @@ impl Login {
         match user {
             Some(u) if matches && u.can_sign_in() => {
                 tracing::info!(user_id = %u.id, "signed in");
-                Ok(u)
+                let claim = SessionClaim::issue(&u, self.ports.clock.now());
+                Ok((u, claim))
             }
             _ => {
                 tracing::info!("sign-in refused");

@@ -6,17 +6,20 @@
 //! | `create_admin` | [`CreateAdmin`] | `student-palace admin create` |
 //! | `login` | [`Login`] | `POST /auth/login` |
 //! | `current_user` | [`CurrentUser`] | every signed-in request (`GET /me`) |
+//! | `end_sessions` | [`EndSessions`] | `POST /auth/logout`, `POST /me/sessions/revoke-all` |
 
 mod create_admin;
 mod current_user;
+mod end_sessions;
 mod login;
 mod register;
 
 use std::sync::Arc;
 
 pub use create_admin::{CreateAdmin, CreateAdminError};
-pub use current_user::{CurrentUser, CurrentUserError};
+pub use current_user::{CurrentUser, CurrentUserError, SESSION_MAX_AGE, SessionClaim};
 use domain::User;
+pub use end_sessions::{EndSessions, EndSessionsError, SessionsEnd};
 pub use login::{Login, LoginError};
 pub use register::{Register, RegisterError, Registration};
 

@@ -31,7 +31,7 @@ impl From<RepositoryError> for RegisterError {
         match e {
             // The unique index decides races between two registrations.
             RepositoryError::Conflict(_) => RegisterError::EmailTaken,
-            RepositoryError::Unexpected(e) => RegisterError::Unexpected(e),
+            e => RegisterError::Unexpected(e.into_unexpected()),
         }
     }
 }
@@ -91,6 +91,8 @@ pub(super) async fn create(p: &AccountPorts, v: Valid, origin: &Origin, action: 
         suspended: false,
         created_at: now,
         updated_at: now,
+        version: domain::Version::FIRST,
+        session_epoch: 0,
     };
     let origin = Origin { actor: origin.actor.or(Some(user.id)), request_id: origin.request_id.clone() };
     let audit = AuditEvent::new(

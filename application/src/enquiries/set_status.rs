@@ -1,6 +1,7 @@
 use domain::enquiry::{Enquiry, EnquiryId, EnquiryStatus};
 
 use super::EnquiryPorts;
+use crate::RepositoryError;
 use crate::audit::{AuditEvent, Origin};
 use crate::errors::storage_errors_are_unexpected;
 use crate::listings::Viewer;
@@ -42,30 +43,44 @@ impl SetEnquiryStatus {
         next: EnquiryStatus,
         origin: &Origin,
     ) -> Result<Enquiry, SetEnquiryStatusError> {
-        let before = self.p.enquiries.find(id).await?.ok_or(SetEnquiryStatusError::NotFound)?;
-        if before.owner_id != viewer.id && !viewer.is_admin() {
-            return Err(if before.sender_id == viewer.id {
-                SetEnquiryStatusError::Forbidden
-            } else {
-                SetEnquiryStatusError::NotFound
-            });
+        // Conditional on the status read; when another change wins meanwhile, read again
+        // and decide again (a closed enquiry stays closed).
+        let mut attempts = 0;
+        loop {
+            let before = self.p.enquiries.find(id).await?.ok_or(SetEnquiryStatusError::NotFound)?;
+            if before.owner_id != viewer.id && !viewer.is_admin() {
+                return Err(if before.sender_id == viewer.id {
+                    SetEnquiryStatusError::Forbidden
+                } else {
+                    SetEnquiryStatusError::NotFound
+                });
+            }
+            if before.status == next {
+                return Ok(before);
+            }
+            if !before.status.can_become(next) {
+                return Err(SetEnquiryStatusError::InvalidTransition { from: before.status, to: next });
+            }
+            let mut after = before.clone();
+            after.status = next;
+            after.updated_at = self.p.clock.now();
+            let ev = AuditEvent::new(
+                self.p.ids.new_id(),
+                origin,
+                "enquiry.status",
+                ("enquiry", id.to_string()),
+                Some(serde_json::json!({ "status": before.status.as_str() })),
+                Some(serde_json::json!({ "status": after.status.as_str() })),
+                after.updated_at,
+            );
+            match self.p.enquiries.update_status(&after, before.status, &ev).await {
+                Ok(()) => return Ok(after),
+                Err(RepositoryError::Stale) if attempts < MAX_ATTEMPTS => attempts += 1,
+                Err(e) => return Err(e.into()),
+            }
         }
-        if !before.status.can_become(next) {
-            return Err(SetEnquiryStatusError::InvalidTransition { from: before.status, to: next });
-        }
-        let mut after = before.clone();
-        after.status = next;
-        after.updated_at = self.p.clock.now();
-        let ev = AuditEvent::new(
-            self.p.ids.new_id(),
-            origin,
-            "enquiry.status",
-            ("enquiry", id.to_string()),
-            Some(serde_json::json!({ "status": before.status.as_str() })),
-            Some(serde_json::json!({ "status": after.status.as_str() })),
-            after.updated_at,
-        );
-        self.p.enquiries.update_status(&after, &ev).await?;
-        Ok(after)
     }
 }
+
+/// Writes tried before giving up when other changes keep winning.
+const MAX_ATTEMPTS: u32 = 3;

@@ -1,8 +1,8 @@
+use domain::Version;
 use domain::listing::{Listing, ListingId};
 
-use super::{ListingPorts, Viewer, audit_event, denied_maps_to, load_managed};
+use super::{ListingPorts, Viewer, audit_event, denied_maps_to, load_managed, save};
 use crate::audit::Origin;
-use crate::errors::storage_errors_are_unexpected;
 
 /// Why a listing could not be archived.
 #[derive(Debug, thiserror::Error)]
@@ -13,11 +13,14 @@ pub enum ArchiveListingError {
     Forbidden,
     #[error("the listing is archived already")]
     AlreadyArchived,
+    /// The listing changed since the caller read it (`If-Match` names an old version),
+    /// or while this change was being made: nothing was changed.
+    #[error("the listing changed since it was read")]
+    Stale,
     #[error(transparent)]
     Unexpected(anyhow::Error),
 }
 
-storage_errors_are_unexpected!(ArchiveListingError);
 denied_maps_to!(ArchiveListingError);
 
 /// `POST /listings/{id}/archive`: draft, published or let → archived (kept, out of
@@ -37,13 +40,13 @@ impl ArchiveListing {
         &self,
         viewer: Viewer,
         id: ListingId,
+        if_match: Version,
         origin: &Origin,
     ) -> Result<Listing, ArchiveListingError> {
-        let before = load_managed(&self.ports, viewer, id).await?;
+        let before = load_managed(&self.ports, viewer, id, if_match).await?;
         let mut after = before.clone();
         after.archive(self.ports.clock.now()).map_err(|_| ArchiveListingError::AlreadyArchived)?;
         let ev = audit_event(&self.ports, origin, "listing.archive", Some(&before), Some(&after), id);
-        self.ports.listings.update(&after, &ev).await?;
-        Ok(after)
+        Ok(save(&self.ports, &before, after, &ev).await?)
     }
 }

@@ -1,8 +1,8 @@
+use domain::Version;
 use domain::listing::{ListingId, ListingStatus};
 
 use super::{ListingPorts, Viewer, audit_event, denied_maps_to, load_managed};
 use crate::audit::Origin;
-use crate::errors::storage_errors_are_unexpected;
 
 /// Why a listing could not be deleted.
 #[derive(Debug, thiserror::Error)]
@@ -11,17 +11,21 @@ pub enum DeleteListingError {
     NotFound,
     #[error("not your listing")]
     Forbidden,
-    /// Only drafts can be deleted; others are archived instead.
-    #[error("only drafts can be deleted; archive a {0} listing instead")]
-    NotADraft(ListingStatus),
+    /// Only a draft that was never published can be deleted; others are archived, so
+    /// no student's enquiry and no moderation evidence is lost.
+    #[error("only a never-published draft can be deleted; archive this {0} listing instead")]
+    NotDeletable(ListingStatus),
+    /// The listing changed since the caller read it (`If-Match` names an old version),
+    /// or while this change was being made: nothing was changed.
+    #[error("the listing changed since it was read")]
+    Stale,
     #[error(transparent)]
     Unexpected(anyhow::Error),
 }
 
-storage_errors_are_unexpected!(DeleteListingError);
 denied_maps_to!(DeleteListingError);
 
-/// `DELETE /listings/{id}`: drafts only.
+/// `DELETE /listings/{id}`: never-published drafts only.
 #[derive(Clone)]
 pub struct DeleteListing {
     ports: ListingPorts,
@@ -33,11 +37,17 @@ impl DeleteListing {
     }
 
     #[tracing::instrument(name = "listings.delete", skip_all, fields(listing_id = %id))]
-    pub async fn execute(&self, viewer: Viewer, id: ListingId, origin: &Origin) -> Result<(), DeleteListingError> {
-        let before = load_managed(&self.ports, viewer, id).await?;
-        before.check_deletable().map_err(|_| DeleteListingError::NotADraft(before.status))?;
+    pub async fn execute(
+        &self,
+        viewer: Viewer,
+        id: ListingId,
+        if_match: Version,
+        origin: &Origin,
+    ) -> Result<(), DeleteListingError> {
+        let before = load_managed(&self.ports, viewer, id, if_match).await?;
+        before.check_deletable().map_err(|_| DeleteListingError::NotDeletable(before.status))?;
         let ev = audit_event(&self.ports, origin, "listing.delete", Some(&before), None, id);
-        self.ports.listings.delete(id, &ev).await?;
+        self.ports.listings.delete(id, before.version, &ev).await?;
         Ok(())
     }
 }

@@ -36,7 +36,7 @@ pub use counters::{SiteCounters, SiteCountersError};
 pub use create::{CreateListing, CreateListingError};
 pub use delete::{DeleteListing, DeleteListingError};
 use domain::listing::{Listing, ListingDetails, ListingId, ListingStatus};
-use domain::{Role, UserId, ValidationError};
+use domain::{Role, UserId, ValidationError, Version};
 pub use get::{GetListing, GetListingError, ListingView};
 pub use mark_let::{MarkListingLet, MarkListingLetError};
 pub use mine::{MyListings, MyListingsError};
@@ -46,7 +46,7 @@ pub use update::{UpdateListing, UpdateListingError};
 
 use crate::RepositoryError;
 use crate::audit::{AuditEvent, Origin};
-use crate::ports::{CityRepository, Clock, IdGen, ListingRepository};
+use crate::ports::{CityRepository, Clock, IdGen, ListingRepository, Precondition};
 
 /// Who is asking: an authenticated, non-suspended user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +98,8 @@ pub(crate) enum Denied {
     NotFound,
     /// Someone else's published, let or archived listing.
     Forbidden,
+    /// The viewer's copy is old: the stored version is not the one they named.
+    Stale,
     Storage(RepositoryError),
 }
 
@@ -107,8 +109,8 @@ impl From<RepositoryError> for Denied {
     }
 }
 
-/// Implements `From<Denied>` for use-case errors with `NotFound`, `Forbidden` and
-/// `Unexpected` cases.
+/// Implements `From<Denied>` (and, for the conditional write, `From<RepositoryError>`)
+/// for use-case errors with `NotFound`, `Forbidden`, `Stale` and `Unexpected` cases.
 macro_rules! denied_maps_to {
     ($($t:ty),+ $(,)?) => {$(
         impl From<$crate::listings::Denied> for $t {
@@ -116,24 +118,45 @@ macro_rules! denied_maps_to {
                 match d {
                     $crate::listings::Denied::NotFound => Self::NotFound,
                     $crate::listings::Denied::Forbidden => Self::Forbidden,
-                    $crate::listings::Denied::Storage(e) => Self::Unexpected(e.into_unexpected()),
+                    $crate::listings::Denied::Stale => Self::Stale,
+                    $crate::listings::Denied::Storage(e) => e.into(),
                 }
             }
         }
+        $crate::errors::stale_writes_are_reported!($t);
     )+};
 }
 pub(crate) use denied_maps_to;
 
-/// Loads a listing the viewer manages (owner or admin).
-pub(crate) async fn load_managed(p: &ListingPorts, viewer: Viewer, id: ListingId) -> Result<Listing, Denied> {
+/// Loads a listing the viewer manages (owner or admin), at the version they name (the
+/// `ETag` they sent as `If-Match`): a change is only ever applied to what its author saw.
+pub(crate) async fn load_managed(
+    p: &ListingPorts,
+    viewer: Viewer,
+    id: ListingId,
+    expected: Version,
+) -> Result<Listing, Denied> {
     let l = p.listings.find(id).await?.ok_or(Denied::NotFound)?;
-    if viewer.manages(&l) {
-        Ok(l)
-    } else if l.status == ListingStatus::Draft {
-        Err(Denied::NotFound)
-    } else {
-        Err(Denied::Forbidden)
+    if !viewer.manages(&l) {
+        return Err(if l.status == ListingStatus::Draft { Denied::NotFound } else { Denied::Forbidden });
     }
+    if l.version != expected {
+        return Err(Denied::Stale);
+    }
+    Ok(l)
+}
+
+/// Writes `after` (changed from `before`) only if the stored listing is still `before`
+/// (version and status, in the statement); returns it at its new version.
+pub(crate) async fn save(
+    p: &ListingPorts,
+    before: &Listing,
+    mut after: Listing,
+    audit: &AuditEvent,
+) -> Result<Listing, RepositoryError> {
+    after.version = before.version.next();
+    p.listings.update(&after, Precondition::of(before), audit).await?;
+    Ok(after)
 }
 
 /// The city must exist and be active, and the area (if any) must be one of its areas.

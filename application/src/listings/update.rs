@@ -1,9 +1,9 @@
 use domain::ValidationError;
+use domain::Version;
 use domain::listing::{Listing, ListingError, ListingId, ListingPatch};
 
-use super::{ListingPorts, Viewer, audit_event, check_place, denied_maps_to, load_managed};
+use super::{ListingPorts, Viewer, audit_event, check_place, denied_maps_to, load_managed, save};
 use crate::audit::Origin;
-use crate::errors::storage_errors_are_unexpected;
 
 /// Why a listing could not be changed.
 #[derive(Debug, thiserror::Error)]
@@ -22,11 +22,14 @@ pub enum UpdateListingError {
     /// Archived listings are kept as they were.
     #[error("archived listings cannot be edited")]
     Archived,
+    /// The listing changed since the caller read it (`If-Match` names an old version),
+    /// or while this change was being made: nothing was changed.
+    #[error("the listing changed since it was read")]
+    Stale,
     #[error(transparent)]
     Unexpected(anyhow::Error),
 }
 
-storage_errors_are_unexpected!(UpdateListingError);
 denied_maps_to!(UpdateListingError);
 
 /// `PATCH /listings/{id}`: the owner or an admin changes some fields.
@@ -45,19 +48,19 @@ impl UpdateListing {
         &self,
         viewer: Viewer,
         id: ListingId,
+        if_match: Version,
         patch: ListingPatch,
         origin: &Origin,
     ) -> Result<Listing, UpdateListingError> {
-        let before = load_managed(&self.ports, viewer, id).await?;
+        let before = load_managed(&self.ports, viewer, id, if_match).await?;
         let mut after = before.clone();
         after.update(patch, self.ports.clock.now()).map_err(|e| match e {
             ListingError::Invalid(v) => UpdateListingError::Invalid(v),
             ListingError::Incomplete(v) => UpdateListingError::WouldBeIncomplete(v),
-            ListingError::InvalidTransition { .. } | ListingError::NotADraft(_) => UpdateListingError::Archived,
+            ListingError::InvalidTransition { .. } | ListingError::NotDeletable(_) => UpdateListingError::Archived,
         })?;
         check_place(&self.ports, &mut after.details).await?.map_err(|e| UpdateListingError::Invalid(vec![e]))?;
         let ev = audit_event(&self.ports, origin, "listing.update", Some(&before), Some(&after), id);
-        self.ports.listings.update(&after, &ev).await?;
-        Ok(after)
+        Ok(save(&self.ports, &before, after, &ev).await?)
     }
 }

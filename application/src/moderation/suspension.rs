@@ -1,6 +1,7 @@
 use domain::{User, UserId};
 
 use super::ModerationPorts;
+use crate::RepositoryError;
 use crate::accounts::summary;
 use crate::audit::{AuditEvent, Origin};
 use crate::errors::storage_errors_are_unexpected;
@@ -23,6 +24,9 @@ storage_errors_are_unexpected!(SetSuspensionError);
 
 /// `POST /admin/users/{id}/suspend|unsuspend`. A suspended user cannot sign in, their
 /// sessions stop working, and their listings leave search. Idempotent.
+/// Writes tried before giving up when other writes keep winning.
+const MAX_ATTEMPTS: u32 = 3;
+
 #[derive(Clone)]
 pub struct SetSuspension {
     p: ModerationPorts,
@@ -47,23 +51,42 @@ impl SetSuspension {
         if id == viewer.id {
             return Err(SetSuspensionError::OwnAccount);
         }
-        let before = self.p.users.find(id).await?.ok_or(SetSuspensionError::NotFound)?;
-        if before.suspended == suspended {
-            return Ok(before);
+        // Conditional on the version read; when another write wins meanwhile, read again
+        // and decide again (the outcome is the same: the flag as asked).
+        let mut attempts = 0;
+        loop {
+            let before = self.p.users.find(id).await?.ok_or(SetSuspensionError::NotFound)?;
+            match self.write(&before, suspended, origin).await {
+                Err(RepositoryError::Stale) if attempts < MAX_ATTEMPTS => attempts += 1,
+                result => return Ok(result?),
+            }
         }
+    }
+
+    async fn write(&self, before: &User, suspended: bool, origin: &Origin) -> Result<User, RepositoryError> {
+        if before.suspended == suspended {
+            return Ok(before.clone());
+        }
+        let id = before.id;
         let mut after = before.clone();
         after.suspended = suspended;
+        if suspended {
+            // Suspension ends every session at once (and for good: unsuspending does not
+            // bring old cookies back).
+            after.session_epoch += 1;
+        }
         after.updated_at = self.p.clock.now();
+        after.version = before.version.next();
         let ev = AuditEvent::new(
             self.p.ids.new_id(),
             origin,
             if suspended { "user.suspend" } else { "user.unsuspend" },
             ("user", id.to_string()),
-            Some(summary(&before)),
+            Some(summary(before)),
             Some(summary(&after)),
             after.updated_at,
         );
-        self.p.users.update(&after, &ev).await?;
+        self.p.users.update(&after, before.version, &ev).await?;
         Ok(after)
     }
 }

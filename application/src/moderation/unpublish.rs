@@ -1,9 +1,9 @@
-use domain::ValidationError;
 use domain::listing::{Listing, ListingId, ListingStatus};
+use domain::{ValidationError, Version};
 
 use crate::audit::Origin;
-use crate::errors::storage_errors_are_unexpected;
-use crate::listings::{ListingPorts, Viewer, audit_event};
+use crate::errors::stale_writes_are_reported;
+use crate::listings::{ListingPorts, Viewer, audit_event, save};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UnpublishListingError {
@@ -17,11 +17,14 @@ pub enum UnpublishListingError {
     /// Only published listings can be taken down.
     #[error("a {0} listing cannot be unpublished")]
     NotPublished(ListingStatus),
+    /// The listing changed since the admin read it (`If-Match`), or meanwhile.
+    #[error("the listing changed since it was read")]
+    Stale,
     #[error(transparent)]
     Unexpected(anyhow::Error),
 }
 
-storage_errors_are_unexpected!(UnpublishListingError);
+stale_writes_are_reported!(UnpublishListingError);
 
 /// `POST /admin/listings/{id}/unpublish`: an admin takes a published listing down with a
 /// reason; it goes back to draft with the reason as its moderation note.
@@ -43,6 +46,7 @@ impl UnpublishListing {
         &self,
         viewer: Viewer,
         id: ListingId,
+        if_match: Version,
         reason: &str,
         origin: &Origin,
     ) -> Result<Listing, UnpublishListingError> {
@@ -57,12 +61,14 @@ impl UnpublishListing {
             )]));
         }
         let before = self.ports.listings.find(id).await?.ok_or(UnpublishListingError::NotFound)?;
+        if before.version != if_match {
+            return Err(UnpublishListingError::Stale);
+        }
         let mut after = before.clone();
         after
             .unpublish(reason, self.ports.clock.now())
             .map_err(|_| UnpublishListingError::NotPublished(before.status))?;
         let ev = audit_event(&self.ports, origin, "listing.unpublish", Some(&before), Some(&after), id);
-        self.ports.listings.update(&after, &ev).await?;
-        Ok(after)
+        Ok(save(&self.ports, &before, after, &ev).await?)
     }
 }

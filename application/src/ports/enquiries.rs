@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::UserId;
-use domain::enquiry::{Enquiry, EnquiryId};
+use domain::enquiry::{Enquiry, EnquiryId, EnquiryStatus};
 use uuid::Uuid;
 
 use super::RepositoryError;
@@ -52,8 +52,17 @@ pub trait EnquiryRepository: Send + Sync + 'static {
 
     async fn find(&self, id: EnquiryId) -> Result<Option<Enquiry>, RepositoryError>;
 
-    /// Stores the enquiry's new status/updated_at and the audit event in one transaction.
-    async fn update_status(&self, enquiry: &Enquiry, audit: &AuditEvent) -> Result<(), RepositoryError>;
+    /// Stores the enquiry's new status/updated_at and the audit event in one transaction,
+    /// only if the stored status is still `expected` (checked in the UPDATE statement:
+    /// two concurrent changes cannot both start from the same status).
+    ///
+    /// Errors: `Stale` when it is not, or the enquiry is gone (nothing written).
+    async fn update_status(
+        &self,
+        enquiry: &Enquiry,
+        expected: EnquiryStatus,
+        audit: &AuditEvent,
+    ) -> Result<(), RepositoryError>;
 
     /// The user's sent or received enquiries, newest first.
     async fn list(&self, user: UserId, which: EnquiryBox, page: PageRequest) -> Result<Page<Enquiry>, RepositoryError>;

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use domain::listing::{AcademicYear, Features, Listing, ListingCard, ListingId, PropertyType};
-use domain::{AreaName, CitySlug, UserId};
+use domain::listing::{AcademicYear, Features, Listing, ListingCard, ListingId, ListingStatus, PropertyType};
+use domain::{AreaName, CitySlug, UserId, Version};
 
 use super::RepositoryError;
 use crate::audit::AuditEvent;
@@ -96,6 +96,20 @@ pub struct SiteStats {
     pub landlords: u64,
 }
 
+/// What a conditional write expects to find stored: the version and status it was based on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Precondition {
+    pub version: Version,
+    pub status: ListingStatus,
+}
+
+impl Precondition {
+    /// The listing as it was read.
+    pub fn of(l: &Listing) -> Self {
+        Self { version: l.version, status: l.status }
+    }
+}
+
 /// Persistence and search of listings.
 ///
 /// "Visible" (what search, counts and stats see) means: status `published`, owner not
@@ -107,13 +121,26 @@ pub trait ListingRepository: Send + Sync + 'static {
     /// Stores a new listing and its audit event in one transaction.
     async fn insert(&self, listing: &Listing, audit: &AuditEvent) -> Result<(), RepositoryError>;
 
-    /// Replaces the stored listing (all fields) and stores the audit event, in one
-    /// transaction.
-    async fn update(&self, listing: &Listing, audit: &AuditEvent) -> Result<(), RepositoryError>;
+    /// Replaces the stored listing (all fields, its version included: callers set it to
+    /// `expected.version.next()`) and stores the audit event, in one transaction, only if
+    /// the stored row still has `expected`'s version and status (checked in the UPDATE
+    /// statement itself).
+    ///
+    /// Errors: `Stale` when it does not (another write won, or the listing is gone):
+    /// nothing is written, no event stored. `Unexpected` otherwise.
+    async fn update(
+        &self,
+        listing: &Listing,
+        expected: Precondition,
+        audit: &AuditEvent,
+    ) -> Result<(), RepositoryError>;
 
     /// Deletes the listing (and its shortlist entries) and stores the audit event, in one
-    /// transaction. Deleting a missing listing is not an error.
-    async fn delete(&self, id: ListingId, audit: &AuditEvent) -> Result<(), RepositoryError>;
+    /// transaction, only if it is still at `expected`, a draft, was never published and
+    /// has no enquiries: all checked in the DELETE statement itself.
+    ///
+    /// Errors: `Stale` when any of that no longer holds (nothing deleted, no event).
+    async fn delete(&self, id: ListingId, expected: Version, audit: &AuditEvent) -> Result<(), RepositoryError>;
 
     async fn find(&self, id: ListingId) -> Result<Option<Listing>, RepositoryError>;
 

@@ -20,7 +20,7 @@ pub use cities::{CityFilter, CityRepository};
 pub use clock::{Clock, SystemClock};
 pub use enquiries::{EnquiryBox, EnquiryRepository, OutboxMessage};
 pub use health::HealthProbe;
-pub use listings::{ListingRepository, SearchQuery, SearchResults, SearchSort, SiteStats};
+pub use listings::{ListingRepository, Precondition, SearchQuery, SearchResults, SearchSort, SiteStats};
 pub use mail::{MailError, MailMessage, Mailer};
 pub use security::{IdGen, PasswordHasher, UuidV7};
 pub use shortlist::{SavedListing, ShortlistRepository};
@@ -32,6 +32,10 @@ pub enum RepositoryError {
     /// A uniqueness rule would be broken (the message names the rule, never the row).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A conditional write found the row changed since it was read (another write won:
+    /// a different version or status), or gone. Nothing was written.
+    #[error("the stored row changed since it was read")]
+    Stale,
     /// The store could not be reached or failed; the source carries the driver error.
     #[error("repository failure")]
     Unexpected(#[source] anyhow::Error),
@@ -46,6 +50,7 @@ impl RepositoryError {
     pub fn into_unexpected(self) -> anyhow::Error {
         match self {
             RepositoryError::Conflict(rule) => anyhow::anyhow!("unexpected conflict: {rule}"),
+            RepositoryError::Stale => anyhow::anyhow!("unexpected stale write"),
             RepositoryError::Unexpected(e) => e,
         }
     }

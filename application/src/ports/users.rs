@@ -1,5 +1,6 @@
 use async_trait::async_trait;
-use domain::{Email, Role, User, UserId};
+use chrono::{DateTime, Utc};
+use domain::{Email, Role, User, UserId, Version};
 
 use super::RepositoryError;
 use crate::audit::AuditEvent;
@@ -22,9 +23,20 @@ pub trait UserRepository: Send + Sync + 'static {
     async fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError>;
 
     /// Replaces a user's mutable fields (role, suspended, display name, verified, hash,
-    /// updated_at) and stores the audit event, in one transaction. A missing user is
-    /// `Unexpected` (callers load before they change).
-    async fn update(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError>;
+    /// session epoch, updated_at and the version: callers set it to `expected.next()`)
+    /// and stores the audit event, in one transaction, only if the stored version is
+    /// still `expected` (checked in the UPDATE statement).
+    ///
+    /// Errors: `Stale` when it is not, or the user is gone (nothing written, no event);
+    /// `Unexpected` otherwise.
+    async fn update(&self, user: &User, expected: Version, audit: &AuditEvent) -> Result<(), RepositoryError>;
+
+    /// Ends every session of the user: moves the session epoch on by one (and the
+    /// version), in the statement itself so that concurrent calls all count, and stores
+    /// the audit event, in one transaction. Returns the new epoch.
+    ///
+    /// Errors: `Stale` when the user does not exist; `Unexpected` otherwise.
+    async fn end_sessions(&self, id: UserId, at: DateTime<Utc>, audit: &AuditEvent) -> Result<u64, RepositoryError>;
 
     async fn find(&self, id: UserId) -> Result<Option<User>, RepositoryError>;
 

@@ -211,8 +211,10 @@ pub enum ListingError {
     Incomplete(Vec<ValidationError>),
     #[error("the listing breaks the letting rules")]
     Invalid(Vec<ValidationError>),
-    #[error("only drafts can be deleted; archive a {0} listing instead")]
-    NotADraft(ListingStatus),
+    /// Only a draft that was never published may be deleted: anything students or
+    /// moderators have seen is kept (archived) as evidence.
+    #[error("only a never-published draft can be deleted; archive this {0} listing instead")]
+    NotDeletable(ListingStatus),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +228,8 @@ pub struct Listing {
     pub published_at: Option<DateTime<Utc>>,
     /// Set when an admin took the listing down; cleared when it is published again.
     pub moderation_note: Option<String>,
+    /// The stored version this value was read at (or will be written as).
+    pub version: crate::Version,
 }
 
 impl Listing {
@@ -249,6 +253,7 @@ impl Listing {
             updated_at: now,
             published_at: None,
             moderation_note: None,
+            version: crate::Version::FIRST,
         })
     }
 
@@ -313,9 +318,14 @@ impl Listing {
         Ok(())
     }
 
-    /// Only drafts can be deleted.
+    /// Only a draft that was never published can be deleted (a listing an admin took
+    /// down is a draft that was published: it keeps its evidence and is archived).
     pub fn check_deletable(&self) -> Result<(), ListingError> {
-        if self.status == ListingStatus::Draft { Ok(()) } else { Err(ListingError::NotADraft(self.status)) }
+        if self.status == ListingStatus::Draft && self.published_at.is_none() {
+            Ok(())
+        } else {
+            Err(ListingError::NotDeletable(self.status))
+        }
     }
 
     fn transition(

@@ -170,12 +170,26 @@ fn ensuites_cannot_exceed_bedrooms() {
 }
 
 #[test]
+fn only_a_never_published_draft_is_deletable() {
+    let mut l = draft(complete());
+    assert_eq!(l.check_deletable(), Ok(()));
+    l.publish(now()).unwrap();
+    l.unpublish("misleading photos".into(), now()).unwrap();
+    assert_eq!(l.status, ListingStatus::Draft);
+    assert_eq!(
+        l.check_deletable(),
+        Err(ListingError::NotDeletable(ListingStatus::Draft)),
+        "a listing an admin took down keeps its moderation evidence"
+    );
+}
+
+#[test]
 fn transitions() {
     let mut l = draft(complete());
     assert!(matches!(l.mark_let(now()), Err(ListingError::InvalidTransition { .. })));
     l.publish(now()).unwrap();
     assert!(matches!(l.publish(now()), Err(ListingError::InvalidTransition { .. })));
-    assert!(matches!(l.check_deletable(), Err(ListingError::NotADraft(ListingStatus::Published))));
+    assert!(matches!(l.check_deletable(), Err(ListingError::NotDeletable(ListingStatus::Published))));
     l.mark_let(now()).unwrap();
     l.publish(now()).unwrap();
     l.archive(now()).unwrap();

@@ -119,8 +119,10 @@ async fn record_changes(p: &Ports) -> Vec<AuditEvent> {
     p.listings.insert(&l2, &l2_create).await.unwrap();
 
     // Two events at the same instant.
+    let l1_read = application::ports::Precondition::of(&l1);
     l1.status = ListingStatus::Let;
     l1.updated_at = at(30);
+    l1.version = l1_read.version.next();
     let l1_update = ev(
         0xA021,
         Some(LANDLORD),
@@ -130,13 +132,15 @@ async fn record_changes(p: &Ports) -> Vec<AuditEvent> {
         Some(rich_json("let")),
         30,
     );
-    p.listings.update(&l1, &l1_update).await.unwrap();
+    p.listings.update(&l1, l1_read, &l1_update).await.unwrap();
     let l2_delete =
         ev(0xA020, Some(ADMIN), "listing.delete", ("listing", l2.id.to_string()), Some(rich_json("draft")), None, 30);
-    p.listings.delete(l2.id, &l2_delete).await.unwrap();
+    p.listings.delete(l2.id, l2.version, &l2_delete).await.unwrap();
 
+    let read = users[2].version;
     users[2].suspended = true;
     users[2].updated_at = at(40);
+    users[2].version = read.next();
     let suspend = ev(
         0xA030,
         Some(ADMIN),
@@ -146,7 +150,7 @@ async fn record_changes(p: &Ports) -> Vec<AuditEvent> {
         Some(serde_json::json!({ "suspended": true })),
         40,
     );
-    p.users.update(&users[2], &suspend).await.unwrap();
+    p.users.update(&users[2], read, &suspend).await.unwrap();
 
     let enquiry = Enquiry {
         id: EnquiryId(uid(ENQUIRY)),
@@ -176,7 +180,7 @@ async fn record_changes(p: &Ports) -> Vec<AuditEvent> {
         Some(serde_json::json!({ "status": "replied" })),
         50,
     );
-    p.enquiries.update_status(&replied, &reply).await.unwrap();
+    p.enquiries.update_status(&replied, EnquiryStatus::New, &reply).await.unwrap();
 
     let mut newest_first = vec![reply, suspend, l1_update, l2_delete, l2_create, l1_create];
     newest_first.extend(created.into_iter().rev());

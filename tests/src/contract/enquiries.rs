@@ -1,5 +1,6 @@
 //! The `EnquiryRepository` contract, with its transactional outbox.
 
+use application::RepositoryError;
 use application::audit::AuditEvent;
 use application::paging::PageRequest;
 use application::ports::{EnquiryBox, OutboxMessage};
@@ -146,7 +147,7 @@ async fn update_status_stores_status_updated_at_and_audit(p: &Ports) {
     after.status = EnquiryStatus::Replied;
     after.updated_at = at(300);
     let ev = status_event(0x9001, &before, &after);
-    p.enquiries.update_status(&after, &ev).await.expect("update_status");
+    p.enquiries.update_status(&after, before.status, &ev).await.expect("update_status");
     assert_eq!(p.enquiries.find(before.id).await.unwrap().as_ref(), Some(&after));
     assert_eq!(events_about(p, "enquiry", before.id.to_string()).await, vec![ev.clone()], "the audit event is stored");
 
@@ -157,7 +158,11 @@ async fn update_status_stores_status_updated_at_and_audit(p: &Ports) {
     closed.message = EnquiryMessage::parse("A different message altogether").unwrap();
     closed.viewing_dates = ViewingDates::default();
     let ev2 = status_event(0x9002, &after, &closed);
-    p.enquiries.update_status(&closed, &ev2).await.unwrap();
+    // Conditional on the status read: a change based on "new" loses to the reply.
+    let stale = status_event(0x9003, &before, &closed);
+    let err = p.enquiries.update_status(&closed, before.status, &stale).await.unwrap_err();
+    assert!(matches!(err, RepositoryError::Stale), "{err:?}");
+    p.enquiries.update_status(&closed, after.status, &ev2).await.unwrap();
     let stored = p.enquiries.find(before.id).await.unwrap().unwrap();
     assert_eq!(stored, Enquiry { status: EnquiryStatus::Closed, updated_at: at(301), ..before.clone() });
     assert_eq!(events_about(p, "enquiry", before.id.to_string()).await, vec![ev2, ev]);

@@ -4,9 +4,10 @@
 //! Free-text cases use single plain words that appear as whole words, so PostgreSQL
 //! full-text search and a simple word match agree (stemming is not tested).
 
+use application::RepositoryError;
 use application::audit::AuditEvent;
 use application::paging::{Cursor, PageRequest};
-use application::ports::{SearchQuery, SearchSort, SiteStats};
+use application::ports::{Precondition, SearchQuery, SearchSort, SiteStats};
 use domain::listing::{
     AcademicYear, Description, EpcRating, Feature, Features, HmoLicenceNumber, Listing, ListingCard, ListingDetails,
     ListingId, ListingStatus, Postcode, PropertyType, TenancyType, Title,
@@ -16,7 +17,7 @@ use domain::{AreaName, CitySlug, DisplayName, Role, User, UserId};
 use super::Ports;
 use super::fixtures::{
     assert_distinct, at, date, details, event, events_about, listing, pence, seed_city, seed_listing, seed_user,
-    time_cursor, today, uid, user, walk,
+    time_cursor, today, uid, user, walk, write_user,
 };
 
 /// Runs every case on a fresh, empty store.
@@ -25,7 +26,8 @@ pub async fn run(p: &Ports) {
     no_listings_yet(p).await;
     every_field_round_trips(p).await;
     update_replaces_every_field(p).await;
-    delete_removes_the_listing_and_its_shortlist_entries(p).await;
+    writes_are_conditional_on_the_version_and_status_read(p).await;
+    only_never_published_drafts_are_deleted(p).await;
     list_by_owner_is_newest_created_first_in_any_status(p).await;
 
     search_dataset(p).await;
@@ -196,7 +198,8 @@ async fn update_replaces_every_field(p: &Ports) {
     ev.actor_id = Some(before.owner_id);
     ev.before = Some(serde_json::json!({ "status": "published", "rent_pppw_pence": 15_050 }));
     ev.after = Some(serde_json::json!({ "status": "let", "rent_pppw_pence": 9_999 }));
-    p.listings.update(&after, &ev).await.expect("update");
+    after.version = before.version.next();
+    p.listings.update(&after, Precondition::of(&before), &ev).await.expect("update");
     assert_eq!(p.listings.find(after.id).await.unwrap().as_ref(), Some(&after), "update replaces all fields");
 
     // And back: fields cleared by the first update can be set again. (Archived, so that
@@ -204,57 +207,125 @@ async fn update_replaces_every_field(p: &Ports) {
     let mut again = before.clone();
     again.status = ListingStatus::Archived;
     again.updated_at = at(201);
+    again.version = after.version.next();
     let ev2 = event(0x7102, "listing.update", ("listing", before.id.to_string()), at(201));
-    p.listings.update(&again, &ev2).await.unwrap();
+    p.listings.update(&again, Precondition::of(&after), &ev2).await.unwrap();
     assert_eq!(p.listings.find(again.id).await.unwrap().as_ref(), Some(&again));
+    assert_eq!(again.version, domain::Version(3), "one more with every write");
 
     let events = events_about(p, "listing", before.id.to_string()).await;
     assert_eq!(events.iter().map(|e| e.id.as_u128()).collect::<Vec<_>>(), [0x7102, 0x7101, 0x7001]);
     assert_eq!(events[1], ev, "the update's event is stored as given");
 }
 
-async fn delete_removes_the_listing_and_its_shortlist_entries(p: &Ports) {
-    let doomed = listing(
-        0x2010,
+/// Writes `after` over `before` (its version moved on by one); returns what was written.
+async fn write(p: &Ports, before: &Listing, change: impl FnOnce(&mut Listing), ev: u128) -> Listing {
+    let mut after = before.clone();
+    change(&mut after);
+    after.version = before.version.next();
+    let e = event(ev, "listing.update", ("listing", before.id.to_string()), after.updated_at);
+    p.listings.update(&after, Precondition::of(before), &e).await.expect("update");
+    after
+}
+
+async fn writes_are_conditional_on_the_version_and_status_read(p: &Ports) {
+    let base = listing(
+        0x2020,
         uid_of(LANDLORD),
-        ListingStatus::Published,
+        ListingStatus::Draft,
         details("leeds", "Hyde Park", "LS6 1AB", PropertyType::Flat, 2, 11_000),
-        at(110),
-        Some(at(111)),
+        at(140),
+        None,
     );
-    let kept = listing(
-        0x2011,
-        uid_of(LANDLORD),
-        ListingStatus::Published,
-        details("leeds", "Hyde Park", "LS6 1AB", PropertyType::Flat, 2, 11_000),
-        at(112),
-        Some(at(113)),
+    seed_listing(p, &base).await;
+    let v2 = write(p, &base, |l| l.details.bedrooms = Some(3), 0x7110).await;
+
+    // A write based on the first read loses to the one that happened meanwhile.
+    let mut late = base.clone();
+    late.details.bathrooms = Some(2);
+    late.version = base.version.next();
+    let ev = event(0x7111, "listing.update", ("listing", base.id.to_string()), at(141));
+    let err = p.listings.update(&late, Precondition::of(&base), &ev).await.unwrap_err();
+    assert!(matches!(err, RepositoryError::Stale), "stale version: {err:?}");
+    // Right version, wrong status (the caller believes it is published).
+    let believed = Precondition { status: ListingStatus::Published, ..Precondition::of(&v2) };
+    let err = p.listings.update(&late, believed, &ev).await.unwrap_err();
+    assert!(matches!(err, RepositoryError::Stale), "stale status: {err:?}");
+    // A listing that does not exist.
+    let mut ghost = v2.clone();
+    ghost.id = lid(0x2FFE);
+    let err = p.listings.update(&ghost, Precondition::of(&v2), &ev).await.unwrap_err();
+    assert!(matches!(err, RepositoryError::Stale), "missing: {err:?}");
+    assert_eq!(p.listings.find(base.id).await.unwrap().as_ref(), Some(&v2), "the refused writes changed nothing");
+    let events = events_about(p, "listing", base.id.to_string()).await;
+    assert!(!events.iter().any(|e| e.id.as_u128() == 0x7111), "and stored no event");
+
+    // Racing writers from the same read: exactly one wins, whatever the interleaving.
+    let racers = (0..8u8).map(|i| {
+        let mut mine = v2.clone();
+        mine.details.ensuite_rooms = i % 2;
+        mine.details.bathrooms = Some(i + 1);
+        mine.version = v2.version.next();
+        let ev = event(0x7120 + u128::from(i), "listing.update", ("listing", base.id.to_string()), at(142));
+        let v2 = v2.clone();
+        async move { p.listings.update(&mine, Precondition::of(&v2), &ev).await.map(|()| mine) }
+    });
+    let results = futures::future::join_all(racers).await;
+    let won: Vec<&Listing> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(won.len(), 1, "one write wins: {results:?}");
+    assert!(
+        results.iter().filter(|r| r.is_err()).all(|r| matches!(r, Err(RepositoryError::Stale))),
+        "the others are Stale: {results:?}"
     );
-    seed_listing(p, &doomed).await;
-    seed_listing(p, &kept).await;
+    assert_eq!(p.listings.find(base.id).await.unwrap().as_ref(), Some(won[0]), "the winner's write is stored whole");
+
+    // Out of the way of the later cases.
+    let now = p.listings.find(base.id).await.unwrap().unwrap();
+    write(p, &now, |l| l.status = ListingStatus::Archived, 0x7130).await;
+}
+
+async fn only_never_published_drafts_are_deleted(p: &Ports) {
+    let d = || details("leeds", "Hyde Park", "LS6 1AB", PropertyType::Flat, 2, 11_000);
+    let doomed = listing(0x2010, uid_of(LANDLORD), ListingStatus::Draft, d(), at(110), None);
+    let published = listing(0x2011, uid_of(LANDLORD), ListingStatus::Published, d(), at(112), Some(at(113)));
+    // Taken down by an admin: a draft again, but it was published.
+    let mut taken_down = listing(0x2012, uid_of(LANDLORD), ListingStatus::Draft, d(), at(114), Some(at(115)));
+    taken_down.moderation_note = Some("misleading photos".into());
+    for l in [&doomed, &published, &taken_down] {
+        seed_listing(p, l).await;
+    }
     let student = uid_of(STUDENT);
     p.shortlist.add(student, doomed.id, at(120)).await.unwrap();
-    p.shortlist.add(student, kept.id, at(121)).await.unwrap();
+    p.shortlist.add(student, published.id, at(121)).await.unwrap();
+
+    let refused = |n: u128, id: ListingId| event(n, "listing.delete", ("listing", id.to_string()), at(129));
+    for (n, l) in [(0x7210, &published), (0x7211, &taken_down)] {
+        let err = p.listings.delete(l.id, l.version, &refused(n, l.id)).await.unwrap_err();
+        assert!(matches!(err, RepositoryError::Stale), "{:?} is kept: {err:?}", l.status);
+        assert_eq!(p.listings.find(l.id).await.unwrap().as_ref(), Some(l), "untouched");
+    }
+    let err = p.listings.delete(doomed.id, doomed.version.next(), &refused(0x7212, doomed.id)).await.unwrap_err();
+    assert!(matches!(err, RepositoryError::Stale), "a stale version deletes nothing: {err:?}");
+    let err = p.listings.delete(lid(0x2FFF), domain::Version::FIRST, &refused(0x7213, lid(0x2FFF))).await.unwrap_err();
+    assert!(matches!(err, RepositoryError::Stale), "a missing listing: {err:?}");
 
     let mut ev = event(0x7201, "listing.delete", ("listing", doomed.id.to_string()), at(130));
     ev.before = Some(serde_json::json!({ "status": "draft" }));
     ev.after = None;
-    p.listings.delete(doomed.id, &ev).await.expect("delete");
+    p.listings.delete(doomed.id, doomed.version, &ev).await.expect("delete");
     assert!(p.listings.find(doomed.id).await.unwrap().is_none(), "deleted");
-    assert_eq!(p.listings.find(kept.id).await.unwrap().as_ref(), Some(&kept), "others untouched");
     let saved = p.shortlist.list(student, PageRequest::first(50)).await.unwrap();
     let saved_ids: Vec<_> = saved.items.iter().map(|s| s.listing_id).collect();
-    assert_eq!(saved_ids, [kept.id], "its shortlist entries went with it");
+    assert_eq!(saved_ids, [published.id], "its shortlist entries went with it");
     assert!(!p.shortlist.remove(student, doomed.id).await.unwrap(), "no entry is left to remove");
-    assert!(events_about(p, "listing", doomed.id.to_string()).await.contains(&ev), "delete wrote its audit event");
+    let events = events_about(p, "listing", doomed.id.to_string()).await;
+    assert!(events.contains(&ev), "delete wrote its audit event");
+    assert!(!events.iter().any(|e| e.id.as_u128() == 0x7212), "a refused delete stores no event");
 
-    let ev2 = event(0x7202, "listing.delete", ("listing", lid(0x2FFF).to_string()), at(131));
-    p.listings.delete(lid(0x2FFF), &ev2).await.expect("deleting a missing listing is not an error");
-
-    // Leave the store as it was for the owner-list case.
-    p.shortlist.remove(student, kept.id).await.unwrap();
-    let ev3 = event(0x7203, "listing.delete", ("listing", kept.id.to_string()), at(132));
-    p.listings.delete(kept.id, &ev3).await.unwrap();
+    // Leave the store as it was for the owner-list case: out of search, out of the way.
+    p.shortlist.remove(student, published.id).await.unwrap();
+    write(p, &published, |l| l.status = ListingStatus::Archived, 0x7203).await;
+    write(p, &taken_down, |l| l.status = ListingStatus::Archived, 0x7204).await;
 }
 
 async fn list_by_owner_is_newest_created_first_in_any_status(p: &Ports) {
@@ -293,17 +364,19 @@ async fn list_by_owner_is_newest_created_first_in_any_status(p: &Ports) {
         assert_eq!(ids(&walked), expected, "pages of {size}");
     }
     let others = p.listings.list_by_owner(uid_of(LANDLORD), PageRequest::first(50)).await.unwrap();
-    assert_eq!(ids(&others.items), [0x2002, 0x2001], "only the owner's listings");
+    assert_eq!(ids(&others.items), [0x2020, 0x2012, 0x2011, 0x2002, 0x2001], "only the owner's listings");
     let agent = p.listings.list_by_owner(uid_of(AGENT), PageRequest::first(50)).await.unwrap();
     assert_eq!(ids(&agent.items), [0x2003]);
 
-    // Clear them away, so that the search cases see only their own dataset.
-    for (n, _, _) in rows {
-        let ev = event(0x7400 + n, "listing.delete", ("listing", lid(n).to_string()), at(330));
-        p.listings.delete(lid(n), &ev).await.unwrap();
+    // Out of search, so that the search cases see only their own dataset.
+    for (n, status, _) in rows {
+        if status != ListingStatus::Archived {
+            let l = p.listings.find(lid(n)).await.unwrap().unwrap();
+            write(p, &l, |l| l.status = ListingStatus::Archived, 0x7400 + n).await;
+        }
     }
-    let gone = p.listings.list_by_owner(owner, PageRequest::first(50)).await.unwrap();
-    assert!(gone.items.is_empty() && gone.next.is_none());
+    let left = p.listings.list_by_owner(owner, PageRequest::first(50)).await.unwrap();
+    assert!(left.items.iter().all(|l| l.status == ListingStatus::Archived));
 }
 
 // ---------------------------------------------------------------- the search dataset
@@ -701,7 +774,8 @@ async fn suspending_an_owner_hides_their_listings(p: &Ports) {
     agent.suspended = true;
     agent.display_name = DisplayName::parse("Suspended agent").unwrap();
     agent.updated_at = at(600);
-    p.users.update(&agent, &event(0x7301, "user.suspend", ("user", agent.id.to_string()), at(600))).await.unwrap();
+    let ev = event(0x7301, "user.suspend", ("user", agent.id.to_string()), at(600));
+    write_user(p, &mut agent, &ev).await;
     let s = async || search(p, SearchQuery::default()).await;
     assert_eq!(s().await, v(&["K", "D", "A"]), "the agent's B, C and E leave search at once");
     let stats = p.listings.stats(today()).await.unwrap();
@@ -709,7 +783,8 @@ async fn suspending_an_owner_hides_their_listings(p: &Ports) {
 
     agent.suspended = false;
     agent.updated_at = at(601);
-    p.users.update(&agent, &event(0x7302, "user.unsuspend", ("user", agent.id.to_string()), at(601))).await.unwrap();
+    let ev = event(0x7302, "user.unsuspend", ("user", agent.id.to_string()), at(601));
+    write_user(p, &mut agent, &ev).await;
     assert_eq!(s().await, v(&["K", "E", "D", "C", "B", "A"]), "and come back when reinstated");
 }
 

@@ -103,6 +103,8 @@ pub mod fixtures {
             suspended: false,
             created_at: created,
             updated_at: created,
+            version: domain::Version::FIRST,
+            session_epoch: 0,
         }
     }
 
@@ -195,7 +197,15 @@ pub mod fixtures {
             updated_at: published.unwrap_or(created),
             published_at: published,
             moderation_note: None,
+            version: domain::Version::FIRST,
         }
+    }
+
+    /// Writes the user's changes (conditional on the version it was read at, which moves on).
+    pub async fn write_user(p: &Ports, u: &mut User, ev: &AuditEvent) {
+        let read = u.version;
+        u.version = read.next();
+        p.users.update(u, read, ev).await.expect("user update");
     }
 
     /// Inserts the listing with a `listing.create` event (id `0xE100_0000 + listing id`).

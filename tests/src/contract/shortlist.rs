@@ -10,6 +10,7 @@ use domain::{Role, UserId};
 use super::Ports;
 use super::fixtures::{
     assert_distinct, at, details, event, listing, seed_city, seed_listing, seed_user, time_cursor, uid, user, walk,
+    write_user,
 };
 
 const LANDLORD: u128 = 0x1001;
@@ -104,11 +105,13 @@ async fn lists_every_saved_listing_with_a_card_while_it_is_public(p: &Ports) {
 
     // The list shows the listing as it is now, not as it was when saved.
     let mut now_let: Listing = p.listings.find(lid(0x2005)).await.unwrap().unwrap();
+    let read = application::ports::Precondition::of(&now_let);
+    now_let.version = read.version.next();
     now_let.status = ListingStatus::Let;
     now_let.details.title = Some(domain::listing::Title::parse("Let already, sorry").unwrap());
     now_let.updated_at = at(400);
     let ev = event(0x7001, "listing.let", ("listing", now_let.id.to_string()), at(400));
-    p.listings.update(&now_let, &ev).await.unwrap();
+    p.listings.update(&now_let, read, &ev).await.unwrap();
     let page = p.shortlist.list(alice, PageRequest::first(50)).await.unwrap();
     let entry = page.items.iter().find(|s| s.listing_id == now_let.id).expect("still saved");
     assert_eq!((entry.saved_at, &entry.card), (at(300), &now_let.card()));
@@ -117,13 +120,15 @@ async fn lists_every_saved_listing_with_a_card_while_it_is_public(p: &Ports) {
     let mut owner = p.users.find(person(LANDLORD)).await.unwrap().unwrap();
     owner.suspended = true;
     owner.updated_at = at(401);
-    p.users.update(&owner, &event(0x7002, "user.suspend", ("user", owner.id.to_string()), at(401))).await.unwrap();
+    let ev = event(0x7002, "user.suspend", ("user", owner.id.to_string()), at(401));
+    write_user(p, &mut owner, &ev).await;
     let page = p.shortlist.list(alice, PageRequest::first(50)).await.unwrap();
     assert_eq!(page.items.len(), 6);
     assert!(page.items.iter().all(|s| s.card.is_none()), "nothing of a suspended owner's is shown");
     owner.suspended = false;
     owner.updated_at = at(402);
-    p.users.update(&owner, &event(0x7003, "user.unsuspend", ("user", owner.id.to_string()), at(402))).await.unwrap();
+    let ev = event(0x7003, "user.unsuspend", ("user", owner.id.to_string()), at(402));
+    write_user(p, &mut owner, &ev).await;
 }
 
 async fn remove_says_whether_it_was_there(p: &Ports) {

@@ -15,8 +15,9 @@ pub async fn run(p: &Ports) {
     inserts_and_finds_by_id_and_email(p).await;
     duplicate_email_is_a_conflict_and_writes_nothing(p).await;
     update_replaces_the_mutable_fields(p).await;
-    updating_a_missing_user_is_unexpected_and_writes_nothing(p).await;
+    updating_a_missing_user_is_stale_and_writes_nothing(p).await;
     lists_newest_first_with_filters_and_pages(p).await;
+    ending_sessions_counts_every_call(p).await;
 }
 
 fn insert_event(u: &User, ev_id: u128) -> AuditEvent {
@@ -69,11 +70,13 @@ async fn update_replaces_the_mutable_fields(p: &Ports) {
     changed.email_verified = true;
     changed.password_hash = PasswordHash("$argon2id$v=19$m=19456,t=2,p=1$bmV3$new".into());
     changed.updated_at = at(500);
+    changed.session_epoch = 4;
+    changed.version = bob.version.next();
     let mut ev = event(0x9202, "user.suspend", ("user", bob.id.to_string()), at(500));
     ev.actor_id = Some(UserId(uid(0x100)));
     ev.before = Some(serde_json::json!({ "suspended": false }));
     ev.after = Some(serde_json::json!({ "suspended": true }));
-    p.users.update(&changed, &ev).await.expect("update");
+    p.users.update(&changed, bob.version, &ev).await.expect("update");
     assert_eq!(p.users.find(bob.id).await.unwrap().as_ref(), Some(&changed), "mutable fields persisted");
 
     // E-mail and creation time are not among the fields `update` replaces.
@@ -82,8 +85,13 @@ async fn update_replaces_the_mutable_fields(p: &Ports) {
     sneaky.created_at = at(1);
     sneaky.suspended = false;
     sneaky.updated_at = at(501);
+    sneaky.version = changed.version.next();
     let ev2 = event(0x9203, "user.unsuspend", ("user", bob.id.to_string()), at(501));
-    p.users.update(&sneaky, &ev2).await.unwrap();
+    // Based on the first read: refused, nothing written.
+    let stale = event(0x9204, "user.unsuspend", ("user", bob.id.to_string()), at(501));
+    let err = p.users.update(&sneaky, bob.version, &stale).await.unwrap_err();
+    assert!(matches!(err, RepositoryError::Stale), "{err:?}");
+    p.users.update(&sneaky, changed.version, &ev2).await.unwrap();
     let stored = p.users.find(bob.id).await.unwrap().unwrap();
     assert_eq!(stored.email, bob.email, "update does not change the e-mail");
     assert_eq!(stored.created_at, bob.created_at, "update does not change created_at");
@@ -95,11 +103,14 @@ async fn update_replaces_the_mutable_fields(p: &Ports) {
     assert_eq!(events, vec![ev2, ev, insert_event(&bob, 0x9102)], "every change wrote its event, newest first");
 }
 
-async fn updating_a_missing_user_is_unexpected_and_writes_nothing(p: &Ports) {
+async fn updating_a_missing_user_is_stale_and_writes_nothing(p: &Ports) {
     let ghost = user(0x1FF, "ghost@example.com", Role::Student, at(13));
     let ev = event(0x92FF, "user.suspend", ("user", ghost.id.to_string()), at(13));
-    let err = p.users.update(&ghost, &ev).await.unwrap_err();
-    assert!(matches!(err, RepositoryError::Unexpected(_)), "{err:?}");
+    let err = p.users.update(&ghost, ghost.version, &ev).await.unwrap_err();
+    assert!(matches!(err, RepositoryError::Stale), "{err:?}");
+    let ev = event(0x92FE, "session.revoke_all", ("user", ghost.id.to_string()), at(13));
+    let err = p.users.end_sessions(ghost.id, at(13), &ev).await.unwrap_err();
+    assert!(matches!(err, RepositoryError::Stale), "{err:?}");
     assert!(p.users.find(ghost.id).await.unwrap().is_none(), "update does not insert");
     assert!(events_about(p, "user", ghost.id.to_string()).await.is_empty(), "no event for a failed update");
 }
@@ -163,4 +174,19 @@ async fn lists_newest_first_with_filters_and_pages(p: &Ports) {
     )
     .await;
     assert_eq!(ids(&students), [0x104, 0x10F, 0x100, 0x105], "filtered lists page too");
+}
+
+async fn ending_sessions_counts_every_call(p: &Ports) {
+    let cat = user(0x1C0, "cat@example.com", Role::Student, at(14));
+    p.users.insert(&cat, &insert_event(&cat, 0x94C0)).await.unwrap();
+    let calls = (0..5u128).map(|i| {
+        let ev = event(0x9500 + i, "session.revoke_all", ("user", cat.id.to_string()), at(600));
+        async move { p.users.end_sessions(cat.id, at(600), &ev).await }
+    });
+    let mut epochs: Vec<u64> = futures::future::join_all(calls).await.into_iter().map(Result::unwrap).collect();
+    epochs.sort_unstable();
+    assert_eq!(epochs, [1, 2, 3, 4, 5], "concurrent calls each move the epoch on, none is lost");
+    let stored = p.users.find(cat.id).await.unwrap().unwrap();
+    assert_eq!((stored.session_epoch, stored.version, stored.updated_at), (5, domain::Version(6), at(600)));
+    assert_eq!(events_about(p, "user", cat.id.to_string()).await.len(), 6, "one event per call (and the insert)");
 }

@@ -6,18 +6,17 @@ use domain::listing::ListingId;
 use domain::{Role, User, UserId};
 use poem::Request;
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
-use super::dto::ListingDto;
+use super::listings::{Changed, precondition};
 use super::{ApiTags, PageDto, page_dto, page_request, reject_unknown_params};
 use crate::Services;
 use crate::auth::SignedIn;
 use crate::error::ApiResult;
-use crate::payload::JsonOut;
-use crate::types::{Closed, CursorText, Nullable, Timestamp};
+use crate::types::{Closed, CursorText, EtagText, Nullable, Timestamp};
 
 /// A user as admins see them.
 #[derive(Debug, Object)]
@@ -148,16 +147,24 @@ impl AdminApi {
     /// Take a published listing down with a reason (back to draft)
     ///
     /// `moderation::UnpublishListing`. The owner sees the reason as the moderation note.
+    /// Like every change to a listing, it needs the listing's `ETag` as `If-Match`: a
+    /// take-down never overwrites a change the admin has not seen, and an owner's edit in
+    /// flight cannot undo the take-down.
     #[oai(path = "/admin/listings/:id/unpublish", method = "post", operation_id = "unpublishListing")]
     async fn unpublish(
         &self,
         who: SignedIn,
         s: Data<&Services>,
         id: Path<Uuid>,
+        /// The listing's `ETag` (from `GET /listings/{id}` or the last change). Required:
+        /// 428 without it, 412 when the listing changed since.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<EtagText>>,
         body: Json<UnpublishInput>,
-    ) -> ApiResult<JsonOut<ListingDto>> {
-        let l = s.unpublish_listing.execute(who.viewer, ListingId(id.0), &body.0.reason, &who.origin).await?;
-        Ok(JsonOut(ListingDto::from_listing(l, true)))
+    ) -> ApiResult<Changed> {
+        let expected = precondition(if_match.0)?;
+        let l = s.unpublish_listing.execute(who.viewer, ListingId(id.0), expected, &body.0.reason, &who.origin).await?;
+        Ok(Changed::of(l))
     }
 
     /// The audit trail, newest first

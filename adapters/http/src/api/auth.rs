@@ -1,6 +1,6 @@
 //! `/auth/*`: registration, sign-in, sign-out (`application::accounts`).
 
-use application::accounts::Registration;
+use application::accounts::{Registration, SessionsEnd};
 use domain::SignupRole;
 use poem::Request;
 use poem::session::Session;
@@ -82,16 +82,21 @@ impl AuthApi {
         session: &Session,
         body: Json<LoginInput>,
     ) -> ApiResult<Json<SignedInDto>> {
-        let user = s.login.execute(&body.0.email, &body.0.password).await?;
-        let csrf_token = auth::sign_in(session, user.id.0);
+        let (user, claim) = s.login.execute(&body.0.email, &body.0.password).await?;
+        let csrf_token = auth::sign_in(session, &claim);
         Ok(Json(SignedInDto { user: UserDto::from(&user), csrf_token }))
     }
 
     /// Sign out
     ///
-    /// Ends the session in this browser. Signed out already: 204 all the same.
+    /// `accounts::EndSessions`. Ends the session on the server, not just in this browser:
+    /// sessions are stateless, so signing out ends every session of the account (a copied
+    /// cookie is refused from then on). Signed out already: 204 all the same.
     #[oai(path = "/auth/logout", method = "post", operation_id = "logout")]
-    async fn logout(&self, _who: MaybeSignedIn, session: &Session) -> ApiResult<LoggedOut> {
+    async fn logout(&self, who: MaybeSignedIn, s: Data<&Services>, session: &Session) -> ApiResult<LoggedOut> {
+        if let Some(who) = who.0 {
+            s.end_sessions.execute(who.user.id, SessionsEnd::SignOut, &who.origin).await?;
+        }
         auth::sign_out(session);
         Ok(LoggedOut::Done)
     }

@@ -476,6 +476,7 @@ mod tests {
             updated_at: at,
             published_at: Some(at),
             moderation_note: None,
+            version: domain::Version(3),
         }
     }
 

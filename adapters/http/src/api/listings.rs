@@ -5,7 +5,7 @@ use domain::listing::{AcademicYear, Feature, Features, ListingId, PropertyType};
 use domain::{AreaName, CitySlug, ValidationError};
 use poem::Request;
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Serialize;
@@ -17,7 +17,8 @@ use crate::Services;
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonOut;
-use crate::types::{AcademicYearText, Closed, CursorText, Date, Nullable, SlugText};
+use crate::problem::ProblemKind;
+use crate::types::{AcademicYearText, Closed, CursorText, Date, EtagText, Nullable, SlugText};
 
 /// A page of search results.
 #[derive(Debug, Object, Serialize)]
@@ -32,9 +33,45 @@ pub struct SearchPage {
 
 #[derive(ApiResponse)]
 pub enum Created {
-    /// The draft was created.
+    /// The draft was created. `ETag`: its version, for `If-Match` on the next change.
     #[oai(status = 201)]
-    Created(JsonOut<ListingDto>),
+    Created(JsonOut<ListingDto>, #[oai(header = "ETag")] String),
+}
+
+/// A listing after a change, as its owner or an admin sees it.
+#[derive(ApiResponse)]
+pub enum Changed {
+    /// The listing as it is now. `ETag`: its new version, for `If-Match` on the next
+    /// change.
+    #[oai(status = 200)]
+    Ok(JsonOut<ListingDto>, #[oai(header = "ETag")] String),
+}
+
+impl Changed {
+    pub fn of(l: domain::listing::Listing) -> Self {
+        let tag = EtagText::of(l.version);
+        Self::Ok(JsonOut(ListingDto::from_listing(l, true)), tag)
+    }
+}
+
+/// A listing as the viewer may see it.
+#[derive(ApiResponse)]
+pub enum Viewed {
+    /// The listing. `ETag` (its version) only for its owner and admins: send it as
+    /// `If-Match` with a change.
+    #[oai(status = 200)]
+    Ok(JsonOut<ListingDto>, #[oai(header = "ETag")] Option<String>),
+}
+
+/// The version a change is based on: `If-Match` is required (428 without it).
+pub fn precondition(if_match: Option<EtagText>) -> Result<domain::Version, ApiError> {
+    if_match.map(|t| t.version()).ok_or_else(|| {
+        ApiError::problem(
+            ProblemKind::PreconditionRequired,
+            "Send If-Match with the listing's ETag (from GET /api/v1/listings/{id}), so that a change \
+             made meanwhile by someone else is not overwritten.",
+        )
+    })
 }
 
 #[derive(ApiResponse)]
@@ -164,9 +201,10 @@ impl ListingsApi {
     /// listings exist only for their owner and admins (404 for everyone else). The full
     /// postcode and address are shown to the owner and admins only.
     #[oai(path = "/listings/:id", method = "get", operation_id = "getListing")]
-    async fn get(&self, who: MaybeSignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<JsonOut<ListingDto>> {
+    async fn get(&self, who: MaybeSignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<Viewed> {
         let view = s.get_listing.execute(who.viewer(), ListingId(id.0)).await?;
-        Ok(JsonOut(ListingDto::from_listing(view.listing, view.private)))
+        let tag = view.private.then(|| EtagText::of(view.listing.version));
+        Ok(Viewed::Ok(JsonOut(ListingDto::from_listing(view.listing, view.private)), tag))
     }
 
     /// Create a draft listing (landlords and agents)
@@ -177,7 +215,8 @@ impl ListingsApi {
     async fn create(&self, who: SignedIn, s: Data<&Services>, body: Json<ListingInput>) -> ApiResult<Created> {
         let details = body.0.into_details().map_err(|e| ApiError::invalid(&e))?;
         let l = s.create_listing.execute(who.viewer, details, &who.origin).await?;
-        Ok(Created::Created(JsonOut(ListingDto::from_listing(l, true))))
+        let tag = EtagText::of(l.version);
+        Ok(Created::Created(JsonOut(ListingDto::from_listing(l, true)), tag))
     }
 
     /// Change a listing (owner or admin)
@@ -190,11 +229,16 @@ impl ListingsApi {
         who: SignedIn,
         s: Data<&Services>,
         id: Path<Uuid>,
+        /// The listing's `ETag` (from `GET /listings/{id}` or the last change). Required:
+        /// 428 without it, 412 when the listing changed since.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<EtagText>>,
         body: Json<ListingPatchInput>,
-    ) -> ApiResult<JsonOut<ListingDto>> {
+    ) -> ApiResult<Changed> {
+        let expected = precondition(if_match.0)?;
         let patch = body.0.into_patch().map_err(|e| ApiError::invalid(&e))?;
-        let l = s.update_listing.execute(who.viewer, ListingId(id.0), patch, &who.origin).await?;
-        Ok(JsonOut(ListingDto::from_listing(l, true)))
+        let l = s.update_listing.execute(who.viewer, ListingId(id.0), expected, patch, &who.origin).await?;
+        Ok(Changed::of(l))
     }
 
     /// Publish a listing (owner or admin)
@@ -202,9 +246,18 @@ impl ListingsApi {
     /// `listings::PublishListing`. Needs a complete listing that meets the letting rules;
     /// otherwise 409 `listing-incomplete` with every missing field in `errors`.
     #[oai(path = "/listings/:id/publish", method = "post", operation_id = "publishListing")]
-    async fn publish(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<JsonOut<ListingDto>> {
-        let l = s.publish_listing.execute(who.viewer, ListingId(id.0), &who.origin).await?;
-        Ok(JsonOut(ListingDto::from_listing(l, true)))
+    async fn publish(
+        &self,
+        who: SignedIn,
+        s: Data<&Services>,
+        id: Path<Uuid>,
+        /// The listing's `ETag` (from `GET /listings/{id}` or the last change). Required:
+        /// 428 without it, 412 when the listing changed since.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<EtagText>>,
+    ) -> ApiResult<Changed> {
+        let l = s.publish_listing.execute(who.viewer, ListingId(id.0), precondition(if_match.0)?, &who.origin).await?;
+        Ok(Changed::of(l))
     }
 
     /// Archive a listing (owner or admin)
@@ -212,26 +265,55 @@ impl ListingsApi {
     /// `listings::ArchiveListing`. Draft, published or let → archived (out of search,
     /// read-only).
     #[oai(path = "/listings/:id/archive", method = "post", operation_id = "archiveListing")]
-    async fn archive(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<JsonOut<ListingDto>> {
-        let l = s.archive_listing.execute(who.viewer, ListingId(id.0), &who.origin).await?;
-        Ok(JsonOut(ListingDto::from_listing(l, true)))
+    async fn archive(
+        &self,
+        who: SignedIn,
+        s: Data<&Services>,
+        id: Path<Uuid>,
+        /// The listing's `ETag` (from `GET /listings/{id}` or the last change). Required:
+        /// 428 without it, 412 when the listing changed since.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<EtagText>>,
+    ) -> ApiResult<Changed> {
+        let l = s.archive_listing.execute(who.viewer, ListingId(id.0), precondition(if_match.0)?, &who.origin).await?;
+        Ok(Changed::of(l))
     }
 
     /// Mark a published listing as let (owner or admin)
     ///
     /// `listings::MarkListingLet`. Still shown; no more enquiries.
     #[oai(path = "/listings/:id/let", method = "post", operation_id = "letListing")]
-    async fn mark_let(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<JsonOut<ListingDto>> {
-        let l = s.mark_listing_let.execute(who.viewer, ListingId(id.0), &who.origin).await?;
-        Ok(JsonOut(ListingDto::from_listing(l, true)))
+    async fn mark_let(
+        &self,
+        who: SignedIn,
+        s: Data<&Services>,
+        id: Path<Uuid>,
+        /// The listing's `ETag` (from `GET /listings/{id}` or the last change). Required:
+        /// 428 without it, 412 when the listing changed since.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<EtagText>>,
+    ) -> ApiResult<Changed> {
+        let l = s.mark_listing_let.execute(who.viewer, ListingId(id.0), precondition(if_match.0)?, &who.origin).await?;
+        Ok(Changed::of(l))
     }
 
-    /// Delete a draft (owner or admin)
+    /// Delete a draft that was never published (owner or admin)
     ///
-    /// `listings::DeleteListing`. Other listings are archived instead (409 `not-a-draft`).
+    /// `listings::DeleteListing`. Anything that was ever published (taken down by an
+    /// admin, let, archived) is archived instead, so no enquiry and no moderation note is
+    /// lost (409 `not-deletable`).
     #[oai(path = "/listings/:id", method = "delete", operation_id = "deleteListing")]
-    async fn delete(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<Deleted> {
-        s.delete_listing.execute(who.viewer, ListingId(id.0), &who.origin).await?;
+    async fn delete(
+        &self,
+        who: SignedIn,
+        s: Data<&Services>,
+        id: Path<Uuid>,
+        /// The listing's `ETag` (from `GET /listings/{id}` or the last change). Required:
+        /// 428 without it, 412 when the listing changed since.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<EtagText>>,
+    ) -> ApiResult<Deleted> {
+        s.delete_listing.execute(who.viewer, ListingId(id.0), precondition(if_match.0)?, &who.origin).await?;
         Ok(Deleted::Deleted)
     }
 }

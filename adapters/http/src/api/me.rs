@@ -1,5 +1,6 @@
 //! `/me/*`: the signed-in user's account, listings, shortlist and enquiries.
 
+use application::accounts::SessionsEnd;
 use application::ports::{EnquiryBox, SavedListing};
 use domain::listing::ListingId;
 use domain::{Role, User};
@@ -95,6 +96,22 @@ impl MeApi {
     async fn me(&self, who: SignedIn, req: &Request) -> ApiResult<Json<SignedInDto>> {
         reject_unknown_params(req, &[])?;
         Ok(Json(SignedInDto { user: UserDto::from(&who.user), csrf_token: who.csrf_token }))
+    }
+
+    /// Sign out everywhere
+    ///
+    /// `accounts::EndSessions`. Ends every session of this account on every device at
+    /// once, this one included (a copied session cookie is refused from then on).
+    #[oai(path = "/me/sessions/revoke-all", method = "post", operation_id = "revokeAllSessions")]
+    async fn revoke_all_sessions(
+        &self,
+        who: SignedIn,
+        s: Data<&Services>,
+        session: &poem::session::Session,
+    ) -> ApiResult<Done> {
+        s.end_sessions.execute(who.user.id, SessionsEnd::Everywhere, &who.origin).await?;
+        crate::auth::sign_out(session);
+        Ok(Done::Done)
     }
 
     /// My listings, any status, newest first

@@ -13,6 +13,10 @@ pub struct Model {
     pub suspended: bool,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    /// Bumped by every write; writes are conditional on it.
+    pub version: i64,
+    /// Sessions issued under an older epoch are over.
+    pub session_epoch: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
