@@ -150,8 +150,80 @@ async fn suspended_users_cannot_sign_in_and_their_sessions_end() {
         .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(admin.post_empty(&format!("/api/v1/admin/users/{}/unsuspend", student.id)).await.status(), 200);
+    assert_eq!(student.get("/api/v1/me").await.status(), 401, "lifting a suspension does not revive old sessions");
     let again = app.sign_in(&student.email, "student").await;
     assert_eq!(again.get("/api/v1/me").await.status(), 200);
+    app.stop().await;
+}
+
+/// Signs in with a fresh client and returns the raw session cookie and CSRF token, as an
+/// attacker who copied them from a browser would hold them.
+async fn copied_session(app: &sp_tests::TestApp, email: &str) -> (String, String) {
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let csrf = r.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_owned();
+    (cookie, csrf)
+}
+
+async fn me_with(app: &sp_tests::TestApp, cookie: &str) -> u16 {
+    let r = reqwest::Client::new().get(app.url("/api/v1/me")).header("cookie", cookie).send().await.unwrap();
+    r.status().as_u16()
+}
+
+#[tokio::test]
+async fn after_logout_a_copied_cookie_is_refused() {
+    let app = spawn_app().await;
+    let student = app.actor("student").await;
+    let (cookie, csrf) = copied_session(&app, &student.email).await;
+    assert_eq!(me_with(&app, &cookie).await, 200);
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/logout"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(me_with(&app, &cookie).await, 401, "the server ended the session, not just the browser");
+    assert_eq!(student.get("/api/v1/me").await.status(), 401, "signing out ends the account's other sessions too");
+    let again = app.sign_in(&student.email, "student").await;
+    assert_eq!(again.get("/api/v1/me").await.status(), 200, "signing in again works");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn revoke_all_ends_every_session_of_the_account_only() {
+    let app = spawn_app().await;
+    let student = app.actor("student").await;
+    let other = app.actor("student").await;
+    let (laptop, _) = copied_session(&app, &student.email).await;
+    let (phone, _) = copied_session(&app, &student.email).await;
+    assert_eq!(student.post_empty("/api/v1/me/sessions/revoke-all").await.status(), 204);
+    assert_eq!(me_with(&app, &laptop).await, 401);
+    assert_eq!(me_with(&app, &phone).await, 401);
+    assert_eq!(student.get("/api/v1/me").await.status(), 401, "this session too");
+    assert_eq!(other.get("/api/v1/me").await.status(), 200, "nobody else's");
+    // Anonymous: 401; without the CSRF token: 403 (it is a state change).
+    assert_eq!(app.client.post(app.url("/api/v1/me/sessions/revoke-all")).send().await.unwrap().status(), 401);
+    let r = other.client.post(other.url("/api/v1/me/sessions/revoke-all")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(other.get("/api/v1/me").await.status(), 200);
+
+    let audit: Value = app
+        .admin()
+        .await
+        .get(&format!("/api/v1/admin/audit?target_type=user&target_id={}", student.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["items"][0]["action"], "session.revoke_all");
     app.stop().await;
 }
 
