@@ -147,9 +147,11 @@ impl<E: Endpoint> Endpoint for SecurityHeadersEndpoint<E> {
     }
 }
 
-/// Refuses bodies larger than the limit: 413 up front when `Content-Length` says so, and
-/// a capped stream for chunked bodies (reading past the cap fails the body). Requests
-/// without a body pass untouched.
+/// Refuses bodies larger than the limit, counting the bytes actually read: 413 up front
+/// when `Content-Length` says so; otherwise (HTTP/1.1 chunked, HTTP/2 without
+/// `Content-Length`) the body is a capped stream, reading past the cap fails it, and the
+/// answer is 413 whatever the handler made of the failed read. At most `limit` bytes
+/// are ever buffered.
 ///
 /// Ours, not poem's `SizeLimit`: that one answers 411 to every request without
 /// `Content-Length` (chunked uploads, HTTP/2) instead of counting what is read.
@@ -176,30 +178,40 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        use std::sync::atomic::{AtomicBool, Ordering};
         let declared = req
             .headers()
             .get(poem::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        match declared {
+        let exceeded = match declared {
             Some(n) if n > self.limit as u64 => return Ok(too_large(self.limit)),
-            None if req.headers().contains_key(poem::http::header::TRANSFER_ENCODING) => {
+            // hyper enforces a declared length: no more than that is read.
+            Some(_) => None,
+            None => {
                 use futures::StreamExt;
                 let limit = self.limit;
+                let exceeded = std::sync::Arc::new(AtomicBool::new(false));
+                let flag = exceeded.clone();
                 let mut seen = 0usize;
                 let stream = req.take_body().into_bytes_stream().map(move |chunk| {
                     let chunk = chunk?;
-                    seen += chunk.len();
+                    seen = seen.saturating_add(chunk.len());
                     if seen > limit {
+                        flag.store(true, Ordering::Relaxed);
                         return Err(std::io::Error::other(format!("request body exceeds {limit} bytes")));
                     }
                     Ok(chunk)
                 });
                 req.set_body(poem::Body::from_bytes_stream(stream));
+                Some(exceeded)
             }
-            _ => {}
+        };
+        let resp = self.inner.call(req).await.map(IntoResponse::into_response);
+        match exceeded {
+            Some(flag) if flag.load(Ordering::Relaxed) => Ok(too_large(self.limit)),
+            _ => resp,
         }
-        self.inner.call(req).await.map(IntoResponse::into_response)
     }
 }
 
