@@ -34,6 +34,13 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("RUST_LOG", "log filter (default info,sqlx=warn)"),
     ("SHUTDOWN_GRACE_SECONDS", "time in-flight requests get after SIGTERM (default 10)"),
     ("REQUEST_TIMEOUT_SECONDS", "a request running longer gets 503 (default 30)"),
+    ("DATABASE_ACQUIRE_TIMEOUT_MS", "wait for a pooled connection before 503 overloaded (default 2000)"),
+    (
+        "PASSWORD_HASH_CONCURRENCY",
+        "concurrent argon2id hashes, 19 MiB each; more wait 1 s then 503 (default 2 x cores)",
+    ),
+    ("HEADER_READ_TIMEOUT_SECONDS", "a client must send its request headers within this (default 10)"),
+    ("MAX_CONNECTIONS", "open client connections per instance; more wait in the listen backlog (default 1024)"),
     ("AUTO_MIGRATE", "apply migrations at serve start-up (default true in dev, false elsewhere)"),
     (
         "PUBLIC_COUNTS_TTL_SECONDS",
@@ -87,6 +94,10 @@ struct Raw {
     rust_log: Option<String>,
     shutdown_grace_seconds: Option<u64>,
     request_timeout_seconds: Option<u64>,
+    database_acquire_timeout_ms: Option<u64>,
+    password_hash_concurrency: Option<usize>,
+    header_read_timeout_seconds: Option<u64>,
+    max_connections: Option<usize>,
     auto_migrate: Option<bool>,
     public_counts_ttl_seconds: Option<u64>,
 }
@@ -109,6 +120,14 @@ pub struct Config {
     pub log_filter: String,
     pub shutdown_grace: Duration,
     pub request_timeout: Duration,
+    /// How long a request waits for a pooled database connection before 503 `overloaded`.
+    pub database_acquire_timeout: Duration,
+    /// Concurrent argon2id hashes (19 MiB each); more wait briefly, then 503.
+    pub password_hash_concurrency: usize,
+    /// A client must send a request's headers within this; slower ones are disconnected.
+    pub header_read_timeout: Duration,
+    /// Open client connections at most; more wait in the listen backlog.
+    pub max_connections: usize,
     pub auto_migrate: bool,
     /// `/cities` and `/stats` counts are at most this old.
     pub public_counts_ttl: Duration,
@@ -272,6 +291,23 @@ impl Config {
             return Err(err("REQUEST_TIMEOUT_SECONDS", "must be at least 1"));
         }
 
+        let database_acquire_timeout_ms = raw.database_acquire_timeout_ms.unwrap_or(2000);
+        if database_acquire_timeout_ms == 0 {
+            return Err(err("DATABASE_ACQUIRE_TIMEOUT_MS", "must be at least 1"));
+        }
+        let password_hash_concurrency = raw.password_hash_concurrency.unwrap_or_else(sp_crypto::default_concurrency);
+        if password_hash_concurrency == 0 {
+            return Err(err("PASSWORD_HASH_CONCURRENCY", "must be at least 1"));
+        }
+        let header_read_timeout_s = raw.header_read_timeout_seconds.unwrap_or(10);
+        if header_read_timeout_s == 0 {
+            return Err(err("HEADER_READ_TIMEOUT_SECONDS", "must be at least 1"));
+        }
+        let max_connections = raw.max_connections.unwrap_or(1024);
+        if max_connections == 0 {
+            return Err(err("MAX_CONNECTIONS", "must be at least 1"));
+        }
+
         Ok(Self {
             env,
             bind_addr,
@@ -287,6 +323,10 @@ impl Config {
             log_filter: raw.rust_log.unwrap_or_else(|| "info,sqlx=warn".to_owned()),
             shutdown_grace,
             request_timeout: Duration::from_secs(request_timeout_s),
+            database_acquire_timeout: Duration::from_millis(database_acquire_timeout_ms),
+            password_hash_concurrency,
+            header_read_timeout: Duration::from_secs(header_read_timeout_s),
+            max_connections,
             auto_migrate: raw.auto_migrate.unwrap_or(env == AppEnv::Dev),
             public_counts_ttl: Duration::from_secs(raw.public_counts_ttl_seconds.unwrap_or(15).min(3600)),
         })
@@ -331,6 +371,10 @@ impl Config {
             ("RUST_LOG", self.log_filter.clone()),
             ("SHUTDOWN_GRACE_SECONDS", self.shutdown_grace.as_secs().to_string()),
             ("REQUEST_TIMEOUT_SECONDS", self.request_timeout.as_secs().to_string()),
+            ("DATABASE_ACQUIRE_TIMEOUT_MS", self.database_acquire_timeout.as_millis().to_string()),
+            ("PASSWORD_HASH_CONCURRENCY", self.password_hash_concurrency.to_string()),
+            ("HEADER_READ_TIMEOUT_SECONDS", self.header_read_timeout.as_secs().to_string()),
+            ("MAX_CONNECTIONS", self.max_connections.to_string()),
             ("AUTO_MIGRATE", self.auto_migrate.to_string()),
             ("PUBLIC_COUNTS_TTL_SECONDS", self.public_counts_ttl.as_secs().to_string()),
         ]

@@ -184,7 +184,7 @@ async fn open_pool(config: &Config, max_connections: u32) -> anyhow::Result<Data
         max_connections,
         min_connections: 0,
         connect_timeout: Duration::from_secs(5),
-        acquire_timeout: Duration::from_secs(5),
+        acquire_timeout: config.database_acquire_timeout,
     })
     .await
 }
@@ -247,7 +247,9 @@ impl Application {
             ),
             None => (Arc::new(sp_memory::InProcessCache::default()), Criticality::Required),
         };
-        let deps = Dependencies::sql(db.clone(), blobs.clone(), cache.clone());
+        let mut deps = Dependencies::sql(db.clone(), blobs.clone(), cache.clone());
+        deps.hasher =
+            Arc::new(sp_crypto::Argon2Hasher::bounded(config.password_hash_concurrency, sp_crypto::DEFAULT_WAIT));
 
         if config.env == AppEnv::Dev && config.is_sqlite() && deps.cities.list(CityFilter::All).await?.is_empty() {
             let hash = demo_password_hash(&deps).await?;

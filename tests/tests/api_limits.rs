@@ -130,3 +130,57 @@ async fn an_h2c_body_without_length_over_the_limit_is_413_and_stores_nothing() {
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_exhausted_database_pool_answers_503_with_retry_after() {
+    use sea_orm::TransactionTrait;
+    let app = sp_tests::spawn_app_with(
+        sp_tests::TestDb::postgres().await,
+        &[("DATABASE_MAX_CONNECTIONS", "1"), ("DATABASE_ACQUIRE_TIMEOUT_MS", "200")],
+    )
+    .await;
+    assert_eq!(app.get("/api/v1/listings").await.status(), 200);
+    // Another user of the pool holds its only connection.
+    let held = app.deps.db.begin().await.unwrap();
+    let r = app.get("/api/v1/listings").await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "2");
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "https://student-palace.co.uk/problems/overloaded");
+    assert!(!p.to_string().contains("pool"), "the cause stays in the log: {p}");
+    held.rollback().await.unwrap();
+    assert_eq!(app.get("/api/v1/listings").await.status(), 200, "back as soon as a connection is free");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_sign_in_storm_is_answered_401_or_503_never_500() {
+    let app = sp_tests::spawn_app_with(sp_tests::TestDb::postgres().await, &[("PASSWORD_HASH_CONCURRENCY", "1")]).await;
+    let login = |i: usize| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .post(app.url("/api/v1/auth/login"))
+                .json(&json!({"email": format!("nobody-{i}@example.ac.uk"), "password": "a wrong passphrase"}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            let kind = r.json::<Value>().await.unwrap()["type"].as_str().unwrap().to_owned();
+            (status, retry, kind)
+        }
+    };
+    let answers = futures::future::join_all((0..60).map(login)).await;
+    let refused = answers.iter().filter(|a| a.0 == 401).count();
+    let busy: Vec<_> = answers.iter().filter(|a| a.0 == 503).collect();
+    assert_eq!(refused + busy.len(), answers.len(), "only 401 and 503: {answers:?}");
+    assert!(refused >= 1, "the slot keeps working: {answers:?}");
+    assert!(!busy.is_empty(), "one slot cannot hash 60 passwords within the 1 s wait: {answers:?}");
+    for (_, retry, kind) in busy {
+        assert_eq!((retry.as_deref(), kind.as_str()), (Some("2"), "https://student-palace.co.uk/problems/overloaded"));
+    }
+    app.stop().await;
+}

@@ -2,8 +2,13 @@
 //! parameters (m = 19 MiB, t = 2, p = 1) and a random 16-byte salt per hash, stored as a
 //! PHC string. Hashing and verifying run on tokio's blocking pool, inside the caller's
 //! tracing span, so they never stall the async executor.
+//!
+//! At most `concurrency` hashes run at once (each holds 19 MiB): a sign-in storm queues
+//! for a slot for at most `wait`, then fails with `application::ports::Busy` (503 with
+//! `Retry-After` over HTTP) instead of taking memory and the blocking pool without bound.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use application::ports::PasswordHasher;
 use argon2::password_hash::phc::PasswordHash as Phc;
@@ -19,15 +24,34 @@ pub const T_COST: u32 = 2;
 /// …one lane.
 pub const P_COST: u32 = 1;
 
-/// argon2id with the OWASP parameters. Cheap to clone.
+/// How long a hash waits for a free slot before the request is answered 503.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(1);
+
+/// What a saturated hasher tells clients to wait.
+const RETRY_AFTER_SECS: u32 = 2;
+
+/// Two concurrent hashes per core: enough to keep the cores busy, bounded in memory.
+pub fn default_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+}
+
+/// argon2id with the OWASP parameters and a bound on concurrent hashes. Cheap to clone;
+/// clones share the bound.
 #[derive(Clone)]
 pub struct Argon2Hasher {
     argon: Argon2<'static>,
+    slots: Arc<tokio::sync::Semaphore>,
+    concurrency: usize,
+    wait: Duration,
 }
 
 impl std::fmt::Debug for Argon2Hasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Argon2Hasher(argon2id, m={M_COST_KIB}, t={T_COST}, p={P_COST})")
+        write!(
+            f,
+            "Argon2Hasher(argon2id, m={M_COST_KIB}, t={T_COST}, p={P_COST}, concurrency={}, wait={:?})",
+            self.concurrency, self.wait
+        )
     }
 }
 
@@ -38,9 +62,39 @@ impl Default for Argon2Hasher {
 }
 
 impl Argon2Hasher {
+    /// [`default_concurrency`] slots, waiting [`DEFAULT_WAIT`] for one.
     pub fn new() -> Self {
+        Self::bounded(default_concurrency(), DEFAULT_WAIT)
+    }
+
+    /// At most `concurrency` (at least 1) hashes at once; a hash waits up to `wait` for
+    /// a slot, then fails with `Busy`.
+    pub fn bounded(concurrency: usize, wait: Duration) -> Self {
         let params = Params::new(M_COST_KIB, T_COST, P_COST, None).expect("the OWASP parameters are valid");
-        Self { argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params) }
+        let concurrency = concurrency.max(1);
+        Self {
+            argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+            slots: Arc::new(tokio::sync::Semaphore::new(concurrency)),
+            concurrency,
+            wait,
+        }
+    }
+
+    /// Runs `work` on the blocking pool once a slot is free (within `wait`).
+    async fn in_slot<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let busy = || application::ports::Busy { what: "password hashing", retry_after_secs: RETRY_AFTER_SECS };
+        let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())?;
+        off_executor(move || {
+            let _slot = permit;
+            work()
+        })
+        .await
     }
 
     fn hash_now(&self, password: &[u8]) -> anyhow::Result<PasswordHash> {
@@ -94,14 +148,14 @@ impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &NewPassword) -> anyhow::Result<PasswordHash> {
         let this = self.clone();
         let password = password.clone();
-        off_executor(move || this.hash_now(password.expose().as_bytes())).await
+        self.in_slot(move || this.hash_now(password.expose().as_bytes())).await
     }
 
     async fn verify(&self, candidate: &str, hash: &PasswordHash) -> anyhow::Result<bool> {
         let this = self.clone();
         let candidate = candidate.to_owned();
         let stored = hash.0.clone();
-        off_executor(move || this.verify_now(candidate.as_bytes(), &stored)).await
+        self.in_slot(move || this.verify_now(candidate.as_bytes(), &stored)).await
     }
 
     /// Computed once per process, on first use, from 16 random bytes nobody knows.
@@ -193,8 +247,34 @@ mod tests {
         assert_eq!(Argon2Hasher::new().dummy_hash(), dummy, "computed once per process");
     }
 
+    #[tokio::test]
+    async fn when_every_slot_is_taken_a_hash_waits_briefly_then_is_busy() {
+        let h = Argon2Hasher::bounded(2, Duration::from_millis(50));
+        let hash = h.hash(&password("correct horse battery")).await.unwrap();
+        // Both slots held (as by two long hashes): the next caller gets Busy, not a queue.
+        let held = h.slots.clone().acquire_many_owned(2).await.unwrap();
+        let err = h.verify("correct horse battery", &hash).await.unwrap_err();
+        let busy = application::ports::Busy::in_chain(&err).expect("a Busy error");
+        assert_eq!(busy, application::ports::Busy { what: "password hashing", retry_after_secs: 2 });
+        assert!(
+            application::ports::Busy::in_chain(&h.hash(&password("another long one")).await.unwrap_err()).is_some()
+        );
+        // One slot frees up within the wait: the waiting caller gets it.
+        let waiting = tokio::spawn({
+            let h = h.clone();
+            let hash = hash.clone();
+            async move { h.verify("correct horse battery", &hash).await }
+        });
+        drop(held);
+        assert!(waiting.await.unwrap().unwrap());
+        assert_eq!(h.slots.available_permits(), 2, "slots are given back");
+    }
+
     #[test]
     fn debug_says_nothing_secret() {
-        assert_eq!(format!("{:?}", Argon2Hasher::new()), "Argon2Hasher(argon2id, m=19456, t=2, p=1)");
+        assert_eq!(
+            format!("{:?}", Argon2Hasher::bounded(3, Duration::from_millis(1500))),
+            "Argon2Hasher(argon2id, m=19456, t=2, p=1, concurrency=3, wait=1.5s)"
+        );
     }
 }

@@ -127,8 +127,23 @@ impl ApiError {
         Self::from_problem(Problem::internal(e))
     }
 
+    /// An unexpected failure: 503 `overloaded` with `Retry-After` when a dependency was
+    /// saturated (`application::ports::Busy` in the chain), else 500. Both are logged
+    /// with the cause chain.
     fn unexpected(e: &anyhow::Error) -> Self {
-        Self::internal(e.as_ref())
+        match application::ports::Busy::in_chain(e) {
+            Some(busy) => {
+                tracing::warn!(error = format!("{e:#}"), what = busy.what, "overloaded: answered 503");
+                Self::Unavailable(
+                    Json(Problem::new(
+                        ProblemKind::Overloaded,
+                        format!("The service is busy; retry in {} s.", busy.retry_after_secs),
+                    )),
+                    busy.retry_after_secs,
+                )
+            }
+            None => Self::internal(e.as_ref()),
+        }
     }
 }
 

@@ -58,6 +58,9 @@ pub enum ProblemKind {
     Internal,
     /// 503: the request took too long and was abandoned; retry after `Retry-After`.
     Timeout,
+    /// 503: too many requests need a scarce resource at once (database connections,
+    /// password hashing); retry after `Retry-After`.
+    Overloaded,
 }
 
 impl ProblemKind {
@@ -84,6 +87,7 @@ impl ProblemKind {
         Self::Validation,
         Self::Internal,
         Self::Timeout,
+        Self::Overloaded,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -110,6 +114,7 @@ impl ProblemKind {
             Self::Validation => "validation",
             Self::Internal => "internal",
             Self::Timeout => "timeout",
+            Self::Overloaded => "overloaded",
         }
     }
 
@@ -132,7 +137,7 @@ impl ProblemKind {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -160,6 +165,7 @@ impl ProblemKind {
             Self::Validation => "Invalid input",
             Self::Internal => "Internal server error",
             Self::Timeout => "Request timed out",
+            Self::Overloaded => "Service busy",
         }
     }
 }

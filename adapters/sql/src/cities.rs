@@ -23,7 +23,7 @@ impl SqlCityRepository {
 }
 
 fn to_domain(row: &cities::Model, area_rows: Vec<areas::Model>) -> Result<City, RepositoryError> {
-    let bad = |e: domain::ValidationError| RepositoryError::unexpected(anyhow::anyhow!("stored city is invalid: {e}"));
+    let bad = |e: domain::ValidationError| crate::error::unexpected(anyhow::anyhow!("stored city is invalid: {e}"));
     let areas = area_rows.into_iter().map(|a| AreaName::parse(&a.name)).collect::<Result<Vec<_>, _>>().map_err(bad)?;
     Ok(City::new(CitySlug::parse(&row.slug).map_err(bad)?, CityName::parse(&row.name).map_err(bad)?, row.active, areas))
 }
@@ -40,7 +40,7 @@ impl CityRepository for SqlCityRepository {
             .order_by_asc(cities::Column::Slug)
             .all(&self.db)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         rows.into_iter().map(|(c, a)| to_domain(&c, a)).collect()
     }
 
@@ -49,13 +49,13 @@ impl CityRepository for SqlCityRepository {
             .find_with_related(areas::Entity)
             .all(&self.db)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         rows.into_iter().next().map(|(c, a)| to_domain(&c, a)).transpose()
     }
 
     async fn save(&self, city: &City) -> Result<(), RepositoryError> {
         let conflict = "a city with this name exists";
-        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
         let row = cities::ActiveModel {
             slug: Set(city.slug.as_str().to_owned()),
             name: Set(city.name.as_str().to_owned()),
@@ -76,7 +76,7 @@ impl CityRepository for SqlCityRepository {
                 .filter(areas::Column::CitySlug.eq(city.slug.as_str()))
                 .all(&txn)
                 .await
-                .map_err(RepositoryError::unexpected)?
+                .map_err(crate::error::unexpected)?
                 .into_iter()
                 .map(|a| a.name.to_lowercase())
                 .collect();
@@ -94,9 +94,9 @@ impl CityRepository for SqlCityRepository {
                     .on_conflict_do_nothing_on([areas::Column::CitySlug, areas::Column::Name])
                     .exec(&txn)
                     .await
-                    .map_err(RepositoryError::unexpected)?;
+                    .map_err(crate::error::unexpected)?;
             }
         }
-        txn.commit().await.map_err(RepositoryError::unexpected)
+        txn.commit().await.map_err(crate::error::unexpected)
     }
 }

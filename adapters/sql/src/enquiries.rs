@@ -38,7 +38,7 @@ fn to_row(e: &Enquiry) -> Result<enquiries::ActiveModel, RepositoryError> {
         sender_id: Set(e.sender_id.0),
         owner_id: Set(e.owner_id.0),
         message: Set(e.message.as_str().to_owned()),
-        viewing_dates: Set(serde_json::to_string(&dates).map_err(RepositoryError::unexpected)?),
+        viewing_dates: Set(serde_json::to_string(&dates).map_err(crate::error::unexpected)?),
         status: Set(e.status.as_str().to_owned()),
         created_at: Set(stored(e.created_at)),
         updated_at: Set(stored(e.updated_at)),
@@ -89,7 +89,7 @@ impl EnquiryRepository for SqlEnquiryRepository {
             last_error: Set(None),
         };
         let row = to_row(enquiry)?;
-        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
         enquiries::Entity::insert(row)
             .exec_without_returning(&txn)
             .await
@@ -98,11 +98,11 @@ impl EnquiryRepository for SqlEnquiryRepository {
             .exec_without_returning(&txn)
             .await
             .map_err(|e| map_db_err(e, "an outbox message with this id exists"))?;
-        txn.commit().await.map_err(RepositoryError::unexpected)
+        txn.commit().await.map_err(crate::error::unexpected)
     }
 
     async fn find(&self, id: EnquiryId) -> Result<Option<Enquiry>, RepositoryError> {
-        let row = enquiries::Entity::find_by_id(id.0).one(&self.db).await.map_err(RepositoryError::unexpected)?;
+        let row = enquiries::Entity::find_by_id(id.0).one(&self.db).await.map_err(crate::error::unexpected)?;
         row.as_ref().map(to_domain).transpose()
     }
 
@@ -127,19 +127,19 @@ impl EnquiryRepository for SqlEnquiryRepository {
                 updated_at: NotSet,
             }
         };
-        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
         let res = enquiries::Entity::update_many()
             .set(changes)
             .filter(Column::Id.eq(enquiry.id.0))
             .filter(Column::Status.eq(expected.as_str()))
             .exec(&txn)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         if res.rows_affected == 0 {
             return Err(RepositoryError::Stale);
         }
         record(&txn, audit).await?;
-        txn.commit().await.map_err(RepositoryError::unexpected)
+        txn.commit().await.map_err(crate::error::unexpected)
     }
 
     async fn list(&self, user: UserId, which: EnquiryBox, page: PageRequest) -> Result<Page<Enquiry>, RepositoryError> {
@@ -161,7 +161,7 @@ impl EnquiryRepository for SqlEnquiryRepository {
             .limit(u64::from(limit))
             .all(&self.db)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         rows.into_iter().map(message_of).collect()
     }
 }

@@ -144,22 +144,22 @@ pub(crate) fn to_domain(m: listings::Model) -> Result<Listing, RepositoryError> 
 
 fn count_of(row: Option<&sea_orm::QueryResult>, col: &str) -> Result<u64, RepositoryError> {
     let n: i64 = match row {
-        Some(r) => r.try_get("", col).map_err(RepositoryError::unexpected)?,
+        Some(r) => r.try_get("", col).map_err(crate::error::unexpected)?,
         None => 0,
     };
-    u64::try_from(n).map_err(RepositoryError::unexpected)
+    u64::try_from(n).map_err(crate::error::unexpected)
 }
 
 #[async_trait]
 impl ListingRepository for SqlListingRepository {
     async fn insert(&self, listing: &Listing, audit: &AuditEvent) -> Result<(), RepositoryError> {
-        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
         listings::Entity::insert(to_row(listing)?)
             .exec_without_returning(&txn)
             .await
             .map_err(|e| map_db_err(e, "a listing with this id exists"))?;
         record(&txn, audit).await?;
-        txn.commit().await.map_err(RepositoryError::unexpected)
+        txn.commit().await.map_err(crate::error::unexpected)
     }
 
     async fn update(
@@ -169,7 +169,7 @@ impl ListingRepository for SqlListingRepository {
         audit: &AuditEvent,
     ) -> Result<(), RepositoryError> {
         let row = listings::ActiveModel { id: NotSet, ..to_row(listing)? };
-        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
         let res = listings::Entity::update_many()
             .set(row)
             .filter(Column::Id.eq(listing.id.0))
@@ -177,17 +177,17 @@ impl ListingRepository for SqlListingRepository {
             .filter(Column::Status.eq(expected.status.as_str()))
             .exec(&txn)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         if res.rows_affected == 0 {
             return Err(RepositoryError::Stale);
         }
         record(&txn, audit).await?;
-        txn.commit().await.map_err(RepositoryError::unexpected)
+        txn.commit().await.map_err(crate::error::unexpected)
     }
 
     async fn delete(&self, id: ListingId, expected: Version, audit: &AuditEvent) -> Result<(), RepositoryError> {
         use crate::entity::enquiries;
-        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
         // Every condition in the statement: a concurrent publish, change or enquiry makes
         // it delete nothing.
         let res = listings::Entity::delete_many()
@@ -207,7 +207,7 @@ impl ListingRepository for SqlListingRepository {
             )
             .exec(&txn)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         if res.rows_affected == 0 {
             return Err(RepositoryError::Stale);
         }
@@ -217,13 +217,13 @@ impl ListingRepository for SqlListingRepository {
             .filter(shortlists::Column::ListingId.eq(id.0))
             .exec(&txn)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         record(&txn, audit).await?;
-        txn.commit().await.map_err(RepositoryError::unexpected)
+        txn.commit().await.map_err(crate::error::unexpected)
     }
 
     async fn find(&self, id: ListingId) -> Result<Option<Listing>, RepositoryError> {
-        let row = listings::Entity::find_by_id(id.0).one(&self.db).await.map_err(RepositoryError::unexpected)?;
+        let row = listings::Entity::find_by_id(id.0).one(&self.db).await.map_err(crate::error::unexpected)?;
         row.map(to_domain).transpose()
     }
 
@@ -240,7 +240,7 @@ impl ListingRepository for SqlListingRepository {
         let rows = CardRow::find_by_statement(search_statement(query, today, backend))
             .all(&self.db)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         let items = rows.into_iter().map(CardRow::into_card).collect::<Result<Vec<_>, _>>()?;
         let sort = query.sort;
         Ok(Page::from_rows(items, page.size, sort.tag(), |l| (sort.key_of(l), l.id.0)))
@@ -252,7 +252,7 @@ impl ListingRepository for SqlListingRepository {
             .db
             .query_one_raw(search_count_statement(query, today, backend))
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         Ok(Ord::min(count_of(row.as_ref(), "n")?, ESTIMATE_CAP))
     }
 
@@ -266,10 +266,10 @@ impl ListingRepository for SqlListingRepository {
             .group_by_col((listings::Entity, Column::City))
             .order_by((listings::Entity, Column::City), sea_orm::Order::Asc)
             .to_owned();
-        let rows = self.db.query_all(&st).await.map_err(RepositoryError::unexpected)?;
+        let rows = self.db.query_all(&st).await.map_err(crate::error::unexpected)?;
         rows.iter()
             .map(|r| {
-                let slug: String = r.try_get("", "city").map_err(RepositoryError::unexpected)?;
+                let slug: String = r.try_get("", "city").map_err(crate::error::unexpected)?;
                 let slug = CitySlug::parse(&slug).map_err(|e| corrupt("listing", "(count)", "city", e))?;
                 Ok((slug, count_of(Some(r), "n")?))
             })
@@ -289,8 +289,8 @@ impl ListingRepository for SqlListingRepository {
             .and_where(Expr::col(users::Column::Role).is_in([Role::Landlord.as_str(), Role::Agent.as_str()]))
             .and_where(Expr::col(users::Column::Suspended).eq(false))
             .to_owned();
-        let l = self.db.query_one(&listings_st).await.map_err(RepositoryError::unexpected)?;
-        let u = self.db.query_one(&landlords_st).await.map_err(RepositoryError::unexpected)?;
+        let l = self.db.query_one(&listings_st).await.map_err(crate::error::unexpected)?;
+        let u = self.db.query_one(&landlords_st).await.map_err(crate::error::unexpected)?;
         Ok(SiteStats {
             listings: count_of(l.as_ref(), "listings")?,
             cities: count_of(l.as_ref(), "cities")?,

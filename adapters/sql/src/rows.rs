@@ -61,7 +61,7 @@ where
     if let Some(c) = page.after {
         q = q.filter(before((E::default(), time), (E::default(), id), ts_of_key(c.key), c.id));
     }
-    q.order_by_desc(time).order_by_desc(id).limit(page.fetch_limit()).all(db).await.map_err(RepositoryError::unexpected)
+    q.order_by_desc(time).order_by_desc(id).limit(page.fetch_limit()).all(db).await.map_err(crate::error::unexpected)
 }
 
 /// A LIKE pattern matching `needle` anywhere, with `\` escaping its `%`, `_` and `\`.
@@ -81,12 +81,12 @@ pub(crate) fn contains(needle: &str) -> LikeExpr {
 /// A stored row the domain refuses: data written around the application, or a rule that
 /// tightened since. Never a panic; the message names the row and field, not the value.
 pub(crate) fn corrupt(table: &str, id: impl Display, field: &str, why: impl Display) -> RepositoryError {
-    RepositoryError::unexpected(anyhow::anyhow!("stored {table} {id} has an invalid {field}: {why}"))
+    crate::error::unexpected(anyhow::anyhow!("stored {table} {id} has an invalid {field}: {why}"))
 }
 
 /// A version as stored (BIGINT).
 pub(crate) fn stored_version(v: domain::Version) -> Result<i64, RepositoryError> {
-    i64::try_from(v.0).map_err(RepositoryError::unexpected)
+    i64::try_from(v.0).map_err(crate::error::unexpected)
 }
 
 /// A stored version back.

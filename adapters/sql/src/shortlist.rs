@@ -38,7 +38,7 @@ impl ShortlistRepository for SqlShortlistRepository {
             .on_conflict_do_nothing_on([Column::UserId, Column::ListingId])
             .exec_without_returning(&self.db)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         Ok(())
     }
 
@@ -48,7 +48,7 @@ impl ShortlistRepository for SqlShortlistRepository {
             .filter(Column::ListingId.eq(listing.0))
             .exec(&self.db)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         Ok(res.rows_affected > 0)
     }
 
@@ -68,7 +68,7 @@ impl ShortlistRepository for SqlShortlistRepository {
             .limit(page.fetch_limit())
             .all(&self.db)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         // The cards of those that are public, in one query.
         let public_owner = Query::select()
             .expr(Expr::cust("1"))
@@ -87,7 +87,7 @@ impl ShortlistRepository for SqlShortlistRepository {
             .into_model::<CardRow>()
             .all(&self.db)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         let mut cards: HashMap<Uuid, CardRow> = cards.into_iter().map(|c| (c.id, c)).collect();
         let items = saved
             .into_iter()

@@ -42,7 +42,7 @@ fn to_row(u: &User) -> Result<users::ActiveModel, RepositoryError> {
         created_at: Set(stored(u.created_at)),
         updated_at: Set(stored(u.updated_at)),
         version: Set(stored_version(u.version)?),
-        session_epoch: Set(i64::try_from(u.session_epoch).map_err(RepositoryError::unexpected)?),
+        session_epoch: Set(i64::try_from(u.session_epoch).map_err(crate::error::unexpected)?),
     })
 }
 
@@ -66,35 +66,35 @@ pub(crate) fn to_domain(m: users::Model) -> Result<User, RepositoryError> {
 #[async_trait]
 impl UserRepository for SqlUserRepository {
     async fn insert(&self, user: &User, audit: &AuditEvent) -> Result<(), RepositoryError> {
-        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
         users::Entity::insert(to_row(user)?)
             .exec_without_returning(&txn)
             .await
             .map_err(|e| map_db_err(e, EMAIL_TAKEN))?;
         record(&txn, audit).await?;
-        txn.commit().await.map_err(RepositoryError::unexpected)
+        txn.commit().await.map_err(crate::error::unexpected)
     }
 
     async fn update(&self, user: &User, expected: Version, audit: &AuditEvent) -> Result<(), RepositoryError> {
         // The mutable fields only: id, e-mail and created_at stay as stored.
         let changes = users::ActiveModel { id: NotSet, email: NotSet, created_at: NotSet, ..to_row(user)? };
-        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
         let res = users::Entity::update_many()
             .set(changes)
             .filter(Column::Id.eq(user.id.0))
             .filter(Column::Version.eq(stored_version(expected)?))
             .exec(&txn)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         if res.rows_affected == 0 {
             return Err(RepositoryError::Stale);
         }
         record(&txn, audit).await?;
-        txn.commit().await.map_err(RepositoryError::unexpected)
+        txn.commit().await.map_err(crate::error::unexpected)
     }
 
     async fn end_sessions(&self, id: UserId, at: DateTime<Utc>, audit: &AuditEvent) -> Result<u64, RepositoryError> {
-        let txn = self.db.begin().await.map_err(RepositoryError::unexpected)?;
+        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
         let res = users::Entity::update_many()
             .col_expr(Column::SessionEpoch, Expr::col(Column::SessionEpoch).add(1))
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
@@ -102,7 +102,7 @@ impl UserRepository for SqlUserRepository {
             .filter(Column::Id.eq(id.0))
             .exec(&txn)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         if res.rows_affected == 0 {
             return Err(RepositoryError::Stale);
         }
@@ -110,15 +110,15 @@ impl UserRepository for SqlUserRepository {
         let row = users::Entity::find_by_id(id.0)
             .one(&txn)
             .await
-            .map_err(RepositoryError::unexpected)?
+            .map_err(crate::error::unexpected)?
             .ok_or(RepositoryError::Stale)?;
         record(&txn, audit).await?;
-        txn.commit().await.map_err(RepositoryError::unexpected)?;
+        txn.commit().await.map_err(crate::error::unexpected)?;
         u64::try_from(row.session_epoch).map_err(|e| corrupt("user", id.0, "session_epoch", e))
     }
 
     async fn find(&self, id: UserId) -> Result<Option<User>, RepositoryError> {
-        let row = users::Entity::find_by_id(id.0).one(&self.db).await.map_err(RepositoryError::unexpected)?;
+        let row = users::Entity::find_by_id(id.0).one(&self.db).await.map_err(crate::error::unexpected)?;
         row.map(to_domain).transpose()
     }
 
@@ -127,7 +127,7 @@ impl UserRepository for SqlUserRepository {
             .filter(Column::Email.eq(email.as_str()))
             .one(&self.db)
             .await
-            .map_err(RepositoryError::unexpected)?;
+            .map_err(crate::error::unexpected)?;
         row.map(to_domain).transpose()
     }
 

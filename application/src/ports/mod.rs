@@ -41,6 +41,25 @@ pub enum RepositoryError {
     Unexpected(#[source] anyhow::Error),
 }
 
+/// A dependency is saturated and the caller gave up waiting for it: every database
+/// connection in use, every password-hashing slot taken. Adapters return it inside
+/// their `anyhow` / `Unexpected` errors (never a panic, never unbounded queueing); use
+/// cases pass it on unchanged; the HTTP layer answers any error whose cause chain holds
+/// one with 503 `overloaded` and `Retry-After`, and logs it as a warning, not a fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{what} is saturated; retry after {retry_after_secs} s")]
+pub struct Busy {
+    pub what: &'static str,
+    pub retry_after_secs: u32,
+}
+
+impl Busy {
+    /// The `Busy` in `e`'s cause chain, if any.
+    pub fn in_chain(e: &anyhow::Error) -> Option<Busy> {
+        e.chain().find_map(|c| c.downcast_ref::<Busy>()).copied()
+    }
+}
+
 impl RepositoryError {
     pub fn unexpected(e: impl Into<anyhow::Error>) -> Self {
         Self::Unexpected(e.into())
