@@ -20,8 +20,6 @@ use application::ports::{
 };
 use application::shortlist::{MyShortlist, RemoveSavedListing, SaveListing};
 use migrations::{Migrator, MigratorTrait};
-use poem::Server;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use probes::TimedProbe;
 use secrecy::ExposeSecret;
 use sp_blob::{ObjectBlobStore, StoreOptions};
@@ -154,7 +152,8 @@ pub async fn demo_password_hash(deps: &Dependencies) -> anyhow::Result<domain::P
 }
 
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: tokio::net::TcpListener,
+    limits: sp_http::server::ServerLimits,
     port: u16,
     endpoint: poem::endpoint::BoxEndpoint<'static>,
     deps: Dependencies,
@@ -283,15 +282,15 @@ impl Application {
         let endpoint = sp_http::app(services, &http);
 
         let addr = std::net::SocketAddr::new(config.bind_addr, config.port);
-        let acceptor =
-            TcpListener::bind(addr).into_acceptor().await.with_context(|| format!("cannot listen on {addr}"))?;
-        let port = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().map(std::net::SocketAddr::port))
-            .context("listener has no address")?;
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let port = listener.local_addr().context("listener has no address")?.port();
+        let limits = sp_http::server::ServerLimits {
+            max_connections: config.max_connections,
+            header_read_timeout: config.header_read_timeout,
+            ..Default::default()
+        };
 
-        Ok(Self { acceptor, port, endpoint, deps, grace: config.shutdown_grace })
+        Ok(Self { listener, limits, port, endpoint, deps, grace: config.shutdown_grace })
     }
 
     pub fn port(&self) -> u16 {
@@ -306,8 +305,7 @@ impl Application {
     /// the grace period, and closes the database pool.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let grace = self.grace;
-        Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(self.endpoint, shutdown, Some(grace))
+        sp_http::server::serve(self.listener, self.endpoint, self.limits, shutdown, grace)
             .await
             .context("server failed")?;
         tracing::info!("server stopped; closing the database pool");

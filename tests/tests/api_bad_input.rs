@@ -82,3 +82,31 @@ async fn bad_paths_and_query_strings_are_4xx() {
     }
     app.stop().await;
 }
+
+/// Admin filters that are too long, or hold control characters, are refused: never
+/// silently dropped (which answered with everything, unfiltered) and never a 500.
+#[tokio::test]
+async fn bad_admin_filters_are_400_not_unfiltered() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let long_email = "e".repeat(300);
+    let long_id = "1".repeat(65);
+    for query in [
+        format!("/api/v1/admin/users?email={long_email}"),
+        "/api/v1/admin/users?email=a%00b".to_owned(),
+        "/api/v1/admin/users?email=".to_owned(),
+        format!("/api/v1/admin/audit?target_id={long_id}"),
+        "/api/v1/admin/audit?target_id=a%00b".to_owned(),
+        "/api/v1/admin/audit?target_type=USER%20x".to_owned(),
+        format!("/api/v1/admin/audit?target_type={}", "u".repeat(40)),
+    ] {
+        let r = admin.get(&query).await;
+        assert_eq!(r.status(), 400, "{query}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["type"], "https://student-palace.co.uk/problems/invalid-parameter", "{query}");
+    }
+    let r = admin.get(&format!("/api/v1/admin/users?email={}", admin.email)).await;
+    let page: Value = r.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "a good filter filters");
+    app.stop().await;
+}

@@ -184,3 +184,99 @@ async fn a_sign_in_storm_is_answered_401_or_503_never_500() {
     }
     app.stop().await;
 }
+
+/// Whether the server closes `s` within `deadline` while the client keeps dribbling one
+/// header byte every 100 ms (or sends nothing when `dribble` is false).
+async fn closed_by_server(mut s: TcpStream, dribble: bool, deadline: Duration) -> bool {
+    let mut buf = [0u8; 1024];
+    let watch = async {
+        loop {
+            if dribble && s.write_all(b"a").await.is_err() {
+                return;
+            }
+            // EOF or reset: the server closed it. Data or a quiet 100 ms: go on.
+            if let Ok(Ok(0) | Err(_)) = tokio::time::timeout(Duration::from_millis(100), s.read(&mut buf)).await {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(deadline, watch).await.is_ok()
+}
+
+#[tokio::test]
+async fn slow_and_silent_clients_are_disconnected() {
+    let app =
+        sp_tests::spawn_app_with(sp_tests::TestDb::postgres().await, &[("HEADER_READ_TIMEOUT_SECONDS", "1")]).await;
+    let connect = || TcpStream::connect(("127.0.0.1", app.port));
+    let mut clients = Vec::new();
+    for i in 0..4 {
+        let mut s = connect().await.unwrap();
+        // Two slowloris clients (a request line, then a header a byte at a time), two
+        // that connect and say nothing (nothing reaches the application for either).
+        let dribble = i % 2 == 0;
+        if dribble {
+            s.write_all(b"GET /livez HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").await.unwrap();
+        }
+        clients.push(closed_by_server(s, dribble, Duration::from_secs(10)));
+    }
+    let closed = futures::future::join_all(clients).await;
+    assert_eq!(closed, [true; 4], "each is dropped by the 1 s header timeout, long before our 10 s deadline");
+    // A normal client on a fresh connection is served.
+    assert_eq!(reqwest::get(app.url("/livez")).await.unwrap().status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_wait_until_a_slot_frees() {
+    let app = sp_tests::spawn_app_with(
+        sp_tests::TestDb::postgres().await,
+        &[("MAX_CONNECTIONS", "2"), ("HEADER_READ_TIMEOUT_SECONDS", "2")],
+    )
+    .await;
+    // Both slots taken by clients that say nothing.
+    let silent = [
+        TcpStream::connect(("127.0.0.1", app.port)).await.unwrap(),
+        TcpStream::connect(("127.0.0.1", app.port)).await.unwrap(),
+    ];
+    let fresh = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let request = fresh.get(app.url("/livez")).send();
+    tokio::pin!(request);
+    // Not served while the cap is reached (the two silent clients have 2 s)…
+    assert!(tokio::time::timeout(Duration::from_millis(500), &mut request).await.is_err(), "held back by the cap");
+    // …and served once the server has dropped them.
+    let r = tokio::time::timeout(Duration::from_secs(10), request).await.expect("served after a slot freed").unwrap();
+    assert_eq!(r.status(), 200);
+    drop(silent);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn over_long_urls_and_headers_are_problems_with_the_usual_headers() {
+    let app = spawn_app().await;
+    let check = |r: &reqwest::Response, status: u16| {
+        assert_eq!(r.status(), status);
+        let h = r.headers();
+        assert_eq!(h["content-type"], "application/problem+json");
+        assert!(h.contains_key("x-request-id"), "{h:?}");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["cache-control"], "no-store");
+    };
+    let r = app.get(&format!("/api/v1/listings?q={}", "a".repeat(9 * 1024))).await;
+    check(&r, 414);
+    assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://student-palace.co.uk/problems/uri-too-long");
+
+    let r = app.client.get(app.url("/api/v1/cities")).header("x-padding", "b".repeat(20 * 1024)).send().await.unwrap();
+    check(&r, 431);
+    assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://student-palace.co.uk/problems/headers-too-large");
+
+    // Over the server's hard cap (64 KiB) the answer is hyper's own, before the
+    // application runs: a bare 431 (documented in docs/api.md).
+    let r = app.client.get(app.url("/api/v1/cities")).header("x-padding", "c".repeat(80 * 1024)).send().await.unwrap();
+    assert_eq!(r.status(), 431);
+
+    // A NUL byte in the search text is refused like in every other text field.
+    let r = app.get("/api/v1/listings?q=abc%00def").await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://student-palace.co.uk/problems/invalid-parameter");
+    app.stop().await;
+}

@@ -19,6 +19,7 @@ mod middleware;
 pub mod openapi;
 mod payload;
 pub mod problem;
+pub mod server;
 pub mod types;
 
 use std::sync::Arc;
@@ -137,6 +138,7 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
     let allowed = Arc::new(openapi::AllowedMethods::new(&doc, OTHER_ROUTES));
     let spec = serde_json::to_string(&doc).expect("a JSON value");
     let docs = openapi::swagger_html(&cfg.version, cfg.secure_cookies);
+    let docs_csp = poem::http::HeaderValue::from_str(&openapi::swagger_csp(&docs)).expect("an ASCII policy");
     let api = poem_openapi::OpenApiService::new(api::apis(), "Student Palace API", &cfg.version);
 
     let mut routes = Route::new()
@@ -161,9 +163,10 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
         .catch_all_error(problem::from_poem_error)
         .with(CatchPanic::new().with_handler(problem::PanicHandler))
         .with(middleware::Timeout(cfg.request_timeout))
+        .around(middleware::request_head_limits)
         .around(middleware::problem_instance)
         .with(middleware::AllowHeader(allowed))
-        .with(middleware::SecurityHeaders { hsts: cfg.hsts })
+        .with(middleware::SecurityHeaders { hsts: cfg.hsts, docs_csp })
         .around(middleware::request_context)
         .boxed()
 }

@@ -9,34 +9,38 @@ use crate::problem::{Problem, ProblemKind};
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The id of the current request, as accepted from `X-Request-Id` or generated.
-/// Handlers read it from the request extensions (audit records carry it).
+/// The server's id for the current request (a UUID v7), generated for every request.
+/// Handlers read it from the request extensions; the audit trail records it, and the
+/// response's `X-Request-Id` returns it for support to quote.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// An incoming id is kept only if it is short and plain (it ends up in logs).
+/// A client's `X-Request-Id` is kept for correlation, in the log only, when it is short
+/// and plain: `^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`.
 fn acceptable(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    let b = id.as_bytes();
+    (1..=64).contains(&b.len())
+        && b[0].is_ascii_alphanumeric()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
 }
 
 /// Request id, a span holding it around everything the request logs, and one access
 /// log line per request.
 ///
 /// Ours, not poem's `RequestId` + `Tracing`: poem's `RequestId` reuses any incoming id
-/// as given (it ends up in logs and the audit trail; we accept only short plain ones),
+/// as given (a client could then write what it likes into logs and the audit trail; we
+/// always use our own and log an acceptable client id beside it as `client_request_id`),
 /// and its `Tracing` span records the full URI, query string included, which can carry
 /// personal data (`/admin/users?email=...`): we log the path only.
 pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<Response> {
-    let id = req
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| acceptable(v))
-        .map_or_else(|| uuid::Uuid::now_v7().to_string(), ToOwned::to_owned);
+    let id = uuid::Uuid::now_v7().to_string();
+    let client_id =
+        req.headers().get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|v| acceptable(v)).map(str::to_owned);
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!(
         "request",
         request_id = %id,
+        client_request_id = client_id.as_deref(),
         method = %req.method(),
         path = %req.uri().path(),
     );
@@ -107,36 +111,50 @@ impl<E: Endpoint> Endpoint for TimeoutEndpoint<E> {
 /// UI needs its inline script) and `Cache-Control` is a default, not an override.
 pub struct SecurityHeaders {
     pub hsts: bool,
+    /// The policy for `/docs` (`openapi::swagger_csp`).
+    pub docs_csp: HeaderValue,
 }
 
 impl<E: Endpoint> Middleware<E> for SecurityHeaders {
     type Output = SecurityHeadersEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        SecurityHeadersEndpoint { inner: ep, hsts: self.hsts }
+        SecurityHeadersEndpoint { inner: ep, hsts: self.hsts, docs_csp: self.docs_csp.clone() }
     }
 }
 
 pub struct SecurityHeadersEndpoint<E> {
     inner: E,
     hsts: bool,
+    docs_csp: HeaderValue,
 }
 
 impl<E: Endpoint> Endpoint for SecurityHeadersEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, req: Request) -> Result<Self::Output> {
-        // Swagger UI needs its inline script; everything else is JSON and gets a strict CSP.
-        let is_docs = req.uri().path().starts_with("/docs");
+        // Swagger UI runs its own inline scripts (allowed by hash); everything else is
+        // JSON and gets a policy that allows nothing.
+        let is_docs = req.uri().path() == "/docs";
         let mut resp = self.inner.call(req).await?.into_response();
         let h = resp.headers_mut();
         h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
         h.insert("x-frame-options", HeaderValue::from_static("DENY"));
         h.insert("referrer-policy", HeaderValue::from_static("strict-origin-when-cross-origin"));
         h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-        if !is_docs {
-            h.insert("content-security-policy", HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
-        }
+        h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+        h.insert(
+            "permissions-policy",
+            HeaderValue::from_static(
+                "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+            ),
+        );
+        let csp = if is_docs {
+            self.docs_csp.clone()
+        } else {
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")
+        };
+        h.insert("content-security-policy", csp);
         if !h.contains_key(poem::http::header::CACHE_CONTROL) {
             h.insert(poem::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
@@ -213,6 +231,32 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             _ => resp,
         }
     }
+}
+
+/// The longest URL (path and query) the service reads.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most header bytes (names and values together) the service reads.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// 414 / 431 as problem+json for request heads over our limits. The server's hard cap
+/// (`server::ServerLimits::max_header_bytes`, 64 KiB) is above these, so any head
+/// between the two gets this shaped answer (request id, security headers included);
+/// only heads over the hard cap get hyper's plain 431 before the application runs.
+pub async fn request_head_limits<E: Endpoint>(next: E, req: Request) -> Result<Response> {
+    let uri = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri > MAX_URI_BYTES {
+        return Ok(Problem::new(ProblemKind::UriTooLong, format!("The URL may be at most {MAX_URI_BYTES} bytes."))
+            .into_response());
+    }
+    let headers: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+    if headers > MAX_HEADER_BYTES {
+        return Ok(Problem::new(
+            ProblemKind::HeadersTooLarge,
+            format!("The request headers may be at most {MAX_HEADER_BYTES} bytes together."),
+        )
+        .into_response());
+    }
+    next.call(req).await.map(IntoResponse::into_response)
 }
 
 /// `Allow` on every 405 (RFC 9110 §15.5.6), from the document's paths.

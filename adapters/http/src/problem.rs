@@ -49,6 +49,10 @@ pub enum ProblemKind {
     PreconditionRequired,
     /// 413: the body is larger than the limit.
     PayloadTooLarge,
+    /// 414: the URL is longer than 8 KiB.
+    UriTooLong,
+    /// 431: the request's headers together are larger than 16 KiB.
+    HeadersTooLarge,
     /// 415: the body is not `application/json`.
     UnsupportedMediaType,
     /// 422: schema-valid input that breaks a rule no schema can state (letting rules,
@@ -83,6 +87,8 @@ impl ProblemKind {
         Self::PreconditionFailed,
         Self::PreconditionRequired,
         Self::PayloadTooLarge,
+        Self::UriTooLong,
+        Self::HeadersTooLarge,
         Self::UnsupportedMediaType,
         Self::Validation,
         Self::Internal,
@@ -110,6 +116,8 @@ impl ProblemKind {
             Self::PreconditionFailed => "precondition-failed",
             Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge => "payload-too-large",
+            Self::UriTooLong => "uri-too-long",
+            Self::HeadersTooLarge => "headers-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::Validation => "validation",
             Self::Internal => "internal",
@@ -134,6 +142,8 @@ impl ProblemKind {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -161,6 +171,8 @@ impl ProblemKind {
             Self::PreconditionFailed => "The listing changed since you read it",
             Self::PreconditionRequired => "If-Match required",
             Self::PayloadTooLarge => "Request body too large",
+            Self::UriTooLong => "URL too long",
+            Self::HeadersTooLarge => "Request headers too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::Validation => "Invalid input",
             Self::Internal => "Internal server error",

@@ -284,6 +284,27 @@ patterned_string!(
 );
 
 patterned_string!(
+    /// Free text typed into a search box: no control characters (a NUL cannot be
+    /// stored or searched for), at most 200 characters.
+    SearchText, "^[^\\x00-\\x1F\\x7F]*$", 0..=200
+);
+
+patterned_string!(
+    /// Part of an e-mail address to filter by: no control characters or spaces.
+    EmailFilterText, "^[^\\x00-\\x20\\x7F]+$", 1..=254
+);
+
+patterned_string!(
+    /// An audit target type (`user`, `listing`, `enquiry`, `session`).
+    TargetTypeText, "^[a-z_]+$", 1..=32
+);
+
+patterned_string!(
+    /// An audit target id (a UUID or a slug).
+    TargetIdText, "^[A-Za-z0-9_-]+$", 1..=64
+);
+
+patterned_string!(
     /// An entity tag as this API hands them out: a quoted version number (`"3"`).
     EtagText, "^\"[0-9]{1,18}\"$", 3..=20
 );

@@ -16,7 +16,7 @@ use super::{ApiTags, PageDto, page_dto, page_request, reject_unknown_params};
 use crate::Services;
 use crate::auth::SignedIn;
 use crate::error::ApiResult;
-use crate::types::{Closed, CursorText, EtagText, Nullable, Timestamp};
+use crate::types::{Closed, CursorText, EmailFilterText, EtagText, Nullable, TargetIdText, TargetTypeText, Timestamp};
 
 /// A user as admins see them.
 #[derive(Debug, Object)]
@@ -106,8 +106,7 @@ impl AdminApi {
         req: &Request,
         role: Query<Option<Closed<Role>>>,
         /// Case-insensitive part of the e-mail.
-        #[oai(validator(min_length = 1, max_length = 254))]
-        email: Query<Option<String>>,
+        email: Query<Option<EmailFilterText>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<CursorText>>,
         /// Default 20.
@@ -115,10 +114,7 @@ impl AdminApi {
         page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<AdminUserDto>>> {
         reject_unknown_params(req, &["role", "email", "cursor", "page_size"])?;
-        let filter = UserFilter {
-            role: role.0.map(|r| r.0),
-            email_contains: email.0.map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()),
-        };
+        let filter = UserFilter { role: role.0.map(|r| r.0), email_contains: email.0.map(|e| e.0.to_lowercase()) };
         let page = s
             .list_users
             .execute(who.viewer, &filter, page_request(cursor.0.as_ref().map(|c| c.0.as_str()), page_size.0, 0)?)
@@ -179,9 +175,8 @@ impl AdminApi {
         /// Actor user id.
         actor: Query<Option<Uuid>>,
         /// `user`, `listing` or `enquiry`.
-        #[oai(validator(min_length = 1, max_length = 32))]
-        target_type: Query<Option<String>>,
-        #[oai(validator(min_length = 1, max_length = 64))] target_id: Query<Option<String>>,
+        target_type: Query<Option<TargetTypeText>>,
+        target_id: Query<Option<TargetIdText>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<CursorText>>,
         /// Default 20.
@@ -189,7 +184,11 @@ impl AdminApi {
         page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<AuditDto>>> {
         reject_unknown_params(req, &["actor", "target_type", "target_id", "cursor", "page_size"])?;
-        let filter = AuditFilter { actor_id: actor.0.map(UserId), target_type: target_type.0, target_id: target_id.0 };
+        let filter = AuditFilter {
+            actor_id: actor.0.map(UserId),
+            target_type: target_type.0.map(|t| t.0),
+            target_id: target_id.0.map(|t| t.0),
+        };
         let page = s
             .audit_trail
             .execute(who.viewer, &filter, page_request(cursor.0.as_ref().map(|c| c.0.as_str()), page_size.0, 0)?)

@@ -18,7 +18,7 @@ use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonOut;
 use crate::problem::ProblemKind;
-use crate::types::{AcademicYearText, Closed, CursorText, Date, EtagText, Nullable, SlugText};
+use crate::types::{AcademicYearText, Closed, CursorText, Date, EtagText, Nullable, SearchText, SlugText};
 
 /// A page of search results.
 #[derive(Debug, Object, Serialize)]
@@ -154,8 +154,7 @@ impl ListingsApi {
         #[oai(explode = false, default, validator(min_items = 1, max_items = 16))]
         features: Query<Option<Vec<Closed<Feature>>>>,
         /// Free text over title, description and area.
-        #[oai(validator(max_length = 200))]
-        q: Query<Option<String>>,
+        q: Query<Option<SearchText>>,
         /// Default `newest`.
         sort: Query<Option<Closed<SearchSort>>>,
         /// From the previous page's `next_cursor` (same filters and sort).
@@ -183,7 +182,7 @@ impl ListingsApi {
                 .map(|y| domain_param(AcademicYear::parse(&y.0), "academic_year"))
                 .transpose()?,
             features: features.0.unwrap_or_default().into_iter().map(|f| f.0).collect::<Features>(),
-            q: q.0.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
+            q: q.0.map(|t| t.0.trim().to_owned()).filter(|t| !t.is_empty()),
             sort,
             page: Some(page_request(cursor.0.as_ref().map(|c| c.0.as_str()), page_size.0, sort.tag())?),
         };
