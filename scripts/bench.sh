@@ -19,7 +19,12 @@
 #     bound pgbench run alternate BENCH_ROUNDS times (default 3) and the medians are
 #     compared: on a shared 2-core machine one pair of runs can differ by 30%;
 #  6. bytes per page: the search pages as served (cards) and what the same pages weighed
-#     when items were whole listings (the sum of their detail documents).
+#     when items were whole listings (the sum of their detail documents);
+#  7. a login storm (tests/src/bin/login_storm.rs): BENCH_STORM_CONCURRENCY (default 500)
+#     clients sign in with wrong passwords for BENCH_STORM_SECONDS (default 20) while 4
+#     clients search; the server's peak resident memory (target < 256 MiB), every answer's
+#     status (target: only 401 and 503) and the searches' p95 (target < 100 ms).
+# BENCH_ONLY=storm runs steps 1-3 and 7 only.
 # Results, ratios and targets are printed; record them in docs/performance.md.
 # BENCH_REUSE_DB=1 keeps an existing sp_bench (skips the ~100 s seed) and only migrates it.
 # Nothing here runs in CI.
@@ -42,7 +47,7 @@ command -v pgbench >/dev/null || { echo "pgbench missing: apt-get install -y pos
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -q wrk >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }; }
 
 echo "== building release binaries"
-cargo build --release --quiet -p bootstrap --bin student-palace -p sp-tests --bin search-bench
+cargo build --release --quiet -p bootstrap --bin student-palace -p sp-tests --bin search-bench --bin login-storm
 
 if [ "${BENCH_REUSE_DB:-0}" = 1 ] && psql "$DB_URL" -qAtc "SELECT 1 FROM listings LIMIT 1" 2>/dev/null | grep -q 1; then
   echo "== database sp_bench: reused (BENCH_REUSE_DB=1), migrated to the latest schema"
@@ -63,6 +68,9 @@ SCRIPTS=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$SCRIPTS"' EXIT
 for _ in $(seq 100); do curl -sf "$BASE/livez" >/dev/null && break; sleep 0.1; done
 
+RESULTS=$SCRIPTS/results.txt
+: >"$RESULTS"
+if [ "${BENCH_ONLY:-}" != storm ]; then
 "$BIN/search-bench" --prepare "$SCRIPTS" --cases 120   # pgbench takes at most 128 scripts
 "$BIN/search-bench" --prepare "$SCRIPTS/page50" --cases 120 --page-size 50 >/dev/null
 psql "$DB_URL" -qAtc "SELECT '/api/v1/listings/' || id FROM listings WHERE status = 'published' ORDER BY md5(id::text) LIMIT 500" \
@@ -70,8 +78,6 @@ psql "$DB_URL" -qAtc "SELECT '/api/v1/listings/' || id FROM listings WHERE statu
 for p in cities stats; do echo "/api/v1/$p" >"$SCRIPTS/$p.txt"; done
 echo "/livez" >"$SCRIPTS/livez.txt"
 
-RESULTS=$SCRIPTS/results.txt
-: >"$RESULTS"
 wrk_run() { # $1: label, $2: file of paths
   echo "== HTTP $1 (wrk): concurrency $CONC, ${SECS}s after a 5 s warm-up"
   BENCH_URLS=$2 wrk -t2 -c"$CONC" -d5s -s scripts/bench-urls.lua "$BASE" >/dev/null
@@ -133,17 +139,26 @@ for label, file in (("page20", sys.argv[2]), ("page50", sys.argv[3])):
     print(f"bytes {label} cards={cards / n:.0f} whole={whole / n:.0f} items={items / n:.1f}")
 PY
 grep '^bytes' "$RESULTS"
+fi
+
+STORM_C=${BENCH_STORM_CONCURRENCY:-500}
+STORM_S=${BENCH_STORM_SECONDS:-20}
+echo "== login storm: $STORM_C concurrent wrong-password sign-ins for ${STORM_S}s, 4 clients searching meanwhile"
+ulimit -n 65536 2>/dev/null || true
+"$BIN/login-storm" "$BASE" "$SERVER" "$STORM_C" "$STORM_S" | tee -a "$RESULTS"
 kill $SERVER; wait $SERVER 2>/dev/null || true
 
 python3 - "$RESULTS" <<'PY'
 import re, statistics, sys
-http, pg, size, pg_lat = {}, {}, {}, {}
+http, pg, size, pg_lat, storm = {}, {}, {}, {}, {}
 for line in open(sys.argv[1]):
     w = line.split()
     if w[:2] == ["pgbench", "latency"]:
         pg_lat = {k: float(v) for k, v in re.findall(r"(\w+)=([0-9.]+)", line)}
     elif w[0] == "pgbench":
         pg.setdefault(w[1], []).append({k: float(v) for k, v in re.findall(r"(\w+)=([0-9.]+)", line)})
+    elif w[0] == "RESULT":
+        storm[w[1]] = {k: float(v) if v.replace(".", "").isdigit() else v for k, v in re.findall(r"(\w+)=([^ ]+)", line)}
     elif w[0] == "bytes":
         size[w[1]] = dict(kv.split("=") for kv in w[2:])
     else:
@@ -151,25 +166,38 @@ for line in open(sys.argv[1]):
 med = lambda runs, k: statistics.median(r[k] for r in runs)
 ok = lambda c: "met" if c else "MISSED"
 print("== summary (raw lines above)")
-s_rps, s_p95, b_tps = med(http["search"], "rps"), med(http["search"], "p95_ms"), med(pg["bound"], "tps")
-pairs = ", ".join(f"{h['rps']:.0f}/{p['tps']:.0f}" for h, p in zip(http["search"], pg["bound"]))
-print(f"search, pages of 20, median of {len(http['search'])} rounds: {s_rps:.0f} req/s, p95 {s_p95:.1f} ms; "
-      f"pgbench bound {b_tps:.0f} tps (avg latency {med(pg['bound'], 'latency_ms'):.1f} ms) -> {100 * s_rps / b_tps:.0f}% "
-      f"(target >= 85%: {ok(s_rps >= 0.85 * b_tps)}); p95 target < 25 ms: {ok(s_p95 < 25)}; rounds (HTTP/pgbench): {pairs}")
-print(f"inlined floor {med(pg['inlined'], 'tps'):.0f} tps -> {100 * s_rps / med(pg['inlined'], 'tps'):.0f}%")
-print(f"the database alone at the same concurrency (pgbench, bound): p50 {pg_lat['p50_ms']:.1f} ms, "
-      f"p95 {pg_lat['p95_ms']:.1f} ms, p99 {pg_lat['p99_ms']:.1f} ms (HTTP p95 {s_p95:.1f} ms)")
-for k in ("search50", "detail"):
-    h = http[k][0]
-    print(f"{k}: {h['rps']:.0f} req/s, p50 {h['p50_ms']:.1f} ms, p95 {h['p95_ms']:.1f} ms, errors {h['errors']:.0f}")
-c = http["livez"][0]["rps"]
-for k in ("cities", "stats"):
-    h = http[k][0]
-    print(f"{k}: {h['rps']:.0f} req/s (p95 {h['p95_ms']:.1f} ms) = {100 * h['rps'] / c:.0f}% of the constant route's "
-          f"{c:.0f} req/s (target >= 50%: {ok(h['rps'] >= 0.5 * c)})")
-for k, v in size.items():
-    print(f"bytes per {k}: {float(v['cards']):.0f} as cards, {float(v['whole']):.0f} as whole listings "
-          f"({float(v['whole']) / float(v['cards']):.1f}x), {v['items']} items")
-errors = sum(r["errors"] for runs in http.values() for r in runs)
-print(f"HTTP errors in all runs: {errors:.0f}")
+if "search" in http:
+    s_rps, s_p95, b_tps = med(http["search"], "rps"), med(http["search"], "p95_ms"), med(pg["bound"], "tps")
+    pairs = ", ".join(f"{h['rps']:.0f}/{p['tps']:.0f}" for h, p in zip(http["search"], pg["bound"]))
+    print(f"search, pages of 20, median of {len(http['search'])} rounds: {s_rps:.0f} req/s, p95 {s_p95:.1f} ms; "
+          f"pgbench bound {b_tps:.0f} tps (avg latency {med(pg['bound'], 'latency_ms'):.1f} ms) -> {100 * s_rps / b_tps:.0f}% "
+          f"(target >= 85%: {ok(s_rps >= 0.85 * b_tps)}); p95 target < 25 ms: {ok(s_p95 < 25)}; rounds (HTTP/pgbench): {pairs}")
+    print(f"inlined floor {med(pg['inlined'], 'tps'):.0f} tps -> {100 * s_rps / med(pg['inlined'], 'tps'):.0f}%")
+    print(f"the database alone at the same concurrency (pgbench, bound): p50 {pg_lat['p50_ms']:.1f} ms, "
+          f"p95 {pg_lat['p95_ms']:.1f} ms, p99 {pg_lat['p99_ms']:.1f} ms (HTTP p95 {s_p95:.1f} ms)")
+    for k in ("search50", "detail"):
+        h = http[k][0]
+        print(f"{k}: {h['rps']:.0f} req/s, p50 {h['p50_ms']:.1f} ms, p95 {h['p95_ms']:.1f} ms, errors {h['errors']:.0f}")
+    c = http["livez"][0]["rps"]
+    for k in ("cities", "stats"):
+        h = http[k][0]
+        print(f"{k}: {h['rps']:.0f} req/s (p95 {h['p95_ms']:.1f} ms) = {100 * h['rps'] / c:.0f}% of the constant route's "
+              f"{c:.0f} req/s (target >= 50%: {ok(h['rps'] >= 0.5 * c)})")
+    for k, v in size.items():
+        print(f"bytes per {k}: {float(v['cards']):.0f} as cards, {float(v['whole']):.0f} as whole listings "
+              f"({float(v['whole']) / float(v['cards']):.1f}x), {v['items']} items")
+    errors = sum(r["errors"] for runs in http.values() for r in runs)
+    print(f"HTTP errors in all runs: {errors:.0f}")
+
+if storm:
+    st, rss, se = storm["login-storm"], storm["login-storm-rss"], storm["login-storm-search"]
+    answers = {k[1:]: int(v) for k, v in st.items() if re.fullmatch(r"s[0-9]{3}", k)}
+    others = {k: int(v) for k, v in st.items() if k in ("client_timeout", "connection_error")}
+    only_ok = set(answers) <= {"401", "503"} and not others
+    print(f"login storm: {int(st['concurrency'])} concurrent for {int(st['seconds'])} s, {int(st['attempts'])} attempts "
+          f"({st['per_s']:.0f}/s), answers {answers} {others or ''} (target only 401/503: {ok(only_ok)})")
+    print(f"login storm resident memory: {rss['before_mib']:.0f} MiB before, peak {rss['peak_mib']:.0f} MiB "
+          f"(target < 256 MiB: {ok(rss['peak_mib'] < 256)})")
+    print(f"searches during the storm: {int(se['requests'])} ({int(se['failures'])} failed), p50 {se['p50_ms']:.1f} ms, "
+          f"p95 {se['p95_ms']:.1f} ms, p99 {se['p99_ms']:.1f} ms (target p95 < 100 ms: {ok(se['p95_ms'] < 100)})")
 PY
