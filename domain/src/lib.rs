@@ -53,3 +53,28 @@ impl ValidationError {
         Self { field, message: message.into() }
     }
 }
+
+/// The calendar date in the UK (Europe/London) at `now`: what "today" means for
+/// availability, licence and EPC expiry and viewing dates. Between midnight and 1 am
+/// in summer time the UTC date is still yesterday.
+pub fn uk_today(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    now.with_timezone(&chrono_tz::Europe::London).date_naive()
+}
+
+#[cfg(test)]
+mod uk_today_tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    #[test]
+    fn today_is_the_london_date_in_summer_and_winter() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        // BST (UTC+1): 23:30 UTC on 30 June is already 1 July in London.
+        assert_eq!(super::uk_today(Utc.with_ymd_and_hms(2027, 6, 30, 23, 30, 0).unwrap()), d(2027, 7, 1));
+        assert_eq!(super::uk_today(Utc.with_ymd_and_hms(2027, 6, 30, 22, 59, 0).unwrap()), d(2027, 6, 30));
+        // GMT (UTC+0) in winter: the UTC date.
+        assert_eq!(super::uk_today(Utc.with_ymd_and_hms(2027, 12, 31, 23, 30, 0).unwrap()), d(2027, 12, 31));
+        // The clocks go forward at 01:00 UTC on the last Sunday of March (28 March 2027).
+        assert_eq!(super::uk_today(Utc.with_ymd_and_hms(2027, 3, 28, 23, 0, 0).unwrap()), d(2027, 3, 29));
+        assert_eq!(super::uk_today(Utc.with_ymd_and_hms(2027, 3, 27, 23, 0, 0).unwrap()), d(2027, 3, 27));
+    }
+}

@@ -162,3 +162,57 @@ async fn every_change_is_audited_with_the_servers_request_id() {
     assert!(!audit.to_string().contains("argon2"), "no secrets in the audit trail");
     app.stop().await;
 }
+
+/// A lapsed HMO licence hides the listing from the public (detail 404, out of search), the
+/// owner still sees it with the reason, and enquiries are refused with 409; a deactivated
+/// city takes its listings out of search and detail.
+#[tokio::test]
+async fn lapsed_licences_and_inactive_cities_hide_listings() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    app.seed_cities().await;
+    let owner = app.actor("landlord").await;
+    let student = app.actor("student").await;
+    let licensed = owner
+        .published_listing(&json!({"bedrooms": 5, "hmo_licence": "HMO/2026/0042", "hmo_licence_expires": "2030-01-01"}))
+        .await;
+    let plain = owner.published_listing(&json!({})).await;
+    let search_ids = |v: Value| -> Vec<String> {
+        v["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let ids = search_ids(app.get("/api/v1/listings?city=leeds").await.json().await.unwrap());
+    assert!(ids.contains(&licensed) && ids.contains(&plain), "{ids:?}");
+
+    // The licence lapses: the row as it would stand after its expiry (search reads the
+    // derived `searchable_until`, the detail page the licence itself).
+    let db = app.db.connect().await;
+    let lapse = format!(
+        "UPDATE listings SET hmo_licence_expires = '2020-01-01', searchable_until = '2020-01-01' WHERE id = '{licensed}'"
+    );
+    db.execute_unprepared(&lapse).await.unwrap();
+    assert_eq!(app.get(&format!("/api/v1/listings/{licensed}")).await.status(), 404);
+    let ids = search_ids(app.get("/api/v1/listings?city=leeds").await.json().await.unwrap());
+    assert!(!ids.contains(&licensed) && ids.contains(&plain), "{ids:?}");
+    let seen: Value = owner.get(&format!("/api/v1/listings/{licensed}")).await.json().await.unwrap();
+    assert_eq!(seen["hidden_reason"], "licence_lapsed", "{seen}");
+    let visible: Value = owner.get(&format!("/api/v1/listings/{plain}")).await.json().await.unwrap();
+    assert!(visible["hidden_reason"].is_null(), "{visible}");
+    let r = student.post(&format!("/api/v1/listings/{licensed}/enquiries"), &json!({"message": "Is it free?"})).await;
+    assert_eq!(r.status(), 409);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "https://student-palace.co.uk/problems/not-taking-enquiries", "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("licence"), "{p}");
+
+    // Leeds is deactivated: its listings leave search and detail; the owner sees why.
+    let mut leeds = app.deps.cities.find(&domain::CitySlug::parse("leeds").unwrap()).await.unwrap().unwrap();
+    leeds.active = false;
+    app.deps.cities.save(&leeds).await.unwrap();
+    assert_eq!(app.get(&format!("/api/v1/listings/{plain}")).await.status(), 404);
+    let all = search_ids(app.get("/api/v1/listings").await.json().await.unwrap());
+    assert!(!all.contains(&plain), "{all:?}");
+    let seen: Value = owner.get(&format!("/api/v1/listings/{plain}")).await.json().await.unwrap();
+    assert_eq!(seen["hidden_reason"], "city_inactive", "{seen}");
+    let r = student.post(&format!("/api/v1/listings/{plain}/enquiries"), &json!({"message": "Is it free?"})).await;
+    assert_eq!(r.status(), 404);
+    app.stop().await;
+}

@@ -426,6 +426,10 @@ impl From<SendEnquiryError> for ApiError {
                 ProblemKind::NotTakingEnquiries,
                 format!("Only published listings take enquiries; this one is {s}."),
             ),
+            SendEnquiryError::LicenceLapsed => ApiError::problem(
+                ProblemKind::NotTakingEnquiries,
+                "This listing takes no enquiries: its HMO licence has lapsed. It is hidden until the landlord renews it.",
+            ),
             SendEnquiryError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }

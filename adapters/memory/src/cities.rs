@@ -17,6 +17,11 @@ impl InMemoryCityRepository {
         Self::default()
     }
 
+    /// Whether the city with this slug is stored and active.
+    pub(crate) fn is_active(&self, slug: &CitySlug) -> bool {
+        self.cities.read().expect("poisoned").get(slug).is_some_and(|c| c.active)
+    }
+
     /// Whether a city with this slug is stored (listings refer to cities).
     pub(crate) fn contains(&self, slug: &CitySlug) -> bool {
         self.cities.read().expect("poisoned").contains_key(slug)

@@ -30,7 +30,11 @@ impl InMemoryListingRepository {
     /// Visible listings matching the query's filters, unordered.
     fn matching(&self, query: &SearchQuery, today: NaiveDate) -> Vec<Listing> {
         let s = self.state.read();
-        s.listings.values().filter(|l| visible(l, &s.users, today) && matches(l, query)).cloned().collect()
+        s.listings
+            .values()
+            .filter(|l| visible(l, &s.users, &self.cities, today) && matches(l, query))
+            .cloned()
+            .collect()
     }
 
     /// The references a stored listing must satisfy: its owner and city exist.
@@ -45,12 +49,26 @@ impl InMemoryListingRepository {
     }
 }
 
-/// Visible: published, owner not suspended, `searchable_until` absent or not before
-/// `today`.
-pub(crate) fn visible(l: &Listing, users: &std::collections::HashMap<UserId, User>, today: NaiveDate) -> bool {
-    l.status == ListingStatus::Published
-        && users.get(&l.owner_id).is_some_and(|u| !u.suspended)
-        && l.details.searchable_until().is_none_or(|until| until >= today)
+/// Public on `today`: `Listing::hidden` says nothing against it.
+pub(crate) fn public(
+    l: &Listing,
+    users: &std::collections::HashMap<UserId, User>,
+    cities: &InMemoryCityRepository,
+    today: NaiveDate,
+) -> bool {
+    let owner_active = users.get(&l.owner_id).is_some_and(|u| !u.suspended);
+    let city_active = l.details.city.as_ref().is_some_and(|c| cities.is_active(c));
+    l.hidden(today, owner_active, city_active).is_none()
+}
+
+/// Visible (in search, counts and stats): public and published.
+pub(crate) fn visible(
+    l: &Listing,
+    users: &std::collections::HashMap<UserId, User>,
+    cities: &InMemoryCityRepository,
+    today: NaiveDate,
+) -> bool {
+    l.status == ListingStatus::Published && public(l, users, cities, today)
 }
 
 /// Lower-cased words (runs of letters and digits).
@@ -172,7 +190,7 @@ impl ListingRepository for InMemoryListingRepository {
     async fn visible_counts_by_city(&self, today: NaiveDate) -> Result<Vec<(CitySlug, u64)>, RepositoryError> {
         let s = self.state.read();
         let mut counts: BTreeMap<CitySlug, u64> = BTreeMap::new();
-        for l in s.listings.values().filter(|l| visible(l, &s.users, today)) {
+        for l in s.listings.values().filter(|l| visible(l, &s.users, &self.cities, today)) {
             if let Some(city) = &l.details.city {
                 *counts.entry(city.clone()).or_default() += 1;
             }
@@ -182,7 +200,7 @@ impl ListingRepository for InMemoryListingRepository {
 
     async fn stats(&self, today: NaiveDate) -> Result<SiteStats, RepositoryError> {
         let s = self.state.read();
-        let shown: Vec<&Listing> = s.listings.values().filter(|l| visible(l, &s.users, today)).collect();
+        let shown: Vec<&Listing> = s.listings.values().filter(|l| visible(l, &s.users, &self.cities, today)).collect();
         let cities: BTreeSet<&CitySlug> = shown.iter().filter_map(|l| l.details.city.as_ref()).collect();
         let landlords = s.users.values().filter(|u| u.role.can_list() && !u.suspended).count();
         let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);

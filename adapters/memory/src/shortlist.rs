@@ -2,21 +2,25 @@ use application::RepositoryError;
 use application::paging::{Page, PageRequest};
 use application::ports::{SavedListing, ShortlistRepository};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use domain::UserId;
-use domain::listing::{Listing, ListingId, ListingStatus};
+use std::sync::Arc;
 
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::UserId;
+use domain::listing::ListingId;
+
+use crate::InMemoryCityRepository;
 use crate::store::{Shared, micros, page, unexpected};
 
 /// Shortlists of an [`InMemoryStore`](crate::InMemoryStore).
 #[derive(Clone)]
 pub struct InMemoryShortlistRepository {
     state: Shared,
+    cities: Arc<InMemoryCityRepository>,
 }
 
 impl InMemoryShortlistRepository {
-    pub(crate) fn new(state: Shared) -> Self {
-        Self { state }
+    pub(crate) fn new(state: Shared, cities: Arc<InMemoryCityRepository>) -> Self {
+        Self { state, cities }
     }
 }
 
@@ -36,7 +40,12 @@ impl ShortlistRepository for InMemoryShortlistRepository {
         Ok(self.state.write().shortlist.remove(&(user, listing)).is_some())
     }
 
-    async fn list(&self, user: UserId, req: PageRequest) -> Result<Page<SavedListing>, RepositoryError> {
+    async fn list(
+        &self,
+        user: UserId,
+        req: PageRequest,
+        today: NaiveDate,
+    ) -> Result<Page<SavedListing>, RepositoryError> {
         let s = self.state.read();
         let rows: Vec<SavedListing> = s
             .shortlist
@@ -47,16 +56,10 @@ impl ShortlistRepository for InMemoryShortlistRepository {
                 Some(SavedListing {
                     listing_id: *id,
                     saved_at: *at,
-                    card: public(l, &s.users).then(|| l.card()).flatten(),
+                    card: crate::listings::public(l, &s.users, &self.cities, today).then(|| l.card()).flatten(),
                 })
             })
             .collect();
         Ok(page(rows, req, 0, true, |r| (micros(r.saved_at), r.listing_id.0)))
     }
-}
-
-/// What everyone may see: published or let, owner not suspended.
-fn public(l: &Listing, users: &std::collections::HashMap<UserId, domain::User>) -> bool {
-    matches!(l.status, ListingStatus::Published | ListingStatus::Let)
-        && users.get(&l.owner_id).is_some_and(|u| !u.suspended)
 }

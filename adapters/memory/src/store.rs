@@ -92,7 +92,7 @@ impl InMemoryStore {
     }
 
     pub fn shortlist(&self) -> InMemoryShortlistRepository {
-        InMemoryShortlistRepository::new(self.state.clone())
+        InMemoryShortlistRepository::new(self.state.clone(), self.cities.clone())
     }
 
     pub fn enquiries(&self) -> InMemoryEnquiryRepository {

@@ -9,12 +9,12 @@ use application::ports::listings::ESTIMATE_CAP;
 use application::ports::{SearchQuery, SearchSort};
 use chrono::NaiveDate;
 use domain::CitySlug;
-use domain::listing::{Feature, Features, PropertyType};
+use domain::listing::{Feature, Features, ListingStatus, PropertyType};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement};
 
 use crate::card::CARD_COLUMNS;
-use crate::entity::{listings, users};
+use crate::entity::{cities, listings, users};
 use crate::rows::{after, before, contains, ts_of_key};
 
 use listings::Column as L;
@@ -23,23 +23,42 @@ fn col(c: L) -> Expr {
     Expr::col((listings::Entity, c))
 }
 
-/// What "visible" means (see `ListingRepository`): published, not hidden by a lapsed
-/// licence on `today`, owner not suspended.
-///
-/// `status = 'published'` is a literal, not a bound value, on purpose: PostgreSQL only
-/// uses the partial indexes (`WHERE status = 'published'`) when it can prove the query
-/// implies their predicate, which a parameter does not allow in a generic plan.
-pub(crate) fn visible(today: NaiveDate) -> Condition {
+/// The rest of "public" beside the status (`domain::listing::Listing::hidden`): owner
+/// not suspended, licence not lapsed on `today`, city active.
+fn public_beside_status(today: NaiveDate) -> Condition {
     let active_owner = Query::select()
         .expr(Expr::cust("1"))
         .from(users::Entity)
         .and_where(Expr::col((users::Entity, users::Column::Id)).equals((listings::Entity, L::OwnerId)))
         .and_where(Expr::col((users::Entity, users::Column::Suspended)).eq(false))
         .to_owned();
+    let active_city = Query::select()
+        .expr(Expr::cust("1"))
+        .from(cities::Entity)
+        .and_where(Expr::col((cities::Entity, cities::Column::Slug)).equals((listings::Entity, L::City)))
+        .and_where(Expr::col((cities::Entity, cities::Column::Active)).eq(true))
+        .to_owned();
     Condition::all()
-        .add(Expr::cust(r#""listings"."status" = 'published'"#))
         .add(Condition::any().add(col(L::SearchableUntil).is_null()).add(col(L::SearchableUntil).gte(today)))
         .add(Expr::exists(active_owner))
+        .add(Expr::exists(active_city))
+}
+
+/// What the public may see on `today` (the detail page, shortlist cards): published or
+/// let, and [`public_beside_status`].
+pub(crate) fn public(today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(col(L::Status).is_in([ListingStatus::Published.as_str(), ListingStatus::Let.as_str()]))
+        .add(public_beside_status(today))
+}
+
+/// What "visible" means (see `ListingRepository`): public and published.
+///
+/// `status = 'published'` is a literal, not a bound value, on purpose: PostgreSQL only
+/// uses the partial indexes (`WHERE status = 'published'`) when it can prove the query
+/// implies their predicate, which a parameter does not allow in a generic plan.
+pub(crate) fn visible(today: NaiveDate) -> Condition {
+    Condition::all().add(Expr::cust(r#""listings"."status" = 'published'"#)).add(public_beside_status(today))
 }
 
 /// The WHERE clause of a search (without the page's cursor).

@@ -2,18 +2,17 @@ use application::RepositoryError;
 use application::paging::{Page, PageRequest};
 use application::ports::{SavedListing, ShortlistRepository};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::UserId;
 use std::collections::HashMap;
 
-use domain::listing::{ListingId, ListingStatus};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use domain::listing::ListingId;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::card::{CARD_COLUMNS, CardRow};
+use crate::entity::listings;
 use crate::entity::shortlists::{self, Column};
-use crate::entity::{listings, users};
 use crate::rows::{before, stored, ts_of_key};
 
 /// Students' saved listings on PostgreSQL or SQLite.
@@ -52,7 +51,12 @@ impl ShortlistRepository for SqlShortlistRepository {
         Ok(res.rows_affected > 0)
     }
 
-    async fn list(&self, user: UserId, page: PageRequest) -> Result<Page<SavedListing>, RepositoryError> {
+    async fn list(
+        &self,
+        user: UserId,
+        page: PageRequest,
+        today: NaiveDate,
+    ) -> Result<Page<SavedListing>, RepositoryError> {
         let mut q = shortlists::Entity::find().filter(Column::UserId.eq(user.0));
         if let Some(c) = page.after {
             q = q.filter(before(
@@ -69,21 +73,12 @@ impl ShortlistRepository for SqlShortlistRepository {
             .all(&self.db)
             .await
             .map_err(crate::error::unexpected)?;
-        // The cards of those that are public, in one query.
-        let public_owner = Query::select()
-            .expr(Expr::cust("1"))
-            .from(users::Entity)
-            .and_where(
-                Expr::col((users::Entity, users::Column::Id)).equals((listings::Entity, listings::Column::OwnerId)),
-            )
-            .and_where(Expr::col((users::Entity, users::Column::Suspended)).eq(false))
-            .to_owned();
+        // The cards of those that are public today, in one query.
         let cards = listings::Entity::find()
             .select_only()
             .columns(CARD_COLUMNS)
             .filter(listings::Column::Id.is_in(saved.iter().map(|s| s.listing_id)))
-            .filter(listings::Column::Status.is_in([ListingStatus::Published.as_str(), ListingStatus::Let.as_str()]))
-            .filter(Expr::exists(public_owner))
+            .filter(crate::search::public(today))
             .into_model::<CardRow>()
             .all(&self.db)
             .await

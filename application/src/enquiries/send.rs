@@ -1,6 +1,6 @@
 use chrono::NaiveDate;
 use domain::enquiry::{Enquiry, EnquiryId, EnquiryMessage, EnquiryStatus, ViewingDates};
-use domain::listing::{ListingId, ListingStatus};
+use domain::listing::{Hidden, ListingId, ListingStatus};
 use domain::{Role, ValidationError};
 
 use super::EnquiryPorts;
@@ -25,6 +25,10 @@ pub enum SendEnquiryError {
     /// The listing is visible but takes no enquiries (it is let).
     #[error("a {0} listing takes no enquiries")]
     NotTakingEnquiries(ListingStatus),
+    /// The listing's HMO licence has lapsed: it is hidden until renewed and takes no
+    /// enquiries meanwhile.
+    #[error("the listing's HMO licence has lapsed")]
+    LicenceLapsed,
     #[error(transparent)]
     Unexpected(anyhow::Error),
 }
@@ -57,14 +61,19 @@ impl SendEnquiry {
         let now = self.p.clock.now();
         let mut errors: Vec<ValidationError> = Vec::new();
         let message = EnquiryMessage::parse(message).map_err(|e| errors.push(e)).ok();
-        let dates = ViewingDates::parse(viewing_dates, now.date_naive()).map_err(|e| errors.push(e)).ok();
+        let dates = ViewingDates::parse(viewing_dates, domain::uk_today(now)).map_err(|e| errors.push(e)).ok();
         let (Some(message), Some(viewing_dates)) = (message, dates) else {
             return Err(SendEnquiryError::Invalid(errors));
         };
-        let view = self.p.get_listing.execute(Some(viewer), listing_id).await.map_err(|e| match e {
+        let view = self.p.get_listing.view(Some(viewer), listing_id).await.map_err(|e| match e {
             GetListingError::NotFound => SendEnquiryError::ListingNotFound,
             GetListingError::Unexpected(e) => SendEnquiryError::Unexpected(e),
         })?;
+        match view.hidden {
+            None => {}
+            Some(Hidden::LicenceLapsed) => return Err(SendEnquiryError::LicenceLapsed),
+            Some(_) => return Err(SendEnquiryError::ListingNotFound),
+        }
         if view.listing.status != ListingStatus::Published {
             return Err(SendEnquiryError::NotTakingEnquiries(view.listing.status));
         }

@@ -48,7 +48,7 @@ impl CitiesWithCounts {
 
     async fn compute(&self) -> Result<Vec<CityWithCount>, CitiesWithCountsError> {
         let cities = self.ports.cities.list(CityFilter::Active).await?;
-        let counts = self.ports.listings.visible_counts_by_city(self.ports.clock.now().date_naive()).await?;
+        let counts = self.ports.listings.visible_counts_by_city(domain::uk_today(self.ports.clock.now())).await?;
         Ok(cities
             .into_iter()
             .map(|c| CityWithCount {

@@ -31,7 +31,7 @@ impl SiteCounters {
     #[tracing::instrument(name = "stats.get", skip_all)]
     pub async fn execute(&self) -> Result<Arc<SiteStats>, SiteCountersError> {
         self.cached
-            .get_or_compute(|| async { Ok(self.ports.listings.stats(self.ports.clock.now().date_naive()).await?) })
+            .get_or_compute(|| async { Ok(self.ports.listings.stats(domain::uk_today(self.ports.clock.now())).await?) })
             .await
     }
 }

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use domain::listing::{Listing, ListingId, ListingStatus};
+use domain::listing::{Hidden, Listing, ListingId, ListingStatus};
 
 use super::{ListingPorts, Viewer};
 use crate::errors::storage_errors_are_unexpected;
@@ -18,15 +18,18 @@ pub enum GetListingError {
 
 storage_errors_are_unexpected!(GetListingError);
 
-/// A listing and whether the viewer may see its private fields (full postcode, address).
+/// A listing, whether the viewer may see its private fields (full postcode, address),
+/// and why the public can't see it right now, if it can't.
 #[derive(Debug, Clone)]
 pub struct ListingView {
     pub listing: Listing,
     pub private: bool,
+    pub hidden: Option<Hidden>,
 }
 
-/// `GET /listings/{id}`. Managers see everything; everyone else sees published and let
-/// listings of active owners, and nothing else exists for them (404).
+/// `GET /listings/{id}`. Managers see everything (with the reason the public can't, if
+/// so); everyone else sees only what is public (`Listing::hidden`: published or let, owner
+/// active, licence not lapsed, city active), and nothing else exists for them (404).
 #[derive(Clone)]
 pub struct GetListing {
     ports: ListingPorts,
@@ -40,17 +43,30 @@ impl GetListing {
 
     #[tracing::instrument(name = "listings.get", skip_all, fields(listing_id = %id))]
     pub async fn execute(&self, viewer: Option<Viewer>, id: ListingId) -> Result<ListingView, GetListingError> {
+        let view = self.view(viewer, id).await?;
+        if !view.private && view.hidden.is_some() {
+            return Err(GetListingError::NotFound);
+        }
+        Ok(view)
+    }
+
+    /// The listing whoever asks, with `hidden` filled in: for use cases that act on a
+    /// listing for the public and refuse hidden ones with their own reason (an enquiry to
+    /// a listing whose licence lapsed is 409, not 404). Callers must not show a hidden
+    /// listing's content to anyone but its managers.
+    pub async fn view(&self, viewer: Option<Viewer>, id: ListingId) -> Result<ListingView, GetListingError> {
         let l = self.ports.listings.find(id).await?.ok_or(GetListingError::NotFound)?;
-        if viewer.is_some_and(|v| v.manages(&l)) {
-            return Ok(ListingView { listing: l, private: true });
-        }
-        if !matches!(l.status, ListingStatus::Published | ListingStatus::Let) {
-            return Err(GetListingError::NotFound);
-        }
-        let owner_active = self.users.find(l.owner_id).await?.is_some_and(|u| u.can_sign_in());
-        if !owner_active {
-            return Err(GetListingError::NotFound);
-        }
-        Ok(ListingView { listing: l, private: false })
+        let private = viewer.is_some_and(|v| v.manages(&l));
+        let hidden = if matches!(l.status, ListingStatus::Published | ListingStatus::Let) {
+            let owner_active = self.users.find(l.owner_id).await?.is_some_and(|u| u.can_sign_in());
+            let city_active = match &l.details.city {
+                Some(slug) => self.ports.cities.find(slug).await?.is_some_and(|c| c.active),
+                None => false,
+            };
+            l.hidden(domain::uk_today(self.ports.clock.now()), owner_active, city_active)
+        } else {
+            Some(Hidden::NotPublic)
+        };
+        Ok(ListingView { listing: l, private, hidden })
     }
 }

@@ -59,7 +59,7 @@ impl SearchListings {
         if !wrong.is_empty() {
             return Err(SearchListingsError::Invalid(wrong));
         }
-        let today = self.ports.clock.now().date_naive();
+        let today = domain::uk_today(self.ports.clock.now());
         let page = self.ports.listings.search(query, today).await?;
         let first_page = query.page.is_none_or(|p| p.after.is_none());
         let total_estimate = if first_page && page.next.is_none() {

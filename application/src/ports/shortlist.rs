@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::UserId;
 use domain::listing::{ListingCard, ListingId};
 
@@ -28,6 +28,12 @@ pub trait ShortlistRepository: Send + Sync + 'static {
     async fn remove(&self, user: UserId, listing: ListingId) -> Result<bool, RepositoryError>;
 
     /// Saved listings, most recently saved first, each with its card while it is public
-    /// (a listing taken down, archived or of a suspended owner shows no content).
-    async fn list(&self, user: UserId, page: PageRequest) -> Result<Page<SavedListing>, RepositoryError>;
+    /// on `today` (`Listing::hidden` is `None`: a listing taken down, archived, of a
+    /// suspended owner, with a lapsed licence or in a deactivated city shows no content).
+    async fn list(
+        &self,
+        user: UserId,
+        page: PageRequest,
+        today: NaiveDate,
+    ) -> Result<Page<SavedListing>, RepositoryError>;
 }

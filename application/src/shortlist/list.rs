@@ -5,7 +5,7 @@ use domain::Role;
 use crate::errors::storage_errors_are_unexpected;
 use crate::listings::Viewer;
 use crate::paging::{Page, PageRequest};
-use crate::ports::{SavedListing, ShortlistRepository};
+use crate::ports::{Clock, SavedListing, ShortlistRepository};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MyShortlistError {
@@ -22,11 +22,12 @@ storage_errors_are_unexpected!(MyShortlistError);
 #[derive(Clone)]
 pub struct MyShortlist {
     repo: Arc<dyn ShortlistRepository>,
+    clock: Arc<dyn Clock>,
 }
 
 impl MyShortlist {
-    pub fn new(repo: Arc<dyn ShortlistRepository>) -> Self {
-        Self { repo }
+    pub fn new(repo: Arc<dyn ShortlistRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { repo, clock }
     }
 
     #[tracing::instrument(name = "shortlist.list", skip_all)]
@@ -34,6 +35,6 @@ impl MyShortlist {
         if viewer.role != Role::Student {
             return Err(MyShortlistError::NotAStudent);
         }
-        Ok(self.repo.list(viewer.id, page).await?)
+        Ok(self.repo.list(viewer.id, page, domain::uk_today(self.clock.now())).await?)
     }
 }

@@ -232,7 +232,40 @@ pub struct Listing {
     pub version: crate::Version,
 }
 
+crate::closed_set!(
+    /// Why the public cannot see a listing (its owner and admins still can, with this
+    /// reason). One definition for the detail page, enquiries, the shortlist and search
+    /// (which further shows only `published`, not `let`).
+    Hidden, "hidden_reason", {
+        /// A draft (never published, or taken down) or archived.
+        NotPublic => "not_public",
+        /// The owner's account is suspended.
+        OwnerSuspended => "owner_suspended",
+        /// The HMO licence it needs has expired: renew it (a new expiry date) to show it
+        /// again.
+        LicenceLapsed => "licence_lapsed",
+        /// Its city is deactivated.
+        CityInactive => "city_inactive",
+    }
+);
+
 impl Listing {
+    /// Why the public can't see this listing on `today` (UK date), if it can't; the
+    /// caller knows whether the owner is active and the city is.
+    pub fn hidden(&self, today: NaiveDate, owner_active: bool, city_active: bool) -> Option<Hidden> {
+        if !matches!(self.status, ListingStatus::Published | ListingStatus::Let) {
+            Some(Hidden::NotPublic)
+        } else if !owner_active {
+            Some(Hidden::OwnerSuspended)
+        } else if self.details.searchable_until().is_some_and(|until| until < today) {
+            Some(Hidden::LicenceLapsed)
+        } else if !city_active {
+            Some(Hidden::CityInactive)
+        } else {
+            None
+        }
+    }
+
     /// A new draft. Refused when the details break a rule that already applies.
     pub fn draft(
         id: ListingId,
@@ -269,7 +302,7 @@ impl Listing {
             return Err(ListingError::Invalid(v));
         }
         if self.status == ListingStatus::Published {
-            let missing = next.missing_for_publish(now.date_naive());
+            let missing = next.missing_for_publish(crate::uk_today(now));
             if !missing.is_empty() {
                 return Err(ListingError::Incomplete(missing));
             }
@@ -285,7 +318,7 @@ impl Listing {
             return Err(ListingError::InvalidTransition { from: self.status, action: "published" });
         }
         let mut problems = self.details.violations();
-        problems.extend(self.details.missing_for_publish(now.date_naive()));
+        problems.extend(self.details.missing_for_publish(crate::uk_today(now)));
         if !problems.is_empty() {
             return Err(ListingError::Incomplete(problems));
         }

@@ -36,6 +36,8 @@ pub async fn run(p: &Ports) {
     search_free_text(p).await;
     search_sorts(p).await;
     suspending_an_owner_hides_their_listings(p).await;
+    deactivating_a_city_hides_its_listings_everywhere(p).await;
+    shortlist_cards_follow_the_same_rule(p).await;
     counts_by_city_and_stats(p).await;
     search_pages_through_ties_in_every_sort(p).await;
 }
@@ -314,7 +316,7 @@ async fn only_never_published_drafts_are_deleted(p: &Ports) {
     ev.after = None;
     p.listings.delete(doomed.id, doomed.version, &ev).await.expect("delete");
     assert!(p.listings.find(doomed.id).await.unwrap().is_none(), "deleted");
-    let saved = p.shortlist.list(student, PageRequest::first(50)).await.unwrap();
+    let saved = p.shortlist.list(student, PageRequest::first(50), today()).await.unwrap();
     let saved_ids: Vec<_> = saved.items.iter().map(|s| s.listing_id).collect();
     assert_eq!(saved_ids, [published.id], "its shortlist entries went with it");
     assert!(!p.shortlist.remove(student, doomed.id).await.unwrap(), "no entry is left to remove");
@@ -786,6 +788,56 @@ async fn suspending_an_owner_hides_their_listings(p: &Ports) {
     let ev = event(0x7302, "user.unsuspend", ("user", agent.id.to_string()), at(601));
     write_user(p, &mut agent, &ev).await;
     assert_eq!(s().await, v(&["K", "E", "D", "C", "B", "A"]), "and come back when reinstated");
+}
+
+/// Stores york with `active` set as given (its name and areas as seeded).
+async fn set_york_active(p: &Ports, active: bool) {
+    let york = p.cities.find(&CitySlug::parse("york").unwrap()).await.unwrap().unwrap();
+    let city = domain::City::new(york.slug.clone(), york.name.clone(), active, vec![]);
+    p.cities.save(&city).await.unwrap();
+}
+
+async fn deactivating_a_city_hides_its_listings_everywhere(p: &Ports) {
+    set_york_active(p, false).await;
+    let s = async || search(p, SearchQuery::default()).await;
+    assert_eq!(s().await, v(&["K", "E", "D", "B", "A"]), "york's C leaves search");
+    let counts = p.listings.visible_counts_by_city(today()).await.unwrap();
+    assert!(counts.iter().all(|(c, _)| c.as_str() != "york"), "and the city counts: {counts:?}");
+    assert_eq!(p.listings.stats(today()).await.unwrap().listings, 5, "and the stats");
+    set_york_active(p, true).await;
+    assert_eq!(s().await, v(&["K", "E", "D", "C", "B", "A"]), "and comes back when reactivated");
+}
+
+/// A saved listing has its card exactly while `Listing::hidden` is `None` (let listings
+/// included, unlike search): lapsed licence, suspended owner, inactive city, draft,
+/// archived show no content.
+async fn shortlist_cards_follow_the_same_rule(p: &Ports) {
+    let student = uid_of(STUDENT);
+    let saved = [C, X1, X2, X3, X4, X5];
+    for (i, n) in (0_i64..).zip(saved.iter()) {
+        p.shortlist.add(student, lid(*n), at(700 + i)).await.unwrap();
+    }
+    let carded = async || {
+        let page = p.shortlist.list(student, PageRequest::first(50), today()).await.unwrap();
+        let mut with: Vec<u128> =
+            page.items.iter().filter(|s| s.card.is_some()).map(|s| s.listing_id.0.as_u128()).collect();
+        with.sort_unstable();
+        with
+    };
+    assert_eq!(
+        carded().await,
+        [C, X3],
+        "C is public, X3 is let; X1's licence lapsed, X2 draft, X4 archived, X5's owner suspended"
+    );
+    set_york_active(p, false).await;
+    assert_eq!(carded().await, [X3], "C's city is inactive");
+    set_york_active(p, true).await;
+    // The day X3's licence lapses is judged by the `today` passed in.
+    let late = p.shortlist.list(student, PageRequest::first(50), date(2030, 1, 2)).await.unwrap();
+    assert!(late.items.iter().all(|s| s.listing_id != lid(X3) || s.card.is_none()), "X3's licence lapsed in 2030");
+    for n in saved {
+        p.shortlist.remove(student, lid(n)).await.unwrap();
+    }
 }
 
 async fn counts_by_city_and_stats(p: &Ports) {

@@ -9,8 +9,8 @@ use domain::{Role, UserId};
 
 use super::Ports;
 use super::fixtures::{
-    assert_distinct, at, details, event, listing, seed_city, seed_listing, seed_user, time_cursor, uid, user, walk,
-    write_user,
+    assert_distinct, at, details, event, listing, seed_city, seed_listing, seed_user, time_cursor, today, uid, user,
+    walk, write_user,
 };
 
 const LANDLORD: u128 = 0x1001;
@@ -58,13 +58,13 @@ async fn seed(p: &Ports) {
 }
 
 async fn saved(p: &Ports, who: u128) -> Vec<(u128, DateTime<Utc>)> {
-    let page = p.shortlist.list(person(who), PageRequest::first(50)).await.unwrap();
+    let page = p.shortlist.list(person(who), PageRequest::first(50), today()).await.unwrap();
     assert!(page.next.is_none());
     page.items.iter().map(|s| (s.listing_id.0.as_u128(), s.saved_at)).collect()
 }
 
 async fn nothing_saved_yet(p: &Ports) {
-    let page = p.shortlist.list(person(ALICE), PageRequest::first(10)).await.unwrap();
+    let page = p.shortlist.list(person(ALICE), PageRequest::first(10), today()).await.unwrap();
     assert!(page.items.is_empty() && page.next.is_none());
     assert!(!p.shortlist.remove(person(ALICE), lid(0x2001)).await.unwrap(), "nothing to remove");
 }
@@ -91,7 +91,7 @@ async fn lists_every_saved_listing_with_a_card_while_it_is_public(p: &Ports) {
     p.shortlist.add(alice, lid(0x2002), at(310)).await.unwrap();
     p.shortlist.add(alice, lid(0x2003), at(320)).await.unwrap();
     p.shortlist.add(alice, lid(0x2004), at(330)).await.unwrap();
-    let page = p.shortlist.list(alice, PageRequest::first(50)).await.unwrap();
+    let page = p.shortlist.list(alice, PageRequest::first(50), today()).await.unwrap();
     let shown: Vec<_> = page.items.iter().map(|s| (s.listing_id.0.as_u128(), s.card.is_some())).collect();
     assert_eq!(
         shown,
@@ -112,7 +112,7 @@ async fn lists_every_saved_listing_with_a_card_while_it_is_public(p: &Ports) {
     now_let.updated_at = at(400);
     let ev = event(0x7001, "listing.let", ("listing", now_let.id.to_string()), at(400));
     p.listings.update(&now_let, read, &ev).await.unwrap();
-    let page = p.shortlist.list(alice, PageRequest::first(50)).await.unwrap();
+    let page = p.shortlist.list(alice, PageRequest::first(50), today()).await.unwrap();
     let entry = page.items.iter().find(|s| s.listing_id == now_let.id).expect("still saved");
     assert_eq!((entry.saved_at, &entry.card), (at(300), &now_let.card()));
 
@@ -122,7 +122,7 @@ async fn lists_every_saved_listing_with_a_card_while_it_is_public(p: &Ports) {
     owner.updated_at = at(401);
     let ev = event(0x7002, "user.suspend", ("user", owner.id.to_string()), at(401));
     write_user(p, &mut owner, &ev).await;
-    let page = p.shortlist.list(alice, PageRequest::first(50)).await.unwrap();
+    let page = p.shortlist.list(alice, PageRequest::first(50), today()).await.unwrap();
     assert_eq!(page.items.len(), 6);
     assert!(page.items.iter().all(|s| s.card.is_none()), "nothing of a suspended owner's is shown");
     owner.suspended = false;
@@ -178,7 +178,7 @@ async fn pages_newest_saved_first_through_ties(p: &Ports) {
     for size in [1, 2, 3, 5, 12, 13] {
         let walked = walk(
             size,
-            async |req| p.shortlist.list(bob, req).await.unwrap(),
+            async |req| p.shortlist.list(bob, req, today()).await.unwrap(),
             |s: &SavedListing| time_cursor(s.saved_at, s.listing_id.0),
         )
         .await;

@@ -6,8 +6,9 @@
 //! answer 422 with every field at once.
 
 use domain::listing::{
-    AcademicYear, AddressLine, Description, EpcRating, Feature, Features, HmoLicenceNumber, Listing, ListingCard,
-    ListingDetails, ListingPatch, ListingStatus, Patch, Postcode, PropertyType, TenancyType, Title, bounds,
+    AcademicYear, AddressLine, Description, EpcRating, Feature, Features, Hidden, HmoLicenceNumber, Listing,
+    ListingCard, ListingDetails, ListingPatch, ListingStatus, Patch, Postcode, PropertyType, TenancyType, Title,
+    bounds,
 };
 use domain::photo::PhotoStatus;
 use domain::{AreaName, CitySlug, Pence, ValidationError};
@@ -318,6 +319,12 @@ pub struct ListingDto {
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation_note: Option<Nullable<String>>,
+    /// Why the public can't see it right now (owner and admins only; `null` when it is
+    /// public): `not_public` (draft or archived), `owner_suspended`, `licence_lapsed`
+    /// (renew the HMO licence), `city_inactive`.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hidden_reason: Option<Nullable<Closed<Hidden>>>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub published_at: Nullable<Timestamp>,
@@ -328,6 +335,14 @@ fn text<T>(v: Option<&T>, f: impl FnOnce(&T) -> &str) -> Nullable<String> {
 }
 
 impl ListingDto {
+    /// As its owner or an admin sees it, with why the public can't (`None`: unknown, not
+    /// sent).
+    pub fn for_manager(l: Listing, hidden: Option<Hidden>) -> Self {
+        let mut dto = Self::from_listing(l, true);
+        dto.hidden_reason = Some(Nullable(hidden.map(Closed)));
+        dto
+    }
+
     pub fn from_listing(l: Listing, private: bool) -> Self {
         let d = l.details;
         let private_text = |v: Option<String>| private.then_some(Nullable(v));
@@ -360,6 +375,7 @@ impl ListingDto {
             epc_rating: Nullable(d.epc_rating.map(Closed)),
             photos: Vec::new(),
             moderation_note: private_text(l.moderation_note),
+            hidden_reason: None,
             created_at: Timestamp(l.created_at),
             updated_at: Timestamp(l.updated_at),
             published_at: Nullable(l.published_at.map(Timestamp)),

@@ -197,13 +197,18 @@ impl ListingsApi {
     /// A listing
     ///
     /// `listings::GetListing`. Published and let listings are public; drafts and archived
-    /// listings exist only for their owner and admins (404 for everyone else). The full
-    /// postcode and address are shown to the owner and admins only.
+    /// listings exist only for their owner and admins (404 for everyone else), and so do
+    /// listings of a suspended owner, with a lapsed HMO licence or in a deactivated city.
+    /// The owner and admins also get the full postcode and address, `hidden_reason` and
+    /// the `ETag` to change it with.
     #[oai(path = "/listings/:id", method = "get", operation_id = "getListing")]
     async fn get(&self, who: MaybeSignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<Viewed> {
         let view = s.get_listing.execute(who.viewer(), ListingId(id.0)).await?;
-        let tag = view.private.then(|| EtagText::of(view.listing.version));
-        Ok(Viewed::Ok(JsonOut(ListingDto::from_listing(view.listing, view.private)), tag))
+        if view.private {
+            let tag = Some(EtagText::of(view.listing.version));
+            return Ok(Viewed::Ok(JsonOut(ListingDto::for_manager(view.listing, view.hidden)), tag));
+        }
+        Ok(Viewed::Ok(JsonOut(ListingDto::from_listing(view.listing, false)), None))
     }
 
     /// Create a draft listing (landlords and agents)
