@@ -10,8 +10,8 @@ use application::audit::{AuditEvent, Origin};
 use application::ports::{CityRepository, IdGen, ListingRepository, UserRepository, UuidV7};
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use domain::listing::{
-    AcademicYear, AddressLine, Description, EpcRating, Feature, Features, HmoLicenceNumber, Listing, ListingDetails,
-    ListingId, Postcode, PropertyType, TenancyType, Title,
+    AcademicYear, AddressLine, Bill, Bills, CouncilTax, Description, EpcRating, Feature, Features, HmoLicenceNumber,
+    Listing, ListingDetails, ListingId, Postcode, PropertyType, TenancyType, Title, Utility,
 };
 use domain::rules::{Nation, rules_for};
 use domain::{AreaName, City, CityName, CitySlug, DisplayName, Email, PasswordHash, Pence, Role, User, UserId};
@@ -225,7 +225,14 @@ fn listing(rng: &mut StdRng, ids: &dyn IdGen, owner: UserId, now: DateTime<Utc>)
     let year = if rng.random_bool(0.8) { 2027 } else { 2026 };
     let available_from =
         NaiveDate::from_ymd_opt(i32::from(year), 6, 1).expect("valid") + Days::new(rng.random_range(0..100));
-    let needs_licence = rules_for(nation).hmo_threshold().is_some_and(|t| bedrooms >= t);
+    // Everyone in the house or flat (for a hall place: the flat of the hall).
+    let max_occupants: u8 = match property_type {
+        PropertyType::Studio => 1,
+        PropertyType::Hall => rng.random_range(4..=8),
+        _ => bedrooms,
+    };
+    let needs_licence =
+        rules_for(nation).hmo_threshold().is_some_and(|t| max_occupants >= t.people && max_occupants >= t.households);
     let adjective = pick(rng, ADJECTIVES);
     let kind = match property_type {
         PropertyType::House => format!("{bedrooms}-bed house"),
@@ -285,12 +292,34 @@ fn listing(rng: &mut StdRng, ids: &dyn IdGen, owner: UserId, now: DateTime<Utc>)
             rng,
             &[EpcRating::B, EpcRating::C, EpcRating::C, EpcRating::D, EpcRating::D, EpcRating::E],
         )),
+        epc_expires: Some(now.date_naive() + Days::new(rng.random_range(200..3000))),
+        epc_exemption: None,
+        max_occupants: Some(max_occupants),
+        single_household: false,
+        council_tax: Some(if rng.random_bool(0.9) { CouncilTax::StudentExempt } else { CouncilTax::B }),
+        bills: if bills_included { demo_bills(rng) } else { Bills::default() },
     };
     let created = now - Duration::minutes(rng.random_range(60..60 * 24 * 90));
     let mut l = Listing::draft(ListingId(ids.new_id()), owner, details, created).expect("demo listings obey the rules");
     let published = created + Duration::minutes(rng.random_range(1..60 * 24 * 3));
     l.publish(published.min(now)).expect("demo listings are complete");
     l
+}
+
+/// What a bills-included demo let covers: energy and water always, usually broadband, and
+/// a fair-usage cap on electricity now and then.
+fn demo_bills(rng: &mut StdRng) -> Bills {
+    let cap =
+        rng.random_bool(0.4).then(|| Pence::new("cap", rng.random_range(30..=80) * 100, i64::MAX).expect("valid"));
+    let mut bills = vec![
+        Bill { utility: Utility::Electricity, cap_pence_per_month: cap },
+        Bill { utility: Utility::Gas, cap_pence_per_month: None },
+        Bill { utility: Utility::Water, cap_pence_per_month: None },
+    ];
+    if rng.random_bool(0.8) {
+        bills.push(Bill { utility: Utility::Broadband, cap_pence_per_month: None });
+    }
+    Bills::new(bills).expect("each utility once")
 }
 
 /// Seeds cities, demo accounts, `landlords` landlords/agents and `listings` published
@@ -351,6 +380,7 @@ mod tests {
         for _ in 0..2_000 {
             let l = listing(&mut rng, &UuidV7, UserId(uuid::Uuid::nil()), now);
             assert!(l.details.violations().is_empty());
+            assert_eq!(l.details.missing_for_publish(now.date_naive()), vec![], "demo data is publishable");
             assert!(l.details.searchable(now.date_naive()));
         }
     }

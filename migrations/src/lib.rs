@@ -8,6 +8,7 @@ mod m20261125_000002_core;
 mod m20261125_000003_search_tuning;
 mod m20261201_000004_listing_excerpt;
 mod m20261202_000005_versions;
+mod m20261202_000006_material_information;
 
 /// Frozen copies of rules that migrations apply to existing rows (see each migration).
 pub mod frozen {
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_search_tuning::Migration),
             Box::new(m20261201_000004_listing_excerpt::Migration),
             Box::new(m20261202_000005_versions::Migration),
+            Box::new(m20261202_000006_material_information::Migration),
         ]
     }
 }

@@ -130,7 +130,7 @@ pub fn merge(base: &mut Value, extra: &Value) {
     }
 }
 
-/// A complete, publishable listing in Leeds (DESIGN.md's example, 4 bedrooms so no HMO
+/// A complete, publishable listing in Leeds (DESIGN.md's example, let to 4 so no HMO
 /// licence is needed).
 pub fn complete_listing() -> Value {
     json!({
@@ -144,15 +144,20 @@ pub fn complete_listing() -> Value {
         "bedrooms": 4,
         "bathrooms": 2,
         "ensuite_rooms": 1,
+        "max_occupants": 4,
         "rent_pppw_pence": 12500,
         "bills_included": true,
+        "bills": [{"utility": "electricity", "cap_pence_per_month": 4000}, {"utility": "water"}],
         "deposit_pence": 50000,
+        "council_tax": "student_exempt",
         "available_from": "2027-07-01",
         "academic_year": "2027/28",
         "tenancy_months": 12,
         "furnished": true,
         "features": ["wifi", "garden", "washing_machine"],
-        "epc_rating": "C"
+        "epc_rating": "C",
+        "epc_expires": "2031-03-01",
+        "tenancy_type": "periodic"
     })
 }
 

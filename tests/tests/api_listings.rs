@@ -69,9 +69,10 @@ async fn uk_rules_refuse_with_reasons() {
     assert_eq!(r.status(), 409);
     assert_eq!(problem_fields(&r.json().await.unwrap()), ["epc_rating"]);
 
-    // Five bedrooms need an HMO licence with an expiry in the future.
+    // Five sharers need an HMO licence with an expiry in the future (a room in a house of
+    // five: the house's licence).
     let mut body = complete_listing();
-    merge(&mut body, &json!({"bedrooms": 5}));
+    merge(&mut body, &json!({"property_type": "room", "bedrooms": 1, "ensuite_rooms": 0, "max_occupants": 5}));
     let id = owner.create_listing(&body).await;
     let r = owner.transition(&id, "publish").await;
     assert_eq!(problem_fields(&r.json().await.unwrap()), ["hmo_licence"]);
@@ -79,6 +80,52 @@ async fn uk_rules_refuse_with_reasons() {
         owner.patch_listing(&id, &json!({"hmo_licence": "HMO/2026/0042", "hmo_licence_expires": "2030-01-01"})).await;
     assert_eq!(r.status(), 200);
     assert_eq!(owner.transition(&id, "publish").await.status(), 200);
+
+    // Material information: deposit (0 is an answer), tenancy type, council tax, bills.
+    let mut body = complete_listing();
+    let obj = body.as_object_mut().unwrap();
+    for f in ["deposit_pence", "tenancy_type", "council_tax", "bills"] {
+        obj.remove(f);
+    }
+    let id = owner.create_listing(&body).await;
+    let r = owner.transition(&id, "publish").await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["deposit_pence", "tenancy_type", "council_tax", "bills"]);
+    let r = owner
+        .patch_listing(
+            &id,
+            &json!({"deposit_pence": 0, "tenancy_type": "periodic", "council_tax": "C", "bills": [{"utility": "gas"}]}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let l: Value = owner.transition(&id, "publish").await.json().await.unwrap();
+    assert_eq!(l["status"], "published", "{l}");
+    assert_eq!(l["bills"], json!([{"utility": "gas", "cap_pence_per_month": null}]));
+    assert_eq!(l["deposit_pence"], 0);
+
+    // An expired EPC, an F without an exemption.
+    let mut body = complete_listing();
+    merge(&mut body, &json!({"epc_expires": "2020-01-01"}));
+    let id = owner.create_listing(&body).await;
+    assert_eq!(problem_fields(&owner.transition(&id, "publish").await.json().await.unwrap()), ["epc_expires"]);
+    let mut body = complete_listing();
+    merge(&mut body, &json!({"epc_rating": "F", "epc_exemption": "PRS-EX-000123"}));
+    let id = owner.create_listing(&body).await;
+    assert_eq!(owner.transition(&id, "publish").await.status(), 200, "a registered exemption lets F publish");
+
+    // Jersey is not England; a utility listed twice is refused.
+    let mut body = complete_listing();
+    merge(&mut body, &json!({"postcode": "JE2 3AB"}));
+    let r = owner.post("/api/v1/listings", &body).await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(problem_fields(&p), ["postcode"]);
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("Jersey"), "{p}");
+    let mut body = complete_listing();
+    merge(&mut body, &json!({"bills": [{"utility": "gas"}, {"utility": "gas"}]}));
+    let r = owner.post("/api/v1/listings", &body).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["bills"]);
 
     // "Offers over" is not a price.
     let mut body = complete_listing();
@@ -174,7 +221,9 @@ async fn lapsed_licences_and_inactive_cities_hide_listings() {
     let owner = app.actor("landlord").await;
     let student = app.actor("student").await;
     let licensed = owner
-        .published_listing(&json!({"bedrooms": 5, "hmo_licence": "HMO/2026/0042", "hmo_licence_expires": "2030-01-01"}))
+        .published_listing(
+            &json!({"max_occupants": 5, "hmo_licence": "HMO/2026/0042", "hmo_licence_expires": "2030-01-01"}),
+        )
         .await;
     let plain = owner.published_listing(&json!({})).await;
     let search_ids = |v: Value| -> Vec<String> {

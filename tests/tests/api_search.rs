@@ -22,8 +22,9 @@ async fn filters_sorts_and_pages() {
             &json!({"rent_pppw_pence": 9000, "deposit_pence": 40000, "bedrooms": 3, "features": ["wifi"]}),
         )
         .await;
-    let mid =
-        owner.published_listing(&json!({"rent_pppw_pence": 12000, "deposit_pence": 0, "bills_included": false})).await;
+    let mid = owner
+        .published_listing(&json!({"rent_pppw_pence": 12000, "deposit_pence": 0, "bills_included": false, "bills": []}))
+        .await;
     let dear = owner
         .published_listing(&json!({"rent_pppw_pence": 16000, "city": "manchester", "area": "Fallowfield", "postcode": "M14 6AB", "ensuite_rooms": 0}))
         .await;

@@ -6,8 +6,9 @@ use application::ports::{ListingRepository, Precondition, SearchQuery, SiteStats
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use domain::listing::{
-    AcademicYear, AddressLine, Description, EpcRating, Features, HmoLicenceNumber, Listing, ListingCard,
-    ListingDetails, ListingId, ListingStatus, Postcode, PropertyType, TenancyType, Title, bounds, excerpt,
+    AcademicYear, AddressLine, Bill, Bills, CouncilTax, Description, EpcExemptionRef, EpcRating, Features,
+    HmoLicenceNumber, Listing, ListingCard, ListingDetails, ListingId, ListingStatus, Postcode, PropertyType,
+    TenancyType, Title, Utility, bounds, excerpt,
 };
 use domain::{AreaName, CitySlug, Pence, Role, UserId, ValidationError, Version};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -78,7 +79,52 @@ pub(crate) fn to_row(l: &Listing) -> Result<listings::ActiveModel, RepositoryErr
         updated_at: Set(stored(l.updated_at)),
         published_at: Set(l.published_at.map(stored)),
         version: Set(stored_version(l.version)?),
+        max_occupants: Set(d.max_occupants.map(small)),
+        single_household: Set(d.single_household),
+        epc_expires: Set(d.epc_expires),
+        epc_exemption: Set(text(d.epc_exemption.as_ref().map(EpcExemptionRef::as_str))),
+        council_tax: Set(d.council_tax.map(|c| c.as_str().to_owned())),
+        bills: Set(bills_json(&d.bills)),
     })
+}
+
+/// How `bills` is stored: `[{"utility": "gas", "cap_pence_per_month": 4000}]`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredBill {
+    utility: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cap_pence_per_month: Option<i64>,
+}
+
+fn bills_json(b: &Bills) -> String {
+    let rows: Vec<StoredBill> = b
+        .as_slice()
+        .iter()
+        .map(|b| StoredBill {
+            utility: b.utility.as_str().to_owned(),
+            cap_pence_per_month: b.cap_pence_per_month.map(Pence::get),
+        })
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn bills_from_json(id: uuid::Uuid, raw: &str) -> Result<Bills, RepositoryError> {
+    let bad = |why: &dyn std::fmt::Display| corrupt("listing", id, "bills", why);
+    let rows: Vec<StoredBill> = serde_json::from_str(raw).map_err(|e| bad(&e))?;
+    let bills = rows
+        .into_iter()
+        .map(|r| {
+            Ok(Bill {
+                utility: Utility::parse(&r.utility).map_err(|e| bad(&e))?,
+                cap_pence_per_month: r
+                    .cap_pence_per_month
+                    .map(|c| Pence::new("cap_pence_per_month", c, Bills::MAX_CAP_PENCE_PER_MONTH))
+                    .transpose()
+                    .map_err(|e| bad(&e))?,
+            })
+        })
+        .collect::<Result<Vec<_>, RepositoryError>>()?;
+    Bills::new(bills).map_err(|e| bad(&e))
 }
 
 fn parse<T>(
@@ -128,6 +174,12 @@ pub(crate) fn to_domain(m: listings::Model) -> Result<Listing, RepositoryError> 
         hmo_licence: parse(id, "hmo_licence", m.hmo_licence, HmoLicenceNumber::parse)?,
         hmo_licence_expires: m.hmo_licence_expires,
         epc_rating: parse(id, "epc_rating", m.epc_rating, EpcRating::parse)?,
+        epc_expires: m.epc_expires,
+        epc_exemption: parse(id, "epc_exemption", m.epc_exemption, EpcExemptionRef::parse)?,
+        max_occupants: m.max_occupants.map(|n| count("max_occupants", n)).transpose()?,
+        single_household: m.single_household,
+        council_tax: parse(id, "council_tax", m.council_tax, CouncilTax::parse)?,
+        bills: bills_from_json(id, &m.bills)?,
     };
     Ok(Listing {
         id: ListingId(m.id),

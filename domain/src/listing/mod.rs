@@ -27,9 +27,20 @@ pub struct ListingDetails {
     pub bedrooms: Option<u8>,
     pub bathrooms: Option<u8>,
     pub ensuite_rooms: u8,
+    /// How many people the property is let to: for a house or flat its tenants, for a
+    /// room or a hall place everyone in the house or flat it is in. HMO licensing turns
+    /// on this, not on bedrooms.
+    pub max_occupants: Option<u8>,
+    /// Let to one household (a family, a couple): then no mandatory HMO licence. Students
+    /// sharing are separate households (the default).
+    pub single_household: bool,
     pub rent_pppw: Option<Pence>,
     pub bills_included: bool,
+    /// The utilities a bills-included rent covers (empty otherwise).
+    pub bills: Bills,
+    /// Per person; `Some(0)` is an explicit "no deposit" (publishing needs one or the other).
     pub deposit: Option<Pence>,
+    pub council_tax: Option<CouncilTax>,
     pub available_from: Option<NaiveDate>,
     pub academic_year: Option<AcademicYear>,
     pub tenancy_months: Option<u8>,
@@ -39,6 +50,10 @@ pub struct ListingDetails {
     pub hmo_licence: Option<HmoLicenceNumber>,
     pub hmo_licence_expires: Option<NaiveDate>,
     pub epc_rating: Option<EpcRating>,
+    /// An EPC is valid for 10 years from its issue: this is the end of that.
+    pub epc_expires: Option<NaiveDate>,
+    /// The registered exemption that lets a home rated F or G be let.
+    pub epc_exemption: Option<EpcExemptionRef>,
 }
 
 /// A change to one field: leave it, clear it, or set it.
@@ -73,9 +88,13 @@ pub struct ListingPatch {
     pub bedrooms: Patch<u8>,
     pub bathrooms: Patch<u8>,
     pub ensuite_rooms: Option<u8>,
+    pub max_occupants: Patch<u8>,
+    pub single_household: Option<bool>,
     pub rent_pppw: Patch<Pence>,
     pub bills_included: Option<bool>,
+    pub bills: Option<Bills>,
     pub deposit: Patch<Pence>,
+    pub council_tax: Patch<CouncilTax>,
     pub available_from: Patch<NaiveDate>,
     pub academic_year: Patch<AcademicYear>,
     pub tenancy_months: Patch<u8>,
@@ -85,6 +104,8 @@ pub struct ListingPatch {
     pub hmo_licence: Patch<HmoLicenceNumber>,
     pub hmo_licence_expires: Patch<NaiveDate>,
     pub epc_rating: Patch<EpcRating>,
+    pub epc_expires: Patch<NaiveDate>,
+    pub epc_exemption: Patch<EpcExemptionRef>,
 }
 
 impl ListingPatch {
@@ -101,11 +122,19 @@ impl ListingPatch {
         if let Some(v) = self.ensuite_rooms {
             d.ensuite_rooms = v;
         }
+        self.max_occupants.apply(&mut d.max_occupants);
+        if let Some(v) = self.single_household {
+            d.single_household = v;
+        }
         self.rent_pppw.apply(&mut d.rent_pppw);
         if let Some(v) = self.bills_included {
             d.bills_included = v;
         }
+        if let Some(v) = self.bills {
+            d.bills = v;
+        }
         self.deposit.apply(&mut d.deposit);
+        self.council_tax.apply(&mut d.council_tax);
         self.available_from.apply(&mut d.available_from);
         self.academic_year.apply(&mut d.academic_year);
         self.tenancy_months.apply(&mut d.tenancy_months);
@@ -119,6 +148,8 @@ impl ListingPatch {
         self.hmo_licence.apply(&mut d.hmo_licence);
         self.hmo_licence_expires.apply(&mut d.hmo_licence_expires);
         self.epc_rating.apply(&mut d.epc_rating);
+        self.epc_expires.apply(&mut d.epc_expires);
+        self.epc_exemption.apply(&mut d.epc_exemption);
     }
 }
 
@@ -155,6 +186,14 @@ impl ListingDetails {
         if self.area.is_some() && self.city.is_none() {
             out.push(ValidationError::new("area", "needs a city"));
         }
+        if let Some(n) = self.max_occupants
+            && !bounds::OCCUPANTS.contains(&n)
+        {
+            out.push(ValidationError::new("max_occupants", "must be between 1 and 30"));
+        }
+        if !self.bills_included && !self.bills.is_empty() {
+            out.push(ValidationError::new("bills", "list included bills only when bills_included is true"));
+        }
         out.extend(rules_for_listing(self).check(self));
         out
     }
@@ -175,6 +214,17 @@ impl ListingDetails {
         need(self.rent_pppw.is_some(), "rent_pppw_pence", "the rent");
         need(self.available_from.is_some(), "available_from", "an available-from date");
         need(self.epc_rating.is_some(), "epc_rating", "the EPC rating");
+        need(self.epc_expires.is_some(), "epc_expires", "the EPC's expiry date");
+        need(self.max_occupants.is_some(), "max_occupants", "the number of people the property is let to");
+        // Material information (trading standards): what a tenant will pay beside the rent.
+        need(self.deposit.is_some(), "deposit_pence", "the deposit (0 for none)");
+        need(self.tenancy_type.is_some(), "tenancy_type", "the tenancy type");
+        need(self.council_tax.is_some(), "council_tax", "the council tax band (or student_exempt)");
+        need(
+            !self.bills_included || !self.bills.is_empty(),
+            "bills",
+            "the list of included bills (with any fair-usage cap)",
+        );
         match &self.description {
             Some(d) if d.as_str().chars().count() >= bounds::MIN_PUBLISHED_DESCRIPTION => {}
             _ => out.push(ValidationError::new(
@@ -192,8 +242,25 @@ impl ListingDetails {
     /// The last day search may show this listing (a licence's expiry), or `None` when no
     /// date limits it. Stored beside the listing so search filters on one column.
     pub fn searchable_until(&self) -> Option<NaiveDate> {
-        let threshold = rules_for_listing(self).hmo_threshold()?;
-        if self.bedrooms? >= threshold { self.hmo_licence_expires } else { None }
+        if rules_for_listing(self).needs_hmo_licence(self) { self.hmo_licence_expires } else { None }
+    }
+
+    /// How many households share: one when let to a single household, otherwise each
+    /// occupant (students sharing are separate households).
+    pub fn households(&self) -> Option<u8> {
+        if self.single_household { Some(1) } else { self.max_occupants }
+    }
+
+    /// The annual rent of the whole let in pence (the Tenant Fees Act's £50,000 test): a
+    /// room or a hall place is its own tenancy (one person's rent); a house, flat or studio
+    /// is let to all its occupants together.
+    pub fn annual_rent_of_let_pence(&self) -> Option<i64> {
+        let rent = self.rent_pppw?.get() * 52;
+        let tenants = match self.property_type {
+            Some(PropertyType::Room | PropertyType::Hall) => 1,
+            _ => self.max_occupants.or(self.bedrooms).unwrap_or(1),
+        };
+        Some(rent * i64::from(tenants))
     }
 
     /// Whether search shows this (published) listing today: a lapsed licence hides it.

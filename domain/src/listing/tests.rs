@@ -27,9 +27,18 @@ pub(crate) fn complete() -> ListingDetails {
         bedrooms: Some(4),
         bathrooms: Some(2),
         ensuite_rooms: 1,
+        max_occupants: Some(4),
+        single_household: false,
         rent_pppw: Some(pence(12_500)),
         bills_included: true,
+        bills: Bills::new(vec![
+            Bill { utility: Utility::Electricity, cap_pence_per_month: Some(pence(4_000)) },
+            Bill { utility: Utility::Water, cap_pence_per_month: None },
+            Bill { utility: Utility::Broadband, cap_pence_per_month: None },
+        ])
+        .unwrap(),
         deposit: Some(pence(50_000)),
+        council_tax: Some(CouncilTax::StudentExempt),
         available_from: NaiveDate::from_ymd_opt(2027, 7, 1),
         academic_year: Some(AcademicYear::parse("2027/28").unwrap()),
         tenancy_months: Some(12),
@@ -39,6 +48,8 @@ pub(crate) fn complete() -> ListingDetails {
         hmo_licence: None,
         hmo_licence_expires: None,
         epc_rating: Some(EpcRating::C),
+        epc_expires: NaiveDate::from_ymd_opt(2031, 3, 1),
+        epc_exemption: None,
     }
 }
 
@@ -72,6 +83,11 @@ fn an_empty_draft_is_fine_but_cannot_publish() {
         "rent_pppw_pence",
         "available_from",
         "epc_rating",
+        "epc_expires",
+        "max_occupants",
+        "deposit_pence",
+        "tenancy_type",
+        "council_tax",
     ] {
         assert!(fields(&missing).contains(&f), "{f} missing from {missing:?}");
     }
@@ -97,20 +113,137 @@ fn deposit_above_five_weeks_is_refused_at_creation() {
     assert!(v[0].message.contains("Tenant Fees Act"));
 }
 
-#[test]
-fn epc_f_or_g_cannot_publish_in_england() {
-    for band in [EpcRating::F, EpcRating::G] {
-        let mut d = complete();
-        d.epc_rating = Some(band);
-        let Err(ListingError::Incomplete(m)) = draft(d).publish(now()) else { panic!() };
-        assert_eq!(fields(&m), ["epc_rating"]);
+fn in_wales(mut d: ListingDetails) -> ListingDetails {
+    d.city = Some(CitySlug::parse("cardiff").unwrap());
+    d.area = None;
+    d.postcode = Some(Postcode::parse("CF24 4HQ").unwrap());
+    d
+}
+
+fn in_scotland(mut d: ListingDetails) -> ListingDetails {
+    d.city = Some(CitySlug::parse("edinburgh").unwrap());
+    d.area = None;
+    d.postcode = Some(Postcode::parse("EH8 9YL").unwrap());
+    d
+}
+
+fn publish_problems(d: ListingDetails) -> Vec<&'static str> {
+    match draft(d).publish(now()) {
+        Ok(()) => Vec::new(),
+        Err(ListingError::Incomplete(m)) => fields(&m),
+        Err(e) => panic!("{e:?}"),
     }
 }
 
 #[test]
-fn five_bedrooms_need_an_unexpired_hmo_licence() {
+fn epc_f_or_g_needs_a_registered_exemption_in_england_and_wales() {
+    for nation in [complete(), in_wales(complete())] {
+        for band in [EpcRating::F, EpcRating::G] {
+            let mut d = nation.clone();
+            d.epc_rating = Some(band);
+            assert_eq!(publish_problems(d.clone()), ["epc_rating"]);
+            d.epc_exemption = Some(EpcExemptionRef::parse("PRS-EX-000123").unwrap());
+            assert_eq!(publish_problems(d), Vec::<&str>::new(), "an exemption lets {band:?} publish");
+        }
+    }
+    // Scotland has no minimum band for private lets in force.
+    let mut d = in_scotland(complete());
+    d.max_occupants = Some(2);
+    d.epc_rating = Some(EpcRating::G);
+    assert_eq!(publish_problems(d), Vec::<&str>::new());
+}
+
+#[test]
+fn an_expired_or_implausible_epc_blocks_publishing_everywhere() {
+    for nation in [complete(), in_wales(complete()), in_scotland(complete())] {
+        let mut d = nation;
+        d.max_occupants = Some(2);
+        d.epc_expires = NaiveDate::from_ymd_opt(2026, 11, 24); // the day before `now()`
+        assert_eq!(publish_problems(d.clone()), ["epc_expires"]);
+        d.epc_expires = NaiveDate::from_ymd_opt(2036, 11, 25); // exactly ten years: fine
+        assert_eq!(publish_problems(d.clone()), Vec::<&str>::new());
+        d.epc_expires = NaiveDate::from_ymd_opt(2036, 11, 26);
+        assert_eq!(publish_problems(d.clone()), ["epc_expires"], "an EPC lasts ten years");
+        d.epc_expires = None;
+        assert_eq!(publish_problems(d), ["epc_expires"]);
+    }
+}
+
+#[test]
+fn material_information_is_required_to_publish() {
+    let mut d = complete();
+    d.deposit = None;
+    d.tenancy_type = None;
+    d.council_tax = None;
+    d.bills = Bills::default();
+    assert_eq!(publish_problems(d.clone()), ["deposit_pence", "tenancy_type", "council_tax", "bills"]);
+    // An explicit zero deposit is information; bills not included need no list.
+    d.deposit = Some(Pence::ZERO);
+    d.tenancy_type = Some(TenancyType::Periodic);
+    d.council_tax = Some(CouncilTax::C);
+    d.bills_included = false;
+    assert_eq!(publish_problems(d.clone()), Vec::<&str>::new());
+    // A bills list on a let without bills is contradictory, draft or not.
+    d.bills = complete().bills;
+    assert_eq!(fields(&d.violations()), ["bills"]);
+}
+
+#[test]
+fn council_tax_band_i_exists_in_wales_only() {
+    let mut d = complete();
+    d.council_tax = Some(CouncilTax::I);
+    assert_eq!(fields(&d.violations()), ["council_tax"]);
+    assert_eq!(fields(&in_scotland(d.clone()).violations()), ["council_tax"]);
+    assert!(in_wales(d).violations().is_empty());
+}
+
+#[test]
+fn northern_ireland_and_the_crown_dependencies_are_refused_with_a_reason() {
+    for (postcode, says) in
+        [("BT7 1NN", "Northern Ireland"), ("JE2 3AB", "Jersey"), ("GY1 1AA", "Guernsey"), ("IM1 1AA", "Isle of Man")]
+    {
+        let mut d = complete();
+        d.postcode = Some(Postcode::parse(postcode).unwrap());
+        let v = d.violations();
+        assert_eq!(fields(&v), ["postcode"], "{postcode}");
+        assert!(v[0].message.contains(says), "{postcode}: {}", v[0].message);
+        let Err(ListingError::Invalid(_)) = Listing::draft(ListingId(Uuid::nil()), UserId(Uuid::nil()), d, now())
+        else {
+            panic!("{postcode} is refused at creation")
+        };
+    }
+}
+
+#[test]
+fn hmo_licensing_turns_on_people_and_households_not_bedrooms() {
+    // Four bedrooms let to five sharers: licence needed.
+    let mut d = complete();
+    d.max_occupants = Some(5);
+    assert_eq!(publish_problems(d.clone()), ["hmo_licence"]);
+    // Five people of one household (a family): no mandatory licence.
+    d.single_household = true;
+    assert_eq!(publish_problems(d), Vec::<&str>::new());
+    // A room in a six-person house needs the house's licence, whatever the type.
+    for property_type in [PropertyType::Room, PropertyType::Flat, PropertyType::Hall] {
+        let mut d = complete();
+        d.property_type = Some(property_type);
+        d.bedrooms = Some(1);
+        d.ensuite_rooms = 0;
+        d.max_occupants = Some(6);
+        assert_eq!(publish_problems(d.clone()), ["hmo_licence"], "{property_type:?}");
+        assert_eq!(publish_problems(in_wales(d)), ["hmo_licence"], "{property_type:?} in Wales");
+    }
+    // Five bedrooms let to four: none.
     let mut d = complete();
     d.bedrooms = Some(5);
+    assert_eq!(publish_problems(d), Vec::<&str>::new());
+}
+
+#[test]
+fn five_sharers_need_an_unexpired_hmo_licence() {
+    let mut d = complete();
+    d.bedrooms = Some(5);
+    d.max_occupants = Some(5);
     let Err(ListingError::Incomplete(m)) = draft(d.clone()).publish(now()) else { panic!() };
     assert_eq!(fields(&m), ["hmo_licence"]);
 
@@ -123,18 +256,16 @@ fn five_bedrooms_need_an_unexpired_hmo_licence() {
     draft(d.clone()).publish(now()).unwrap();
     // And it leaves search once the licence lapses.
     assert_eq!(d.searchable_until(), NaiveDate::from_ymd_opt(2029, 1, 1));
-    assert_eq!(complete().searchable_until(), None, "4 bedrooms in England: no licence needed");
+    assert_eq!(complete().searchable_until(), None, "4 sharers in England: no licence needed");
     assert!(d.searchable(NaiveDate::from_ymd_opt(2028, 12, 31).unwrap()));
     assert!(!d.searchable(NaiveDate::from_ymd_opt(2029, 1, 2).unwrap()));
 }
 
 #[test]
 fn scotland_needs_a_licence_from_three_and_caps_deposits_at_two_months() {
-    let mut d = complete();
-    d.city = Some(CitySlug::parse("edinburgh").unwrap());
-    d.area = None;
-    d.postcode = Some(Postcode::parse("EH8 9YL").unwrap());
+    let mut d = in_scotland(complete());
     d.bedrooms = Some(3);
+    d.max_occupants = Some(3);
     d.ensuite_rooms = 0;
     d.deposit = Some(pence(12_500 * 6)); // fine in Scotland (2 months ≈ 8.7 weeks)
     let Err(ListingError::Incomplete(m)) = draft(d.clone()).publish(now()) else { panic!() };
@@ -216,17 +347,57 @@ fn published_listings_stay_publishable_through_edits() {
     assert_eq!(l.details.title.as_ref().unwrap().as_str(), "Renamed house");
 }
 
+#[test]
+fn the_fifty_thousand_pound_test_is_on_the_rent_of_the_let() {
+    // £200 a week: a five-person house is let for £52,000 a year (6 weeks allowed), a
+    // room in that house for £10,400 (5 weeks), whatever the house's size.
+    let mut house = complete();
+    house.rent_pppw = Some(pence(20_000));
+    house.max_occupants = Some(5);
+    house.hmo_licence = Some(HmoLicenceNumber::parse("HMO/2026/0042").unwrap());
+    house.deposit = Some(pence(20_000 * 6));
+    assert!(house.violations().is_empty());
+    let mut room = house.clone();
+    room.property_type = Some(PropertyType::Room);
+    room.bedrooms = Some(1);
+    room.ensuite_rooms = 0;
+    assert_eq!(fields(&room.violations()), ["deposit_pence"]);
+    room.deposit = Some(pence(20_000 * 5));
+    assert!(room.violations().is_empty());
+    let mut hall = room.clone();
+    hall.property_type = Some(PropertyType::Hall);
+    hall.deposit = Some(pence(20_000 * 6));
+    assert_eq!(fields(&hall.violations()), ["deposit_pence"]);
+}
+
+#[test]
+fn wales_has_no_deposit_cap_in_weeks() {
+    let mut d = in_wales(complete());
+    d.deposit = Some(pence(12_500 * 8));
+    assert!(d.violations().is_empty());
+}
+
 proptest! {
-    /// The deposit cap holds for every rent and bedroom count: accepted ⇔ within the cap.
+    /// The deposit cap holds for every rent, let and occupancy: accepted ⇔ within the cap.
     #[test]
-    fn deposit_cap_property(rent in 1i64..200_000, weeks_x10 in 0i64..80, bedrooms in 1u8..=20) {
+    fn deposit_cap_property(
+        rent in 1i64..200_000,
+        weeks_x10 in 0i64..80,
+        occupants in 1u8..=30,
+        room in any::<bool>(),
+    ) {
         let mut d = complete();
         d.rent_pppw = Some(pence(rent));
-        d.bedrooms = Some(bedrooms);
-        d.ensuite_rooms = 0;
+        d.max_occupants = Some(occupants);
+        if room {
+            d.property_type = Some(PropertyType::Room);
+            d.bedrooms = Some(1);
+            d.ensuite_rooms = 0;
+        }
         let deposit = rent * weeks_x10 / 10;
         d.deposit = Some(pence(deposit));
-        let cap = crate::rules::england_max_deposit(rent, bedrooms);
+        let annual = rent * 52 * if room { 1 } else { i64::from(occupants) };
+        let cap = crate::rules::england_max_deposit(rent, annual);
         let ok = !fields(&d.violations()).contains(&"deposit_pence");
         prop_assert_eq!(ok, deposit <= cap);
         prop_assert!(cap == rent * 5 || cap == rent * 6);

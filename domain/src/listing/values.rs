@@ -72,6 +72,12 @@ text_type!(
     HmoLicenceNumber, "hmo_licence", 3, 50, false
 );
 
+text_type!(
+    /// The reference of a registered energy-efficiency exemption (the PRS Exemptions
+    /// Register in England and Wales), needed to let a home rated EPC F or G.
+    EpcExemptionRef, "epc_exemption", 3, 50, false
+);
+
 /// A UK postcode, normalised to upper case with one space (`LS6 1AB`). Only the outward
 /// code (`LS6`) is public.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -140,6 +146,61 @@ crate::closed_set!(
     /// (purpose-built halls under an approved code).
     TenancyType, "tenancy_type", { Periodic => "periodic", Fixed => "fixed" }
 );
+
+crate::closed_set!(
+    /// The council tax band of the home (A–H; I exists in Wales only), or the exemption
+    /// an all-student household has (tenants then pay none).
+    CouncilTax, "council_tax", {
+        A => "A", B => "B", C => "C", D => "D", E => "E", F => "F", G => "G", H => "H", I => "I",
+        StudentExempt => "student_exempt",
+    }
+);
+
+crate::closed_set!(
+    /// A utility that bills-included rent can cover.
+    Utility, "utility", {
+        Electricity => "electricity",
+        Gas => "gas",
+        Water => "water",
+        Broadband => "broadband",
+        TvLicence => "tv_licence",
+        ContentsInsurance => "contents_insurance",
+    }
+);
+
+/// One utility included in the rent, with its fair-usage cap if there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bill {
+    pub utility: Utility,
+    /// Above this (pence per month) the tenants pay the difference; `None`: no cap.
+    pub cap_pence_per_month: Option<crate::Pence>,
+}
+
+/// The bills a bills-included let covers: each utility at most once, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bills(Vec<Bill>);
+
+impl Bills {
+    /// Largest fair-usage cap we accept: £1,000 a month (more is a typo).
+    pub const MAX_CAP_PENCE_PER_MONTH: i64 = 100_000;
+
+    pub fn new(bills: Vec<Bill>) -> Result<Self, ValidationError> {
+        for (i, b) in bills.iter().enumerate() {
+            if bills[..i].iter().any(|o| o.utility == b.utility) {
+                return Err(ValidationError::new("bills", format!("{} is listed twice", b.utility.as_str())));
+            }
+        }
+        Ok(Self(bills))
+    }
+
+    pub fn as_slice(&self) -> &[Bill] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 crate::closed_set!(
     /// Where a listing is in its life. draft → published → let → archived.
@@ -258,6 +319,9 @@ impl fmt::Display for AcademicYear {
 /// Bounds of the numeric fields.
 pub mod bounds {
     pub const BEDROOMS: std::ops::RangeInclusive<u8> = 1..=20;
+    /// People the property is let to (for a room or a hall place: the whole house or flat
+    /// it is in).
+    pub const OCCUPANTS: std::ops::RangeInclusive<u8> = 1..=30;
     pub const BATHROOMS: std::ops::RangeInclusive<u8> = 1..=20;
     pub const TENANCY_MONTHS: std::ops::RangeInclusive<u8> = 1..=24;
     /// £2,000 per person per week: anything above is a typo (pence entered as pounds×100).
@@ -288,6 +352,15 @@ mod tests {
         for bad in ["", "LS6", "123 456", "LS6 1CB", "LSS6 1AB", "LS6 11B", "ÉS6 1AB", "L 1AB", "LS61 1AB1"] {
             assert!(Postcode::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn bills_list_each_utility_once() {
+        let b = |u| Bill { utility: u, cap_pence_per_month: None };
+        assert!(Bills::new(vec![b(Utility::Gas), b(Utility::Water)]).is_ok());
+        let e = Bills::new(vec![b(Utility::Gas), b(Utility::Gas)]).unwrap_err();
+        assert_eq!(e.field, "bills");
+        assert!(e.message.contains("gas"), "{}", e.message);
     }
 
     #[test]

@@ -14,8 +14,7 @@ mod wales;
 use chrono::NaiveDate;
 
 use crate::ValidationError;
-use crate::listing::ListingDetails;
-use crate::listing::Postcode;
+use crate::listing::{CouncilTax, EpcRating, ListingDetails, Postcode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nation {
@@ -23,6 +22,9 @@ pub enum Nation {
     Wales,
     Scotland,
     NorthernIreland,
+    /// Jersey, Guernsey and the Isle of Man: Crown Dependencies with their own law, not
+    /// part of the UK (so not England, whatever their postcodes look like).
+    CrownDependency,
 }
 
 impl Nation {
@@ -34,9 +36,18 @@ impl Nation {
             "AB" | "DD" | "DG" | "EH" | "FK" | "G" | "HS" | "IV" | "KA" | "KW" | "KY" | "ML" | "PA" | "PH" | "TD"
             | "ZE" => Nation::Scotland,
             "BT" => Nation::NorthernIreland,
+            "JE" | "GY" | "IM" => Nation::CrownDependency,
             _ => Nation::England,
         }
     }
+}
+
+/// When mandatory HMO licensing applies: at least `people` occupants from at least
+/// `households` households, whatever the property type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HmoThreshold {
+    pub people: u8,
+    pub households: u8,
 }
 
 /// What a nation's law requires of an advertised let.
@@ -50,8 +61,17 @@ pub trait LettingRules: Send + Sync {
     /// Extra rules for a listing to be published on `today` (energy efficiency, licensing).
     fn check_publishable(&self, details: &ListingDetails, today: NaiveDate) -> Vec<ValidationError>;
 
-    /// From how many bedrooms an HMO licence is required (`None`: never).
-    fn hmo_threshold(&self) -> Option<u8>;
+    /// When an HMO licence is mandatory (`None`: never).
+    fn hmo_threshold(&self) -> Option<HmoThreshold>;
+
+    /// Whether this listing needs an HMO licence: its occupants and households reach the
+    /// threshold (a room in a 6-person house needs the house's licence).
+    fn needs_hmo_licence(&self, d: &ListingDetails) -> bool {
+        match (self.hmo_threshold(), d.max_occupants, d.households()) {
+            (Some(t), Some(people), Some(households)) => people >= t.people && households >= t.households,
+            _ => false,
+        }
+    }
 
     /// Whether a published listing may stay in search on `today` (e.g. a lapsed HMO licence
     /// takes it out until renewed).
@@ -60,13 +80,22 @@ pub trait LettingRules: Send + Sync {
     }
 }
 
-/// The rules for a nation. Northern Ireland is not served yet: listings there are refused.
+/// The rules for a nation. Northern Ireland and the Crown Dependencies are not served:
+/// listings there are refused, with the reason.
 pub fn rules_for(nation: Nation) -> &'static dyn LettingRules {
     match nation {
         Nation::England => &england::England,
         Nation::Wales => &wales::Wales,
         Nation::Scotland => &scotland::Scotland,
-        Nation::NorthernIreland => &NotServed,
+        Nation::NorthernIreland => &NotServed {
+            nation: Nation::NorthernIreland,
+            reason: "Student Palace does not list homes in Northern Ireland yet",
+        },
+        Nation::CrownDependency => &NotServed {
+            nation: Nation::CrownDependency,
+            reason: "Jersey, Guernsey and the Isle of Man are not part of the UK and have their own letting law; \
+                     Student Palace lists homes in England, Wales and Scotland",
+        },
     }
 }
 
@@ -75,17 +104,20 @@ pub fn rules_for_listing(details: &ListingDetails) -> &'static dyn LettingRules 
     rules_for(details.postcode.as_ref().map_or(Nation::England, Nation::of_postcode))
 }
 
-struct NotServed;
+struct NotServed {
+    nation: Nation,
+    reason: &'static str,
+}
 
 impl LettingRules for NotServed {
     fn nation(&self) -> Nation {
-        Nation::NorthernIreland
+        self.nation
     }
-    fn hmo_threshold(&self) -> Option<u8> {
+    fn hmo_threshold(&self) -> Option<HmoThreshold> {
         None
     }
     fn check(&self, _: &ListingDetails) -> Vec<ValidationError> {
-        vec![ValidationError::new("postcode", "Student Palace does not list homes in Northern Ireland yet")]
+        vec![ValidationError::new("postcode", self.reason)]
     }
     fn check_publishable(&self, d: &ListingDetails, _: NaiveDate) -> Vec<ValidationError> {
         self.check(d)
@@ -101,7 +133,7 @@ pub(crate) fn invites_offers(text: &str) -> bool {
         .any(|p| t.contains(p))
 }
 
-/// Shared checks: one specific rent; EPC band at most `worst` when required.
+/// Shared check: one specific rent.
 pub(crate) fn one_rent(d: &ListingDetails, out: &mut Vec<ValidationError>) {
     let title = d.title.as_ref().map_or("", |t| t.as_str());
     let desc = d.description.as_ref().map_or("", |t| t.as_str());
@@ -113,26 +145,63 @@ pub(crate) fn one_rent(d: &ListingDetails, out: &mut Vec<ValidationError>) {
     }
 }
 
-/// Minimum energy efficiency (England and Wales regulations): EPC F or G may not be let.
-pub(crate) fn epc_at_least_e(d: &ListingDetails, nation: &str, out: &mut Vec<ValidationError>) {
-    if d.epc_rating.is_some_and(|e| e > crate::listing::EpcRating::E) {
+/// Council tax band I exists in Wales only.
+pub(crate) fn no_band_i(d: &ListingDetails, nation: &str, out: &mut Vec<ValidationError>) {
+    if d.council_tax == Some(CouncilTax::I) {
+        out.push(ValidationError::new("council_tax", format!("band I exists in Wales only, not in {nation}")));
+    }
+}
+
+/// How long an EPC is valid.
+pub const EPC_VALID_YEARS: u32 = 10;
+
+/// The certificate itself (every nation): not expired on `today`, and an expiry no more
+/// than 10 years ahead (an EPC is valid 10 years from issue: a later date is a typo).
+pub(crate) fn epc_certificate(d: &ListingDetails, today: NaiveDate, out: &mut Vec<ValidationError>) {
+    let Some(expires) = d.epc_expires else { return };
+    if expires < today {
+        out.push(ValidationError::new("epc_expires", "the EPC has expired; a new certificate is needed to publish"));
+    } else if today.checked_add_months(chrono::Months::new(12 * EPC_VALID_YEARS)).is_some_and(|max| expires > max) {
         out.push(ValidationError::new(
-            "epc_rating",
-            format!("homes rated EPC F or G may not be let{nation} (minimum is E)"),
+            "epc_expires",
+            format!("an EPC is valid for {EPC_VALID_YEARS} years from issue; check the expiry date"),
         ));
     }
 }
 
-/// HMO licence present and unexpired when the listing has at least `from_bedrooms`.
-pub(crate) fn hmo_licence(d: &ListingDetails, from_bedrooms: u8, today: NaiveDate, out: &mut Vec<ValidationError>) {
-    let Some(bedrooms) = d.bedrooms else { return };
-    if bedrooms < from_bedrooms {
+/// Minimum energy efficiency (England and Wales regulations): EPC F or G may be let only
+/// with a registered exemption.
+pub(crate) fn epc_at_least_e(d: &ListingDetails, nation: &str, out: &mut Vec<ValidationError>) {
+    if d.epc_rating.is_some_and(|e| e > EpcRating::E) && d.epc_exemption.is_none() {
+        out.push(ValidationError::new(
+            "epc_rating",
+            format!(
+                "homes rated EPC F or G may not be let in {nation} (minimum is E) unless an exemption is registered: \
+                 give its reference in epc_exemption"
+            ),
+        ));
+    }
+}
+
+/// HMO licence present and unexpired when the rules' threshold is reached.
+pub(crate) fn hmo_licence(
+    rules: &dyn LettingRules,
+    d: &ListingDetails,
+    today: NaiveDate,
+    out: &mut Vec<ValidationError>,
+) {
+    let Some(t) = rules.hmo_threshold() else { return };
+    if !rules.needs_hmo_licence(d) {
         return;
     }
     match &d.hmo_licence {
         None => out.push(ValidationError::new(
             "hmo_licence",
-            format!("an HMO licence number is required for {from_bedrooms} or more bedrooms let to sharers"),
+            format!(
+                "an HMO licence number is required when {} or more people from {} or more households share \
+                 (for a room: the licence of the house it is in)",
+                t.people, t.households
+            ),
         )),
         Some(_) => match d.hmo_licence_expires {
             None => out.push(ValidationError::new("hmo_licence_expires", "the HMO licence's expiry date is required")),
@@ -160,6 +229,10 @@ mod tests {
         assert_eq!(n("G12 8QQ"), Nation::Scotland);
         assert_eq!(n("GL1 1AA"), Nation::England, "GL is Gloucester, not Glasgow");
         assert_eq!(n("BT7 1NN"), Nation::NorthernIreland);
+        assert_eq!(n("JE2 3AB"), Nation::CrownDependency);
+        assert_eq!(n("GY1 1AA"), Nation::CrownDependency);
+        assert_eq!(n("IM1 1AA"), Nation::CrownDependency);
+        assert_eq!(n("GU1 1AA"), Nation::England, "GU is Guildford, not Guernsey");
     }
 
     #[test]

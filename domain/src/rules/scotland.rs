@@ -1,11 +1,12 @@
 //! Scotland: a deposit may not exceed two months' rent (Rent (Scotland) Act 1984), and an
-//! HMO licence is needed when 3 or more unrelated people share (Housing (Scotland) Act
-//! 2006). No minimum EPC band for private lets is in force, so none is enforced; the
-//! rating is still required as material information.
+//! HMO licence is needed when 3 or more people from more than 2 families share (Housing
+//! (Scotland) Act 2006). No minimum EPC band for private lets is in force, so none is
+//! enforced; the rating and an unexpired certificate are still required. Council tax
+//! bands A–H.
 
 use chrono::NaiveDate;
 
-use super::{LettingRules, Nation, hmo_licence, one_rent};
+use super::{HmoThreshold, LettingRules, Nation, epc_certificate, hmo_licence, no_band_i, one_rent};
 use crate::ValidationError;
 use crate::listing::ListingDetails;
 
@@ -21,8 +22,8 @@ impl LettingRules for Scotland {
         Nation::Scotland
     }
 
-    fn hmo_threshold(&self) -> Option<u8> {
-        Some(3)
+    fn hmo_threshold(&self) -> Option<HmoThreshold> {
+        Some(HmoThreshold { people: 3, households: 3 })
     }
 
     fn check(&self, d: &ListingDetails) -> Vec<ValidationError> {
@@ -36,13 +37,15 @@ impl LettingRules for Scotland {
                 ));
             }
         }
+        no_band_i(d, "Scotland", &mut out);
         one_rent(d, &mut out);
         out
     }
 
     fn check_publishable(&self, d: &ListingDetails, today: NaiveDate) -> Vec<ValidationError> {
         let mut out = Vec::new();
-        hmo_licence(d, 3, today, &mut out);
+        epc_certificate(d, today, &mut out);
+        hmo_licence(self, d, today, &mut out);
         out
     }
 }

@@ -111,9 +111,20 @@ fn full_details() -> ListingDetails {
         bedrooms: Some(6),
         bathrooms: Some(3),
         ensuite_rooms: 2,
+        max_occupants: Some(6),
+        single_household: false,
         rent_pppw: Some(pence(15_050)),
         bills_included: true,
+        bills: domain::listing::Bills::new(vec![
+            domain::listing::Bill {
+                utility: domain::listing::Utility::Electricity,
+                cap_pence_per_month: Some(pence(4_500)),
+            },
+            domain::listing::Bill { utility: domain::listing::Utility::Broadband, cap_pence_per_month: None },
+        ])
+        .unwrap(),
         deposit: Some(pence(60_000)),
+        council_tax: Some(domain::listing::CouncilTax::StudentExempt),
         available_from: Some(date(2027, 7, 1)),
         academic_year: Some(AcademicYear::parse("2027/28").unwrap()),
         tenancy_months: Some(11),
@@ -123,6 +134,8 @@ fn full_details() -> ListingDetails {
         hmo_licence: Some(HmoLicenceNumber::parse("HMO/2026/0042").unwrap()),
         hmo_licence_expires: Some(date(2029, 3, 31)),
         epc_rating: Some(EpcRating::B),
+        epc_expires: Some(date(2033, 9, 30)),
+        epc_exemption: None,
     }
 }
 
@@ -183,9 +196,13 @@ async fn update_replaces_every_field(p: &Ports) {
         bedrooms: Some(2),
         bathrooms: None,
         ensuite_rooms: 0,
+        max_occupants: Some(1),
+        single_household: true,
         rent_pppw: Some(pence(9_999)),
         bills_included: false,
+        bills: domain::listing::Bills::default(),
         deposit: None,
+        council_tax: Some(domain::listing::CouncilTax::H),
         available_from: None,
         academic_year: Some(AcademicYear::starting(2028)),
         tenancy_months: None,
@@ -195,6 +212,8 @@ async fn update_replaces_every_field(p: &Ports) {
         hmo_licence: None,
         hmo_licence_expires: None,
         epc_rating: Some(EpcRating::A),
+        epc_expires: None,
+        epc_exemption: Some(domain::listing::EpcExemptionRef::parse("PRS-EX-2026-0001").unwrap()),
     };
     let mut ev = event(0x7101, "listing.update", ("listing", before.id.to_string()), at(200));
     ev.actor_id = Some(before.owner_id);

@@ -163,9 +163,13 @@ pub mod fixtures {
             bedrooms: Some(bedrooms),
             bathrooms: Some(1),
             ensuite_rooms: 0,
+            max_occupants: Some(bedrooms),
+            single_household: false,
             rent_pppw: Some(pence(rent)),
             bills_included: false,
+            bills: domain::listing::Bills::default(),
             deposit: None,
+            council_tax: None,
             available_from: Some(date(2027, 7, 1)),
             academic_year: Some(AcademicYear::starting(2027)),
             tenancy_months: Some(12),
@@ -175,6 +179,8 @@ pub mod fixtures {
             hmo_licence: None,
             hmo_licence_expires: None,
             epc_rating: Some(EpcRating::C),
+            epc_expires: Some(date(2031, 1, 1)),
+            epc_exemption: None,
         }
     }
 

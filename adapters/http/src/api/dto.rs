@@ -6,9 +6,9 @@
 //! answer 422 with every field at once.
 
 use domain::listing::{
-    AcademicYear, AddressLine, Description, EpcRating, Feature, Features, Hidden, HmoLicenceNumber, Listing,
-    ListingCard, ListingDetails, ListingPatch, ListingStatus, Patch, Postcode, PropertyType, TenancyType, Title,
-    bounds,
+    AcademicYear, AddressLine, Bill, Bills, CouncilTax, Description, EpcExemptionRef, EpcRating, Feature, Features,
+    Hidden, HmoLicenceNumber, Listing, ListingCard, ListingDetails, ListingPatch, ListingStatus, Patch, Postcode,
+    PropertyType, TenancyType, Title, Utility, bounds,
 };
 use domain::photo::PhotoStatus;
 use domain::{AreaName, CitySlug, Pence, ValidationError};
@@ -51,14 +51,30 @@ pub struct ListingInput {
     /// Bedrooms with their own bathroom (at most `bedrooms`).
     #[oai(nullable, validator(minimum(value = "0"), maximum(value = "20")))]
     pub ensuite_rooms: Option<i32>,
+    /// How many people the property is let to; for a room or a hall place, everyone in
+    /// the house or flat it is in. Required to publish; HMO licensing turns on it.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "30")))]
+    pub max_occupants: Option<i32>,
+    /// Let to one household (a family, a couple) rather than to sharers (default `false`).
+    #[oai(nullable)]
+    pub single_household: Option<bool>,
     /// Rent in pence per person per week.
     #[oai(nullable, validator(minimum(value = "1"), maximum(value = "200000")))]
     pub rent_pppw_pence: Option<i64>,
     #[oai(nullable)]
     pub bills_included: Option<bool>,
-    /// Deposit in pence per person (at most 5 weeks' rent in England).
+    /// The utilities a bills-included rent covers, each once, with any fair-usage cap
+    /// (required to publish when `bills_included`; must be empty otherwise).
+    #[oai(nullable, validator(max_items = 6))]
+    pub bills: Option<Vec<BillInput>>,
+    /// Deposit in pence per person (at most 5 weeks' rent in England); `0` for none.
+    /// Required to publish.
     #[oai(nullable, validator(minimum(value = "0"), maximum(value = "5000000")))]
     pub deposit_pence: Option<i64>,
+    /// Council tax band, or `student_exempt` for an all-student household. Required to
+    /// publish; band `I` exists in Wales only.
+    #[oai(nullable)]
+    pub council_tax: Option<Closed<CouncilTax>>,
     #[oai(nullable)]
     pub available_from: Option<Date>,
     /// e.g. `2027/28`
@@ -79,6 +95,24 @@ pub struct ListingInput {
     pub hmo_licence_expires: Option<Date>,
     #[oai(nullable)]
     pub epc_rating: Option<Closed<EpcRating>>,
+    /// When the EPC expires (10 years after issue). Required to publish; an expired EPC
+    /// cannot publish.
+    #[oai(nullable)]
+    pub epc_expires: Option<Date>,
+    /// Reference of the registered exemption that allows letting a home rated F or G.
+    #[oai(nullable, validator(min_length = 3, max_length = 50))]
+    pub epc_exemption: Option<String>,
+}
+
+/// A utility included in the rent.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct BillInput {
+    pub utility: Closed<Utility>,
+    /// Fair-usage cap in pence per month (above it the tenants pay the difference);
+    /// absent or `null`: no cap.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "100000")))]
+    pub cap_pence_per_month: Option<i64>,
 }
 
 /// A partial update (`PATCH /listings/{id}`): absent = unchanged, `null` = cleared.
@@ -107,11 +141,19 @@ pub struct ListingPatchInput {
     pub bathrooms: MaybeUndefined<i32>,
     #[oai(validator(minimum(value = "0"), maximum(value = "20")))]
     pub ensuite_rooms: MaybeUndefined<i32>,
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "30")))]
+    pub max_occupants: MaybeUndefined<i32>,
+    pub single_household: MaybeUndefined<bool>,
     #[oai(nullable, validator(minimum(value = "1"), maximum(value = "200000")))]
     pub rent_pppw_pence: MaybeUndefined<i64>,
     pub bills_included: MaybeUndefined<bool>,
+    /// Replaces the whole list (`[]` to empty it).
+    #[oai(validator(max_items = 6))]
+    pub bills: MaybeUndefined<Vec<BillInput>>,
     #[oai(nullable, validator(minimum(value = "0"), maximum(value = "5000000")))]
     pub deposit_pence: MaybeUndefined<i64>,
+    #[oai(nullable)]
+    pub council_tax: MaybeUndefined<Closed<CouncilTax>>,
     #[oai(nullable)]
     pub available_from: MaybeUndefined<Date>,
     #[oai(nullable)]
@@ -129,6 +171,10 @@ pub struct ListingPatchInput {
     pub hmo_licence_expires: MaybeUndefined<Date>,
     #[oai(nullable)]
     pub epc_rating: MaybeUndefined<Closed<EpcRating>>,
+    #[oai(nullable)]
+    pub epc_expires: MaybeUndefined<Date>,
+    #[oai(nullable, validator(min_length = 3, max_length = 50))]
+    pub epc_exemption: MaybeUndefined<String>,
 }
 
 /// Collects field errors while converting.
@@ -164,6 +210,22 @@ fn deposit(v: i64) -> Result<Pence, ValidationError> {
     Pence::new("deposit_pence", v, bounds::MAX_DEPOSIT_PENCE)
 }
 
+fn occupants(v: i32) -> Result<u8, ValidationError> {
+    small("max_occupants", v, bounds::OCCUPANTS)
+}
+
+fn bills(v: Vec<BillInput>) -> Result<Bills, ValidationError> {
+    let bills = v
+        .into_iter()
+        .map(|b| {
+            let cap =
+                b.cap_pence_per_month.map(|c| Pence::new("bills", c, Bills::MAX_CAP_PENCE_PER_MONTH)).transpose()?;
+            Ok(Bill { utility: b.utility.0, cap_pence_per_month: cap })
+        })
+        .collect::<Result<Vec<_>, ValidationError>>()?;
+    Bills::new(bills)
+}
+
 fn features(v: &[Closed<Feature>]) -> Features {
     v.iter().map(|f| f.0).collect()
 }
@@ -191,9 +253,13 @@ impl ListingInput {
             bedrooms: opt(&mut e, self.bedrooms, |v| small("bedrooms", v, bounds::BEDROOMS)),
             bathrooms: opt(&mut e, self.bathrooms, |v| small("bathrooms", v, bounds::BATHROOMS)),
             ensuite_rooms: opt(&mut e, self.ensuite_rooms, ensuites).unwrap_or(0),
+            max_occupants: opt(&mut e, self.max_occupants, occupants),
+            single_household: self.single_household.unwrap_or(false),
             rent_pppw: opt(&mut e, self.rent_pppw_pence, rent),
             bills_included: self.bills_included.unwrap_or(false),
+            bills: opt(&mut e, self.bills, bills).unwrap_or_default(),
             deposit: opt(&mut e, self.deposit_pence, deposit),
+            council_tax: self.council_tax.map(|c| c.0),
             available_from: self.available_from.map(|d| d.0),
             academic_year: opt(&mut e, self.academic_year, |v| AcademicYear::parse(&v.0)),
             tenancy_months: opt(&mut e, self.tenancy_months, |v| small("tenancy_months", v, bounds::TENANCY_MONTHS)),
@@ -203,6 +269,8 @@ impl ListingInput {
             hmo_licence: opt(&mut e, self.hmo_licence, |v| HmoLicenceNumber::parse(&v)),
             hmo_licence_expires: self.hmo_licence_expires.map(|d| d.0),
             epc_rating: self.epc_rating.map(|r| r.0),
+            epc_expires: self.epc_expires.map(|d| d.0),
+            epc_exemption: opt(&mut e, self.epc_exemption, |v| EpcExemptionRef::parse(&v)),
         };
         e.finish(d)
     }
@@ -247,9 +315,13 @@ impl ListingPatchInput {
             bedrooms: patch(&mut e, self.bedrooms, |v| small("bedrooms", v, bounds::BEDROOMS)),
             bathrooms: patch(&mut e, self.bathrooms, |v| small("bathrooms", v, bounds::BATHROOMS)),
             ensuite_rooms: set_only(&mut e, "ensuite_rooms", self.ensuite_rooms, ensuites),
+            max_occupants: patch(&mut e, self.max_occupants, occupants),
+            single_household: set_only(&mut e, "single_household", self.single_household, Ok),
             rent_pppw: patch(&mut e, self.rent_pppw_pence, rent),
             bills_included: set_only(&mut e, "bills_included", self.bills_included, Ok),
+            bills: set_only(&mut e, "bills", self.bills, bills),
             deposit: patch(&mut e, self.deposit_pence, deposit),
+            council_tax: patch(&mut e, self.council_tax, |v| Ok(v.0)),
             available_from: patch(&mut e, self.available_from, |d| Ok(d.0)),
             academic_year: patch(&mut e, self.academic_year, |v| AcademicYear::parse(&v.0)),
             tenancy_months: patch(&mut e, self.tenancy_months, |v| small("tenancy_months", v, bounds::TENANCY_MONTHS)),
@@ -259,6 +331,8 @@ impl ListingPatchInput {
             hmo_licence: patch(&mut e, self.hmo_licence, |v| HmoLicenceNumber::parse(&v)),
             hmo_licence_expires: patch(&mut e, self.hmo_licence_expires, |d| Ok(d.0)),
             epc_rating: patch(&mut e, self.epc_rating, |v| Ok(v.0)),
+            epc_expires: patch(&mut e, self.epc_expires, |d| Ok(d.0)),
+            epc_exemption: patch(&mut e, self.epc_exemption, |v| EpcExemptionRef::parse(&v)),
         };
         e.finish(p)
     }
@@ -299,11 +373,17 @@ pub struct ListingDto {
     pub bedrooms: Nullable<i32>,
     pub bathrooms: Nullable<i32>,
     pub ensuite_rooms: i32,
+    /// People the property is let to (for a room or a hall place: the whole house or flat).
+    pub max_occupants: Nullable<i32>,
+    pub single_household: bool,
     /// Pence per person per week.
     pub rent_pppw_pence: Nullable<i64>,
     pub bills_included: bool,
-    /// Pence per person.
+    /// What a bills-included rent covers (empty otherwise).
+    pub bills: Vec<BillDto>,
+    /// Pence per person; `0`: no deposit.
     pub deposit_pence: Nullable<i64>,
+    pub council_tax: Nullable<Closed<CouncilTax>>,
     pub available_from: Nullable<Date>,
     /// e.g. `2027/28`
     pub academic_year: Nullable<String>,
@@ -314,6 +394,9 @@ pub struct ListingDto {
     pub hmo_licence: Nullable<String>,
     pub hmo_licence_expires: Nullable<Date>,
     pub epc_rating: Nullable<Closed<EpcRating>>,
+    pub epc_expires: Nullable<Date>,
+    /// The registered exemption reference (for a home rated F or G).
+    pub epc_exemption: Nullable<String>,
     pub photos: Vec<PhotoDto>,
     /// Why an admin took the listing down (owner and admins only).
     #[oai(skip_serializing_if_is_none)]
@@ -328,6 +411,15 @@ pub struct ListingDto {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub published_at: Nullable<Timestamp>,
+}
+
+/// A utility included in the rent, as returned.
+#[derive(Debug, Object, Serialize)]
+#[oai(rename = "Bill")]
+pub struct BillDto {
+    pub utility: Closed<Utility>,
+    /// Fair-usage cap in pence per month; `null`: no cap.
+    pub cap_pence_per_month: Nullable<i64>,
 }
 
 fn text<T>(v: Option<&T>, f: impl FnOnce(&T) -> &str) -> Nullable<String> {
@@ -361,9 +453,21 @@ impl ListingDto {
             bedrooms: Nullable(d.bedrooms.map(i32::from)),
             bathrooms: Nullable(d.bathrooms.map(i32::from)),
             ensuite_rooms: i32::from(d.ensuite_rooms),
+            max_occupants: Nullable(d.max_occupants.map(i32::from)),
+            single_household: d.single_household,
             rent_pppw_pence: Nullable(d.rent_pppw.map(Pence::get)),
             bills_included: d.bills_included,
+            bills: d
+                .bills
+                .as_slice()
+                .iter()
+                .map(|b| BillDto {
+                    utility: Closed(b.utility),
+                    cap_pence_per_month: Nullable(b.cap_pence_per_month.map(Pence::get)),
+                })
+                .collect(),
             deposit_pence: Nullable(d.deposit.map(Pence::get)),
+            council_tax: Nullable(d.council_tax.map(Closed)),
             available_from: Nullable(d.available_from.map(Date)),
             academic_year: Nullable(d.academic_year.map(|y| y.to_string())),
             tenancy_months: Nullable(d.tenancy_months.map(i32::from)),
@@ -373,6 +477,8 @@ impl ListingDto {
             hmo_licence: text(d.hmo_licence.as_ref(), HmoLicenceNumber::as_str),
             hmo_licence_expires: Nullable(d.hmo_licence_expires.map(Date)),
             epc_rating: Nullable(d.epc_rating.map(Closed)),
+            epc_expires: Nullable(d.epc_expires.map(Date)),
+            epc_exemption: text(d.epc_exemption.as_ref(), EpcExemptionRef::as_str),
             photos: Vec::new(),
             moderation_note: private_text(l.moderation_note),
             hidden_reason: None,
@@ -475,9 +581,17 @@ mod tests {
                 bedrooms: Some(5),
                 bathrooms: Some(2),
                 ensuite_rooms: 1,
+                max_occupants: Some(5),
+                single_household: false,
                 rent_pppw: Some(Pence::new("r", 14_500, 200_000).unwrap()),
                 bills_included: true,
+                bills: Bills::new(vec![
+                    Bill { utility: Utility::Gas, cap_pence_per_month: Some(Pence::new("c", 5_000, 100_000).unwrap()) },
+                    Bill { utility: Utility::Water, cap_pence_per_month: None },
+                ])
+                .unwrap(),
                 deposit: Some(Pence::new("d", 60_000, 5_000_000).unwrap()),
+                council_tax: Some(CouncilTax::StudentExempt),
                 available_from: chrono::NaiveDate::from_ymd_opt(2027, 7, 1),
                 academic_year: Some(AcademicYear::parse("2027/28").unwrap()),
                 tenancy_months: Some(12),
@@ -487,6 +601,8 @@ mod tests {
                 hmo_licence: Some(HmoLicenceNumber::parse("HMO/2026/0001").unwrap()),
                 hmo_licence_expires: chrono::NaiveDate::from_ymd_opt(2030, 1, 31),
                 epc_rating: Some(EpcRating::C),
+                epc_expires: chrono::NaiveDate::from_ymd_opt(2031, 3, 1),
+                epc_exemption: None,
             },
             created_at: at,
             updated_at: at,

@@ -40,6 +40,13 @@ pub struct Model {
     pub published_at: Option<ChronoDateTimeUtc>,
     /// Bumped by every write; writes are conditional on it (the `ETag`).
     pub version: i64,
+    pub max_occupants: Option<i16>,
+    pub single_household: bool,
+    pub epc_expires: Option<Date>,
+    pub epc_exemption: Option<String>,
+    pub council_tax: Option<String>,
+    /// JSON array of `{utility, cap_pence_per_month?}` (`[]` when none).
+    pub bills: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
