@@ -158,7 +158,7 @@ for line in open(sys.argv[1]):
     elif w[0] == "pgbench":
         pg.setdefault(w[1], []).append({k: float(v) for k, v in re.findall(r"(\w+)=([0-9.]+)", line)})
     elif w[0] == "RESULT":
-        storm[w[1]] = {k: float(v) if v.replace(".", "").isdigit() else v for k, v in re.findall(r"(\w+)=([^ ]+)", line)}
+        storm[w[1]] = {k: float(v) if v.replace(".", "").isdigit() else v for k, v in re.findall(r"(\w+)=(\S+)", line)}
     elif w[0] == "bytes":
         size[w[1]] = dict(kv.split("=") for kv in w[2:])
     else:
