@@ -31,3 +31,20 @@ macro_rules! stale_writes_are_reported {
 }
 
 pub(crate) use stale_writes_are_reported;
+
+/// Like [`storage_errors_are_unexpected`], for use cases that create or rename by a
+/// unique name: a repository `Conflict` becomes the enum's `NameTaken`.
+macro_rules! conflicts_are_name_taken {
+    ($($t:ty),+ $(,)?) => {$(
+        impl From<$crate::RepositoryError> for $t {
+            fn from(e: $crate::RepositoryError) -> Self {
+                match e {
+                    $crate::RepositoryError::Conflict(_) => Self::NameTaken,
+                    e => Self::Unexpected(e.into_unexpected()),
+                }
+            }
+        }
+    )+};
+}
+
+pub(crate) use conflicts_are_name_taken;

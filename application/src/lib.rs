@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod cached;
+pub mod cities;
 pub mod enquiries;
 mod errors;
 pub mod health;

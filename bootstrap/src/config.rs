@@ -43,6 +43,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("MAX_CONNECTIONS", "open client connections per instance; more wait in the listen backlog (default 1024)"),
     ("AUTO_MIGRATE", "apply migrations at serve start-up (default true in dev, false elsewhere)"),
     (
+        "ALLOW_DEMO_SEED",
+        "true lets `seed --demo` load demo data outside dev (a load-test database; never the demo admin)",
+    ),
+    (
         "PUBLIC_COUNTS_TTL_SECONDS",
         "how long /cities and /stats counts are cached before one request recomputes them (default 15; 0 = live)",
     ),
@@ -99,6 +103,7 @@ struct Raw {
     header_read_timeout_seconds: Option<u64>,
     max_connections: Option<usize>,
     auto_migrate: Option<bool>,
+    allow_demo_seed: Option<bool>,
     public_counts_ttl_seconds: Option<u64>,
 }
 
@@ -129,6 +134,8 @@ pub struct Config {
     /// Open client connections at most; more wait in the listen backlog.
     pub max_connections: usize,
     pub auto_migrate: bool,
+    /// `seed --demo` outside dev (load-test databases); it never creates the demo admin there.
+    pub allow_demo_seed: bool,
     /// `/cities` and `/stats` counts are at most this old.
     pub public_counts_ttl: Duration,
 }
@@ -328,6 +335,7 @@ impl Config {
             header_read_timeout: Duration::from_secs(header_read_timeout_s),
             max_connections,
             auto_migrate: raw.auto_migrate.unwrap_or(env == AppEnv::Dev),
+            allow_demo_seed: raw.allow_demo_seed.unwrap_or(false),
             public_counts_ttl: Duration::from_secs(raw.public_counts_ttl_seconds.unwrap_or(15).min(3600)),
         })
     }
@@ -376,6 +384,7 @@ impl Config {
             ("HEADER_READ_TIMEOUT_SECONDS", self.header_read_timeout.as_secs().to_string()),
             ("MAX_CONNECTIONS", self.max_connections.to_string()),
             ("AUTO_MIGRATE", self.auto_migrate.to_string()),
+            ("ALLOW_DEMO_SEED", self.allow_demo_seed.to_string()),
             ("PUBLIC_COUNTS_TTL_SECONDS", self.public_counts_ttl.as_secs().to_string()),
         ]
     }

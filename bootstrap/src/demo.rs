@@ -7,14 +7,15 @@
 use std::sync::Arc;
 
 use application::audit::{AuditEvent, Origin};
-use application::ports::{CityRepository, IdGen, ListingRepository, UserRepository, UuidV7};
+use application::cities::{CityPorts, LoadCities};
+use application::ports::{CityRepository, IdGen, ListingRepository, SystemClock, UserRepository, UuidV7};
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use domain::listing::{
     AcademicYear, AddressLine, Bill, Bills, CouncilTax, Description, EpcRating, Feature, Features, HmoLicenceNumber,
     Listing, ListingDetails, ListingId, Postcode, PropertyType, TenancyType, Title, Utility,
 };
 use domain::rules::{Nation, rules_for};
-use domain::{AreaName, City, CityName, CitySlug, DisplayName, Email, PasswordHash, Pence, Role, User, UserId};
+use domain::{AreaName, CityName, CitySlug, DisplayName, Email, PasswordHash, Pence, Role, User, UserId};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -93,25 +94,12 @@ pub const CITIES: &[DemoCity] = &[
     ),
 ];
 
-pub fn cities() -> Vec<City> {
-    CITIES
-        .iter()
-        .map(|(name, _, areas)| {
-            let name = CityName::parse(name).expect("demo city names are valid");
-            let slug = CitySlug::from_name(&name).expect("demo city slugs are valid");
-            let areas = areas.iter().map(|(a, _)| AreaName::parse(a).expect("demo areas are valid")).collect();
-            City::new(slug, name, true, areas)
-        })
-        .collect()
-}
-
-/// Saves the demo cities (idempotent).
-pub async fn seed_cities(repo: &dyn CityRepository) -> anyhow::Result<usize> {
-    let all = cities();
-    for c in &all {
-        repo.save(c).await?;
-    }
-    Ok(all.len())
+/// Loads the shipped reference list of cities (`crate::reference`), which holds every
+/// demo city and area: creates those not stored yet, leaves the others as they are.
+pub async fn seed_cities(repo: Arc<dyn CityRepository>) -> anyhow::Result<usize> {
+    let ports = CityPorts { cities: repo, clock: Arc::new(SystemClock), ids: Arc::new(UuidV7) };
+    let loaded = LoadCities::new(ports).execute(&crate::reference::cities()).await?;
+    Ok(loaded.created + loaded.present)
 }
 
 /// The password of every demo account (dev data only).
@@ -322,14 +310,24 @@ fn demo_bills(rng: &mut StdRng) -> Bills {
     Bills::new(bills).expect("each utility once")
 }
 
+/// Who the demo accounts include.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoAdmin {
+    /// Dev: `DEMO_ADMIN` with the published demo password.
+    Include,
+    /// Anywhere else (a load-test database with `ALLOW_DEMO_SEED`): never an admin
+    /// account whose password is in the README.
+    Leave,
+}
+
 /// Seeds cities, demo accounts, `landlords` landlords/agents and `listings` published
 /// listings. Idempotent for cities and demo accounts (existing ones are kept); listings
 /// are always added.
-pub async fn seed(p: &DemoPorts, listings: usize, seed: u64) -> anyhow::Result<DemoSummary> {
+pub async fn seed(p: &DemoPorts, listings: usize, seed: u64, admin: DemoAdmin) -> anyhow::Result<DemoSummary> {
     let ids = UuidV7;
     let now = Utc::now();
     let mut rng = StdRng::seed_from_u64(seed);
-    let cities = seed_cities(p.cities.as_ref()).await?;
+    let cities = seed_cities(p.cities.clone()).await?;
 
     let mut owners = Vec::new();
     let mut users = 0;
@@ -345,7 +343,11 @@ pub async fn seed(p: &DemoPorts, listings: usize, seed: u64) -> anyhow::Result<D
             (format!("{}{i}@demo.student-palace.co.uk", role.as_str()), name, role)
         })
         .collect();
-    let all = fixed.iter().map(|(e, n, r)| ((*e).to_owned(), (*n).to_owned(), *r)).chain(generated);
+    let all = fixed
+        .iter()
+        .filter(|(_, _, r)| *r != Role::Admin || admin == DemoAdmin::Include)
+        .map(|(e, n, r)| ((*e).to_owned(), (*n).to_owned(), *r))
+        .chain(generated);
     for (email, name, role) in all {
         let existing = p.users.find_by_email(&Email::parse(&email).expect("valid")).await?;
         let u = if let Some(u) = existing {
@@ -386,7 +388,13 @@ mod tests {
     }
 
     #[test]
-    fn cities_are_valid() {
-        assert_eq!(cities().len(), CITIES.len());
+    fn demo_cities_and_areas_are_in_the_reference_list() {
+        let reference = crate::reference::cities();
+        for (name, _, areas) in CITIES {
+            let city = reference.iter().find(|c| c.name.as_str() == *name).expect("demo city in the reference list");
+            for (area, _) in *areas {
+                assert!(city.area(area).is_some(), "{name}: {area} in the reference list");
+            }
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Wiring: configuration → adapters → use cases → HTTP server. No business rules here.
 
+pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod reference;
 pub mod startup;
 pub mod telemetry;
 

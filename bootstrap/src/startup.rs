@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use application::accounts::{AccountPorts, CurrentUser, EndSessions, Login, Register};
+use application::cities::{AddArea, ChangeArea, ChangeCity, CityPorts, CreateCity, ListAllCities};
 use application::enquiries::{EnquiryPorts, MyEnquiries, SendEnquiry, SetEnquiryStatus};
 use application::health::{CacheProbe, CheckReadiness, Criticality, StorageProbe};
 use application::listings::{
@@ -93,6 +94,7 @@ impl Dependencies {
             clock: self.clock.clone(),
             ids: self.ids.clone(),
         };
+        let cities = self.city_ports();
         sp_http::Services {
             readiness,
             register: Register::new(accounts.clone()),
@@ -119,8 +121,18 @@ impl Dependencies {
             set_suspension: SetSuspension::new(moderation.clone()),
             list_users: ListUsers::new(moderation.clone()),
             audit_trail: ReadAuditTrail::new(moderation),
+            list_all_cities: ListAllCities::new(cities.clone()),
+            create_city: CreateCity::new(cities.clone()),
+            change_city: ChangeCity::new(cities.clone()),
+            add_area: AddArea::new(cities.clone()),
+            change_area: ChangeArea::new(cities),
             get_listing,
         }
+    }
+
+    /// The ports of the city use cases.
+    pub fn city_ports(&self) -> CityPorts {
+        CityPorts { cities: self.cities.clone(), clock: self.clock.clone(), ids: self.ids.clone() }
     }
 
     pub fn demo_ports(&self, password_hash: domain::PasswordHash) -> crate::demo::DemoPorts {
@@ -252,7 +264,7 @@ impl Application {
 
         if config.env == AppEnv::Dev && config.is_sqlite() && deps.cities.list(CityFilter::All).await?.is_empty() {
             let hash = demo_password_hash(&deps).await?;
-            let s = crate::demo::seed(&deps.demo_ports(hash), 500, 2026).await?;
+            let s = crate::demo::seed(&deps.demo_ports(hash), 500, 2026, crate::demo::DemoAdmin::Include).await?;
             tracing::info!(
                 cities = s.cities,
                 users = s.users,

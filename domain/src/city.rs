@@ -111,10 +111,17 @@ impl AreaName {
     }
 }
 
-/// A named area of a city.
+/// A named area of a city. A retired area (`active: false`) is kept for the listings
+/// in it but not offered to searchers or new listings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Area {
     pub name: AreaName,
+    pub active: bool,
+}
+
+/// Whether two city or area names are the same name (ignoring case).
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
 }
 
 /// A city that listings belong to. Inactive cities are kept (listings reference them)
@@ -129,23 +136,53 @@ pub struct City {
 }
 
 impl City {
+    /// A city whose areas are all active.
     pub fn new(slug: CitySlug, name: CityName, active: bool, areas: Vec<AreaName>) -> Self {
+        Self::with_areas(slug, name, active, areas.into_iter().map(|name| Area { name, active: true }).collect())
+    }
+
+    /// A city with these areas (a later duplicate name is dropped).
+    pub fn with_areas(slug: CitySlug, name: CityName, active: bool, areas: Vec<Area>) -> Self {
         let mut city = Self { slug, name, active, areas: Vec::new() };
         for a in areas {
-            city.add_area(a);
+            city.insert_area(a);
         }
         city
     }
 
-    /// Adds an area unless one with the same name (case-insensitively) exists.
+    /// Adds an active area unless one with the same name (ignoring case) exists.
     /// Returns whether it was added.
     pub fn add_area(&mut self, name: AreaName) -> bool {
-        let key = name.as_str().to_lowercase();
-        if self.areas.iter().any(|a| a.name.as_str().to_lowercase() == key) {
+        self.insert_area(Area { name, active: true })
+    }
+
+    fn insert_area(&mut self, area: Area) -> bool {
+        if self.area(area.name.as_str()).is_some() {
             return false;
         }
-        let at = self.areas.partition_point(|a| a.name < name);
-        self.areas.insert(at, Area { name });
+        let at = self.areas.partition_point(|a| a.name < area.name);
+        self.areas.insert(at, area);
+        true
+    }
+
+    /// Renames area `current` and/or sets whether it is active. Returns `false` (and
+    /// changes nothing) when there is no such area or another area has the new name.
+    pub fn change_area(&mut self, current: &str, name: Option<&AreaName>, active: Option<bool>) -> bool {
+        let Some(at) = self.areas.iter().position(|a| same_name(a.name.as_str(), current)) else { return false };
+        if let Some(new) = name {
+            let taken = self.areas.iter().enumerate().any(|(i, a)| i != at && same_name(a.name.as_str(), new.as_str()));
+            if taken {
+                return false;
+            }
+        }
+        let mut area = self.areas.remove(at);
+        if let Some(new) = name {
+            area.name = new.clone();
+        }
+        if let Some(active) = active {
+            area.active = active;
+        }
+        self.insert_area(area);
         true
     }
 
@@ -153,16 +190,33 @@ impl City {
         &self.areas
     }
 
-    /// Finds an area by name, ignoring case.
+    /// Finds an area by name, ignoring case (retired areas included).
     pub fn area(&self, name: &str) -> Option<&Area> {
-        let key = name.trim().to_lowercase();
-        self.areas.iter().find(|a| a.name.as_str().to_lowercase() == key)
+        self.areas.iter().find(|a| same_name(a.name.as_str(), name.trim()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn leeds() -> City {
+        let areas = ["Hyde Park", "Headingley"].iter().map(|a| AreaName::parse(a).unwrap()).collect();
+        City::new(CitySlug::parse("leeds").unwrap(), CityName::parse("Leeds").unwrap(), true, areas)
+    }
+
+    #[test]
+    fn areas_are_renamed_and_retired_by_name_ignoring_case_and_stay_sorted() {
+        let mut c = leeds();
+        assert!(c.change_area("hyde park", Some(&AreaName::parse("Burley").unwrap()), Some(false)));
+        let shown: Vec<_> = c.areas().iter().map(|a| (a.name.as_str(), a.active)).collect();
+        assert_eq!(shown, [("Burley", false), ("Headingley", true)]);
+        assert!(!c.change_area("Headingley", Some(&AreaName::parse("BURLEY").unwrap()), None), "name taken");
+        assert!(!c.change_area("Nowhere", None, Some(true)), "no such area");
+        assert!(c.change_area("headingley", Some(&AreaName::parse("HEADINGLEY").unwrap()), None), "a new spelling");
+        assert_eq!(c.areas()[1].name.as_str(), "HEADINGLEY");
+        assert!(!c.add_area(AreaName::parse("burley").unwrap()), "retired names stay taken");
+    }
     use proptest::prelude::*;
 
     #[test]

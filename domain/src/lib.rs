@@ -13,7 +13,7 @@ pub mod rules;
 pub mod user;
 mod vocabulary;
 
-pub use city::{Area, AreaName, City, CityName, CitySlug};
+pub use city::{Area, AreaName, City, CityName, CitySlug, same_name};
 pub use money::Pence;
 pub use user::{DisplayName, Email, NewPassword, PasswordHash, Role, SignupRole, User, UserId};
 pub use vocabulary::ClosedSet;

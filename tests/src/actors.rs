@@ -211,6 +211,6 @@ impl TestApp {
 
     /// Seeds the demo cities (listings need a city).
     pub async fn seed_cities(&self) {
-        bootstrap::demo::seed_cities(self.deps.cities.as_ref()).await.expect("cities");
+        bootstrap::demo::seed_cities(self.deps.cities.clone()).await.expect("cities");
     }
 }

@@ -234,3 +234,27 @@ async fn a_tampered_cookie_is_just_anonymous() {
     assert_eq!(r.status(), 401);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn admins_suspend_other_admins_only_when_they_say_so_and_it_is_audited() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let other = app.admin().await;
+    let suspend = format!("/api/v1/admin/users/{}/suspend", other.id);
+    let r = admin.post_empty(&suspend).await;
+    assert_eq!(r.status(), 409);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "https://student-palace.co.uk/problems/admin-account", "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("confirm_admin=true"), "{p}");
+    assert_eq!(other.get("/api/v1/me").await.status(), 200, "nothing changed");
+    assert_eq!(admin.post_empty(&format!("{suspend}?confirm_admin=false")).await.status(), 409);
+
+    let r = admin.post_empty(&format!("{suspend}?confirm_admin=true")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(other.get("/api/v1/me").await.status(), 401, "the other admin's sessions end");
+    let trail: Value =
+        admin.get(&format!("/api/v1/admin/audit?target_type=user&target_id={}", other.id)).await.json().await.unwrap();
+    assert_eq!(trail["items"][0]["action"], "user.suspend_admin", "{trail}");
+    assert_eq!(trail["items"][0]["actor_id"], admin.id.as_str(), "{trail}");
+    app.stop().await;
+}

@@ -110,3 +110,51 @@ async fn bad_admin_filters_are_400_not_unfiltered() {
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "a good filter filters");
     app.stop().await;
 }
+
+/// A number or boolean where the document says `type: string` is 400, never stored as
+/// its text (poem-openapi's `String` would turn `false` into `"false"`).
+#[tokio::test]
+async fn numbers_and_booleans_are_not_strings() {
+    let app = spawn_app().await;
+    app.seed_cities().await;
+    let owner = app.actor("landlord").await;
+    let student = app.actor("student").await;
+    let admin = app.admin().await;
+    let listing = owner.published_listing(&json!({})).await;
+    let etag = owner.etag(&listing).await;
+    let cases: Vec<(&sp_tests::Actor, Method, String, Value)> = vec![
+        (
+            &student,
+            Method::POST,
+            "/api/v1/auth/login".into(),
+            json!({"email": student.email, "password": 123_456_789_012_i64}),
+        ),
+        (
+            &student,
+            Method::POST,
+            "/api/v1/auth/register".into(),
+            json!({"email": "x@example.com", "password": "a long enough passphrase", "display_name": true, "role": "student"}),
+        ),
+        (&owner, Method::POST, "/api/v1/listings".into(), json!({"title": false})),
+        (&owner, Method::PATCH, format!("/api/v1/listings/{listing}"), json!({"description": 12345})),
+        (
+            &student,
+            Method::POST,
+            format!("/api/v1/listings/{listing}/enquiries"),
+            json!({"message": 1_234_567_890_123_i64}),
+        ),
+        (&admin, Method::POST, format!("/api/v1/admin/listings/{listing}/unpublish"), json!({"reason": true})),
+        (&admin, Method::POST, "/api/v1/admin/cities".into(), json!({"name": false})),
+    ];
+    for (who, method, path, body) in cases {
+        let r = who.req(method.clone(), &path).header("if-match", &etag).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{method} {path} {body}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["type"], "https://student-palace.co.uk/problems/invalid-body", "{p}");
+    }
+    let mine: Value = owner.get("/api/v1/me/listings").await.json().await.unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "no listing was created");
+    let cities: Value = admin.get("/api/v1/admin/cities").await.json().await.unwrap();
+    assert!(cities["items"].as_array().unwrap().iter().all(|c| c["name"] != "false"));
+    app.stop().await;
+}

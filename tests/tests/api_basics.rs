@@ -5,7 +5,7 @@ use serde_json::Value;
 use sp_tests::{TestDb, spawn_app, spawn_app_with};
 
 async fn seed(app: &sp_tests::TestApp) {
-    bootstrap::demo::seed_cities(app.deps.cities.as_ref()).await.unwrap();
+    bootstrap::demo::seed_cities(app.deps.cities.clone()).await.unwrap();
 }
 
 #[tokio::test]
@@ -20,7 +20,7 @@ async fn cities_lists_active_cities_with_areas() {
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
     let body: Value = r.json().await.unwrap();
     let items = body["items"].as_array().unwrap();
-    assert_eq!(items.len(), bootstrap::demo::CITIES.len());
+    assert_eq!(items.len(), bootstrap::reference::UK_CITIES.len());
     let leeds = items.iter().find(|c| c["slug"] == "leeds").expect("leeds");
     assert_eq!(leeds["name"], "Leeds");
     assert!(leeds["areas"].as_array().unwrap().iter().any(|a| a == "Hyde Park"));
@@ -36,7 +36,7 @@ async fn same_behaviour_on_sqlite() {
     let app = spawn_app_with(TestDb::sqlite(), &[]).await;
     seed(&app).await;
     let body: Value = app.get("/api/v1/cities").await.json().await.unwrap();
-    assert_eq!(body["items"].as_array().unwrap().len(), bootstrap::demo::CITIES.len());
+    assert_eq!(body["items"].as_array().unwrap().len(), bootstrap::reference::UK_CITIES.len());
     assert_eq!(app.get("/healthz").await.status(), 200);
     app.stop().await;
 }

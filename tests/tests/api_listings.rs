@@ -252,10 +252,9 @@ async fn lapsed_licences_and_inactive_cities_hide_listings() {
     assert_eq!(p["type"], "https://student-palace.co.uk/problems/not-taking-enquiries", "{p}");
     assert!(p["detail"].as_str().unwrap().contains("licence"), "{p}");
 
-    // Leeds is deactivated: its listings leave search and detail; the owner sees why.
-    let mut leeds = app.deps.cities.find(&domain::CitySlug::parse("leeds").unwrap()).await.unwrap().unwrap();
-    leeds.active = false;
-    app.deps.cities.save(&leeds).await.unwrap();
+    // An admin deactivates Leeds: its listings leave search and detail; the owner sees why.
+    let admin = app.admin().await;
+    assert_eq!(admin.patch("/api/v1/admin/cities/leeds", &json!({"active": false})).await.status(), 200);
     assert_eq!(app.get(&format!("/api/v1/listings/{plain}")).await.status(), 404);
     let all = search_ids(app.get("/api/v1/listings").await.json().await.unwrap());
     assert!(!all.contains(&plain), "{all:?}");
@@ -263,5 +262,9 @@ async fn lapsed_licences_and_inactive_cities_hide_listings() {
     assert_eq!(seen["hidden_reason"], "city_inactive", "{seen}");
     let r = student.post(&format!("/api/v1/listings/{plain}/enquiries"), &json!({"message": "Is it free?"})).await;
     assert_eq!(r.status(), 404);
+    // Its owner can still edit it (the city is not chosen anew), but cannot list a new one there.
+    assert_eq!(owner.patch_listing(&plain, &json!({"title": "Still ours"})).await.status(), 200);
+    let r = owner.post("/api/v1/listings", &json!({"city": "leeds"})).await;
+    assert_eq!(r.status(), 422, "a deactivated city is not offered");
     app.stop().await;
 }

@@ -41,3 +41,8 @@ async fn enquiries() {
 async fn audit() {
     contract::audit::run(&ports()).await;
 }
+
+#[tokio::test]
+async fn cities() {
+    contract::cities::run(&ports()).await;
+}

@@ -6,6 +6,7 @@
 //! below are the only place that decides which status and kind each case becomes.
 
 use application::accounts::{CurrentUserError, EndSessionsError, LoginError, RegisterError};
+use application::cities::{AddAreaError, ChangeAreaError, ChangeCityError, CreateCityError, ListAllCitiesError};
 use application::enquiries::{MyEnquiriesError, SendEnquiryError, SetEnquiryStatusError};
 use application::listings::{
     ArchiveListingError, CitiesWithCountsError, CreateListingError, DeleteListingError, GetListingError,
@@ -478,6 +479,10 @@ impl From<SetSuspensionError> for ApiError {
             SetSuspensionError::OwnAccount => {
                 ApiError::problem(ProblemKind::OwnAccount, "Admins cannot suspend or reinstate themselves.")
             }
+            SetSuspensionError::TargetIsAdmin => ApiError::problem(
+                ProblemKind::AdminAccount,
+                "This account is an admin's: suspending it needs confirm_admin=true (audited as user.suspend_admin).",
+            ),
             SetSuspensionError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
@@ -497,6 +502,71 @@ impl From<ReadAuditTrailError> for ApiError {
         match e {
             ReadAuditTrailError::NotAnAdmin => ApiError::forbidden(ADMINS_ONLY),
             ReadAuditTrailError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+const CITY_ADMINS_ONLY: &str = "Only admins manage cities and areas.";
+
+impl From<ListAllCitiesError> for ApiError {
+    fn from(e: ListAllCitiesError) -> Self {
+        match e {
+            ListAllCitiesError::NotAnAdmin => ApiError::forbidden(CITY_ADMINS_ONLY),
+            ListAllCitiesError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<CreateCityError> for ApiError {
+    fn from(e: CreateCityError) -> Self {
+        match e {
+            CreateCityError::NotAnAdmin => ApiError::forbidden(CITY_ADMINS_ONLY),
+            CreateCityError::Invalid(v) => ApiError::invalid(&v),
+            CreateCityError::NameTaken => {
+                ApiError::problem(ProblemKind::NameTaken, "A city with this slug or name exists.")
+            }
+            CreateCityError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<ChangeCityError> for ApiError {
+    fn from(e: ChangeCityError) -> Self {
+        match e {
+            ChangeCityError::NotAnAdmin => ApiError::forbidden(CITY_ADMINS_ONLY),
+            ChangeCityError::Invalid(v) => ApiError::invalid(&v),
+            ChangeCityError::NotFound => ApiError::not_found("city"),
+            ChangeCityError::NameTaken => ApiError::problem(ProblemKind::NameTaken, "Another city has this name."),
+            ChangeCityError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<AddAreaError> for ApiError {
+    fn from(e: AddAreaError) -> Self {
+        match e {
+            AddAreaError::NotAnAdmin => ApiError::forbidden(CITY_ADMINS_ONLY),
+            AddAreaError::Invalid(v) => ApiError::invalid(&v),
+            AddAreaError::NotFound => ApiError::not_found("city"),
+            AddAreaError::NameTaken => ApiError::problem(
+                ProblemKind::NameTaken,
+                "The city has an area of this name (ignoring case), active or retired.",
+            ),
+            AddAreaError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<ChangeAreaError> for ApiError {
+    fn from(e: ChangeAreaError) -> Self {
+        match e {
+            ChangeAreaError::NotAnAdmin => ApiError::forbidden(CITY_ADMINS_ONLY),
+            ChangeAreaError::Invalid(v) => ApiError::invalid(&v),
+            ChangeAreaError::NotFound => ApiError::not_found("area"),
+            ChangeAreaError::NameTaken => {
+                ApiError::problem(ProblemKind::NameTaken, "The city has another area of this name (ignoring case).")
+            }
+            ChangeAreaError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
 }

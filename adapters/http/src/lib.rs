@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use application::accounts::{CurrentUser, EndSessions, Login, Register};
+use application::cities::{AddArea, ChangeArea, ChangeCity, CreateCity, ListAllCities};
 use application::enquiries::{MyEnquiries, SendEnquiry, SetEnquiryStatus};
 use application::health::CheckReadiness;
 use application::listings::{
@@ -73,6 +74,11 @@ pub struct Services {
     pub set_suspension: SetSuspension,
     pub list_users: ListUsers,
     pub audit_trail: ReadAuditTrail,
+    pub list_all_cities: ListAllCities,
+    pub create_city: CreateCity,
+    pub change_city: ChangeCity,
+    pub add_area: AddArea,
+    pub change_area: ChangeArea,
 }
 
 /// HTTP behaviour that differs per environment.

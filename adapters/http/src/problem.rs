@@ -43,6 +43,10 @@ pub enum ProblemKind {
     NotTakingEnquiries,
     /// 409: admins cannot suspend their own account.
     OwnAccount,
+    /// 409: suspending another admin needs `confirm_admin=true`.
+    AdminAccount,
+    /// 409: a city or area of this name (or slug) exists.
+    NameTaken,
     /// 412: `If-Match` names a version that is no longer the current one.
     PreconditionFailed,
     /// 428: a change to a listing needs `If-Match` with its `ETag`.
@@ -84,6 +88,8 @@ impl ProblemKind {
         Self::NotDeletable,
         Self::NotTakingEnquiries,
         Self::OwnAccount,
+        Self::AdminAccount,
+        Self::NameTaken,
         Self::PreconditionFailed,
         Self::PreconditionRequired,
         Self::PayloadTooLarge,
@@ -113,6 +119,8 @@ impl ProblemKind {
             Self::NotDeletable => "not-deletable",
             Self::NotTakingEnquiries => "not-taking-enquiries",
             Self::OwnAccount => "own-account",
+            Self::AdminAccount => "admin-account",
+            Self::NameTaken => "name-taken",
             Self::PreconditionFailed => "precondition-failed",
             Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge => "payload-too-large",
@@ -138,7 +146,9 @@ impl ProblemKind {
             | Self::InvalidTransition
             | Self::NotDeletable
             | Self::NotTakingEnquiries
-            | Self::OwnAccount => StatusCode::CONFLICT,
+            | Self::OwnAccount
+            | Self::AdminAccount
+            | Self::NameTaken => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -168,6 +178,8 @@ impl ProblemKind {
             Self::NotDeletable => "Only never-published drafts can be deleted",
             Self::NotTakingEnquiries => "This listing takes no enquiries",
             Self::OwnAccount => "Not on your own account",
+            Self::AdminAccount => "The account is an admin's",
+            Self::NameTaken => "Name already taken",
             Self::PreconditionFailed => "The listing changed since you read it",
             Self::PreconditionRequired => "If-Match required",
             Self::PayloadTooLarge => "Request body too large",

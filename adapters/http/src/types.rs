@@ -295,7 +295,17 @@ patterned_string!(
 );
 
 patterned_string!(
-    /// An audit target type (`user`, `listing`, `enquiry`, `session`).
+    /// A city's name (`Newcastle upon Tyne`): no control characters, not blank.
+    CityNameText, "^[^\\x00-\\x1F\\x7F]*[^\\x00-\\x20\\x7F][^\\x00-\\x1F\\x7F]*$", 1..=80
+);
+
+patterned_string!(
+    /// An area's name (`Hyde Park`): no control characters, not blank.
+    AreaNameText, "^[^\\x00-\\x1F\\x7F]*[^\\x00-\\x20\\x7F][^\\x00-\\x1F\\x7F]*$", 1..=80
+);
+
+patterned_string!(
+    /// An audit target type (`user`, `listing`, `enquiry`, `session`, `city`).
     TargetTypeText, "^[a-z_]+$", 1..=32
 );
 
@@ -444,5 +454,77 @@ mod tests {
         assert_eq!(serde_json::to_value(&v).unwrap(), Value::Null);
         const { assert!(<Nullable<String> as Type>::IS_REQUIRED) };
         assert_eq!(serde_json::to_value(Nullable::<String>::schema_ref()).unwrap()["nullable"], true);
+    }
+}
+
+/// A JSON string in a request body, and only a string. poem-openapi's `String` also
+/// accepts a JSON number or boolean and turns it into text (`{"title": false}` would
+/// store `"false"`), which the document (`type: string`) does not allow. Lengths come
+/// from the field's `validator(min_length, max_length)`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text(pub String);
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Type for Text {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("string")
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema::new("string")))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(std::iter::once(self))
+    }
+}
+
+impl ParseFromJSON for Text {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(Value::String(s)) => Ok(Self(s)),
+            Some(other) => Err(ParseError::expected_type(other)),
+            None => Err(ParseError::expected_input()),
+        }
+    }
+}
+
+impl ToJSON for Text {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.0.clone()))
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn only_json_strings_are_text() {
+        assert_eq!(Text::parse_from_json(Some(Value::from("a"))).unwrap(), Text("a".into()));
+        for v in [Value::from(false), Value::from(12), serde_json::json!([]), serde_json::json!({})] {
+            assert!(Text::parse_from_json(Some(v.clone())).is_err(), "{v}");
+        }
     }
 }

@@ -71,10 +71,17 @@ impl Shared {
 
 /// The in-memory store. `InMemoryStore::new()` is empty; its handles (`users()`,
 /// `listings()`, ...) all see the same data and are cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct InMemoryStore {
     state: Shared,
     cities: Arc<InMemoryCityRepository>,
+}
+
+impl Default for InMemoryStore {
+    fn default() -> Self {
+        let state = Shared::default();
+        Self { cities: Arc::new(InMemoryCityRepository::with_state(state.clone())), state }
+    }
 }
 
 impl InMemoryStore {

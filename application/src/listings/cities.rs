@@ -16,7 +16,7 @@ pub enum CitiesWithCountsError {
 
 storage_errors_are_unexpected!(CitiesWithCountsError);
 
-/// An active city, its areas and how many listings search shows in it.
+/// An active city, its active areas and how many listings search shows in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CityWithCount {
     pub slug: String,
@@ -55,7 +55,7 @@ impl CitiesWithCounts {
                 listing_count: counts.iter().find(|(s, _)| *s == c.slug).map_or(0, |(_, n)| *n),
                 slug: c.slug.to_string(),
                 name: c.name.as_str().to_owned(),
-                areas: c.areas().iter().map(|a| a.name.as_str().to_owned()).collect(),
+                areas: c.areas().iter().filter(|a| a.active).map(|a| a.name.as_str().to_owned()).collect(),
             })
             .collect())
     }
@@ -85,7 +85,10 @@ mod tests {
         let mut cities = MockCityRepository::new();
         cities.expect_list().returning(|_| {
             let (slug, name) = (CitySlug::parse("leeds").unwrap(), CityName::parse("Leeds").unwrap());
-            Ok(vec![City::new(slug, name, true, vec![AreaName::parse("Hyde Park").unwrap()])])
+            let mut leeds = City::new(slug, name, true, vec![AreaName::parse("Hyde Park").unwrap()]);
+            leeds.add_area(AreaName::parse("Retired Row").unwrap());
+            leeds.change_area("Retired Row", None, Some(false));
+            Ok(vec![leeds])
         });
         let stored = Arc::new(std::sync::Mutex::new(None::<bytes::Bytes>));
         let (get, set) = (stored.clone(), stored.clone());
@@ -105,7 +108,7 @@ mod tests {
         for _ in 0..3 {
             let list = futures::executor::block_on(uc.execute()).unwrap();
             assert_eq!(list[0].listing_count, 4);
-            assert_eq!(list[0].areas, ["Hyde Park"]);
+            assert_eq!(list[0].areas, ["Hyde Park"], "retired areas are not offered");
         }
         assert_eq!(counted.load(Ordering::SeqCst), 1);
     }

@@ -42,7 +42,7 @@ impl CreateListing {
         if !viewer.role.can_list() {
             return Err(CreateListingError::NotALister);
         }
-        check_place(&self.ports, &mut details).await?.map_err(|e| CreateListingError::Invalid(vec![e]))?;
+        check_place(&self.ports, None, &mut details).await?.map_err(|e| CreateListingError::Invalid(vec![e]))?;
         let id = ListingId(self.ports.ids.new_id());
         let listing = Listing::draft(id, viewer.id, details, self.ports.clock.now()).map_err(|e| match e {
             ListingError::Invalid(v) | ListingError::Incomplete(v) => CreateListingError::Invalid(v),

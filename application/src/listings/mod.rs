@@ -159,18 +159,25 @@ pub(crate) async fn save(
     Ok(after)
 }
 
-/// The city must exist and be active, and the area (if any) must be one of its areas.
-/// Normalises the area's spelling to the city's.
+/// A city or area the listing newly names (on create, or changed by a `PATCH`) must be
+/// offered: the city exists and is active, the area is one of its active areas. The
+/// area's spelling is normalised to the city's. A listing that keeps its city and area
+/// is not checked again, so a deactivated city or a retired area never blocks its
+/// owner's other edits.
 pub(crate) async fn check_place(
     p: &ListingPorts,
+    before: Option<&ListingDetails>,
     d: &mut ListingDetails,
 ) -> Result<Result<(), ValidationError>, RepositoryError> {
+    if before.is_some_and(|b| b.city == d.city && b.area == d.area) {
+        return Ok(Ok(()));
+    }
     let Some(slug) = &d.city else { return Ok(Ok(())) };
     let Some(city) = p.cities.find(slug).await?.filter(|c| c.active) else {
         return Ok(Err(ValidationError::new("city", "is not a city we list in")));
     };
     if let Some(area) = &d.area {
-        match city.area(area.as_str()) {
+        match city.area(area.as_str()).filter(|a| a.active) {
             Some(known) => d.area = Some(known.name.clone()),
             None => return Ok(Err(ValidationError::new("area", format!("is not an area of {}", city.name.as_str())))),
         }

@@ -59,7 +59,9 @@ impl UpdateListing {
             ListingError::Incomplete(v) => UpdateListingError::WouldBeIncomplete(v),
             ListingError::InvalidTransition { .. } | ListingError::NotDeletable(_) => UpdateListingError::Archived,
         })?;
-        check_place(&self.ports, &mut after.details).await?.map_err(|e| UpdateListingError::Invalid(vec![e]))?;
+        check_place(&self.ports, Some(&before.details), &mut after.details)
+            .await?
+            .map_err(|e| UpdateListingError::Invalid(vec![e]))?;
         let ev = audit_event(&self.ports, origin, "listing.update", Some(&before), Some(&after), id);
         Ok(save(&self.ports, &before, after, &ev).await?)
     }

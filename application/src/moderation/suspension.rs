@@ -16,6 +16,9 @@ pub enum SetSuspensionError {
     /// Admins cannot suspend (or reinstate) themselves.
     #[error("admins cannot suspend themselves")]
     OwnAccount,
+    /// Suspending another admin needs the explicit flag (`confirm_admin`).
+    #[error("suspending an admin needs the explicit confirmation")]
+    TargetIsAdmin,
     #[error(transparent)]
     Unexpected(anyhow::Error),
 }
@@ -23,7 +26,9 @@ pub enum SetSuspensionError {
 storage_errors_are_unexpected!(SetSuspensionError);
 
 /// `POST /admin/users/{id}/suspend|unsuspend`. A suspended user cannot sign in, their
-/// sessions stop working, and their listings leave search. Idempotent.
+/// sessions stop working, and their listings leave search. Idempotent. Suspending
+/// another admin needs `confirm_admin` and is audited as `user.suspend_admin`, so that
+/// one admin locking out another is always deliberate and easy to find.
 /// Writes tried before giving up when other writes keep winning.
 const MAX_ATTEMPTS: u32 = 3;
 
@@ -43,6 +48,7 @@ impl SetSuspension {
         viewer: Viewer,
         id: UserId,
         suspended: bool,
+        confirm_admin: bool,
         origin: &Origin,
     ) -> Result<User, SetSuspensionError> {
         if !viewer.is_admin() {
@@ -56,14 +62,29 @@ impl SetSuspension {
         let mut attempts = 0;
         loop {
             let before = self.p.users.find(id).await?.ok_or(SetSuspensionError::NotFound)?;
-            match self.write(&before, suspended, origin).await {
+            let against_admin = before.role == domain::Role::Admin && suspended;
+            if against_admin && !confirm_admin {
+                return Err(SetSuspensionError::TargetIsAdmin);
+            }
+            let action = match (suspended, against_admin) {
+                (true, true) => "user.suspend_admin",
+                (true, false) => "user.suspend",
+                (false, _) => "user.unsuspend",
+            };
+            match self.write(&before, suspended, action, origin).await {
                 Err(RepositoryError::Stale) if attempts < MAX_ATTEMPTS => attempts += 1,
                 result => return Ok(result?),
             }
         }
     }
 
-    async fn write(&self, before: &User, suspended: bool, origin: &Origin) -> Result<User, RepositoryError> {
+    async fn write(
+        &self,
+        before: &User,
+        suspended: bool,
+        action: &str,
+        origin: &Origin,
+    ) -> Result<User, RepositoryError> {
         if before.suspended == suspended {
             return Ok(before.clone());
         }
@@ -80,7 +101,7 @@ impl SetSuspension {
         let ev = AuditEvent::new(
             self.p.ids.new_id(),
             origin,
-            if suspended { "user.suspend" } else { "user.unsuspend" },
+            action,
             ("user", id.to_string()),
             Some(summary(before)),
             Some(summary(&after)),

@@ -16,7 +16,7 @@ pub mod users;
 pub use audit::AuditLog;
 pub use blob::{BlobError, BlobKey, BlobMeta, BlobStore};
 pub use cache::{Cache, CacheError};
-pub use cities::{CityFilter, CityRepository};
+pub use cities::{AreaChange, CityChange, CityFilter, CityRepository};
 pub use clock::{Clock, SystemClock};
 pub use enquiries::{EnquiryBox, EnquiryRepository, OutboxMessage};
 pub use health::HealthProbe;

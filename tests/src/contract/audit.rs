@@ -75,7 +75,7 @@ fn rich_json(status: &str) -> serde_json::Value {
 /// Makes changes through the repositories and returns the events they wrote, in the
 /// order the trail must list them (newest first; ties by id, descending).
 async fn record_changes(p: &Ports) -> Vec<AuditEvent> {
-    seed_city(p, "leeds", "Leeds", &["Hyde Park"]).await;
+    let city_create = seed_city(p, "leeds", "Leeds", &["Hyde Park"]).await;
     let mut users: Vec<User> = vec![
         user(ADMIN, "admin@example.com", Role::Admin, at(10)),
         user(LANDLORD, "landlord@example.com", Role::Landlord, at(11)),
@@ -184,6 +184,7 @@ async fn record_changes(p: &Ports) -> Vec<AuditEvent> {
 
     let mut newest_first = vec![reply, suspend, l1_update, l2_delete, l2_create, l1_create];
     newest_first.extend(created.into_iter().rev());
+    newest_first.push(city_create);
     newest_first
 }
 

@@ -7,7 +7,7 @@
 use application::RepositoryError;
 use application::audit::AuditEvent;
 use application::paging::{Cursor, PageRequest};
-use application::ports::{Precondition, SearchQuery, SearchSort, SiteStats};
+use application::ports::{CityChange, Precondition, SearchQuery, SearchSort, SiteStats};
 use domain::listing::{
     AcademicYear, Description, EpcRating, Feature, Features, HmoLicenceNumber, Listing, ListingCard, ListingDetails,
     ListingId, ListingStatus, Postcode, PropertyType, TenancyType, Title,
@@ -809,11 +809,13 @@ async fn suspending_an_owner_hides_their_listings(p: &Ports) {
     assert_eq!(s().await, v(&["K", "E", "D", "C", "B", "A"]), "and come back when reinstated");
 }
 
-/// Stores york with `active` set as given (its name and areas as seeded).
+/// Sets york's `active` flag (each call its own event id).
 async fn set_york_active(p: &Ports, active: bool) {
-    let york = p.cities.find(&CitySlug::parse("york").unwrap()).await.unwrap().unwrap();
-    let city = domain::City::new(york.slug.clone(), york.name.clone(), active, vec![]);
-    p.cities.save(&city).await.unwrap();
+    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let ev = event(0x7400 + u128::from(n), "city.update", ("city", "york".into()), at(800 + i64::from(n)));
+    let change = CityChange { name: None, active: Some(active) };
+    p.cities.change(&CitySlug::parse("york").unwrap(), &change, &ev).await.unwrap().expect("york exists");
 }
 
 async fn deactivating_a_city_hides_its_listings_everywhere(p: &Ports) {

@@ -129,15 +129,20 @@ pub mod fixtures {
         p.users.insert(u, &ev).await.expect("seed user");
     }
 
-    /// Saves an active city with these areas.
-    pub async fn seed_city(p: &Ports, slug: &str, name: &str, areas: &[&str]) {
+    /// Creates an active city with these areas; returns its `city.create` event (id
+    /// `0xC000_0000 +` a digest of the slug, at `at(0)`: older than every other event).
+    pub async fn seed_city(p: &Ports, slug: &str, name: &str, areas: &[&str]) -> AuditEvent {
         let city = City::new(
             CitySlug::parse(slug).unwrap(),
             CityName::parse(name).unwrap(),
             true,
             areas.iter().map(|a| AreaName::parse(a).unwrap()).collect(),
         );
-        p.cities.save(&city).await.expect("seed city");
+        let digest = slug.bytes().fold(0_u128, |h, b| (h * 257 + u128::from(b)) % 0x0FFF_FFFF);
+        let mut ev = event(0xC000_0000 + digest, "city.create", ("city", slug.to_owned()), at(0));
+        ev.after = Some(application::cities::summary(&city));
+        p.cities.create(&city, &ev).await.expect("seed city");
+        ev
     }
 
     /// Filler text that none of the free-text cases search for.

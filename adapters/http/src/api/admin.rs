@@ -16,7 +16,9 @@ use super::{ApiTags, PageDto, page_dto, page_request, reject_unknown_params};
 use crate::Services;
 use crate::auth::SignedIn;
 use crate::error::ApiResult;
-use crate::types::{Closed, CursorText, EmailFilterText, EtagText, Nullable, TargetIdText, TargetTypeText, Timestamp};
+use crate::types::{
+    Closed, CursorText, EmailFilterText, EtagText, Nullable, TargetIdText, TargetTypeText, Text, Timestamp,
+};
 
 /// A user as admins see them.
 #[derive(Debug, Object)]
@@ -88,7 +90,7 @@ impl From<AuditEvent> for AuditDto {
 pub struct UnpublishInput {
     /// Why, shown to the owner (5–500 characters).
     #[oai(validator(min_length = 5, max_length = 500))]
-    pub reason: String,
+    pub reason: Text,
 }
 
 pub struct AdminApi;
@@ -124,10 +126,22 @@ impl AdminApi {
 
     /// Suspend a user: they cannot sign in and their listings leave search
     ///
-    /// `moderation::SetSuspension`. Idempotent.
+    /// `moderation::SetSuspension`. Idempotent. Another admin's account needs
+    /// `confirm_admin=true` (409 `admin-account` without it); that suspension is audited
+    /// as `user.suspend_admin`.
     #[oai(path = "/admin/users/:id/suspend", method = "post", operation_id = "suspendUser")]
-    async fn suspend(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<Json<AdminUserDto>> {
-        let u = s.set_suspension.execute(who.viewer, UserId(id.0), true, &who.origin).await?;
+    async fn suspend(
+        &self,
+        who: SignedIn,
+        s: Data<&Services>,
+        req: &Request,
+        id: Path<Uuid>,
+        /// Required (`true`) to suspend an admin.
+        confirm_admin: Query<Option<bool>>,
+    ) -> ApiResult<Json<AdminUserDto>> {
+        reject_unknown_params(req, &["confirm_admin"])?;
+        let confirm = confirm_admin.0.unwrap_or(false);
+        let u = s.set_suspension.execute(who.viewer, UserId(id.0), true, confirm, &who.origin).await?;
         Ok(Json(u.into()))
     }
 
@@ -136,7 +150,7 @@ impl AdminApi {
     /// `moderation::SetSuspension`. Idempotent.
     #[oai(path = "/admin/users/:id/unsuspend", method = "post", operation_id = "unsuspendUser")]
     async fn unsuspend(&self, who: SignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<Json<AdminUserDto>> {
-        let u = s.set_suspension.execute(who.viewer, UserId(id.0), false, &who.origin).await?;
+        let u = s.set_suspension.execute(who.viewer, UserId(id.0), false, false, &who.origin).await?;
         Ok(Json(u.into()))
     }
 

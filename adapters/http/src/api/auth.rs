@@ -13,20 +13,20 @@ use super::{ApiTags, anonymous_origin};
 use crate::Services;
 use crate::auth::{self, MaybeSignedIn};
 use crate::error::ApiResult;
-use crate::types::Closed;
+use crate::types::{Closed, Text};
 
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct RegisterInput {
     /// Unique, case-insensitively.
     #[oai(validator(min_length = 3, max_length = 254))]
-    pub email: String,
+    pub email: Text,
     /// 12–128 characters; common passwords are refused (422).
     #[oai(validator(min_length = 12, max_length = 128))]
-    pub password: String,
+    pub password: Text,
     /// 1–60 characters (runs of whitespace count as one space).
     #[oai(validator(min_length = 1, max_length = 60))]
-    pub display_name: String,
+    pub display_name: Text,
     /// Admins are never registered; they are made with `student-palace admin create`.
     pub role: Closed<SignupRole>,
 }
@@ -35,9 +35,9 @@ pub struct RegisterInput {
 #[oai(deny_unknown_fields)]
 pub struct LoginInput {
     #[oai(validator(max_length = 320))]
-    pub email: String,
+    pub email: Text,
     #[oai(validator(max_length = 1024))]
-    pub password: String,
+    pub password: Text,
 }
 
 #[derive(ApiResponse)]
@@ -65,7 +65,8 @@ impl AuthApi {
     #[oai(path = "/auth/register", method = "post", operation_id = "register")]
     async fn register(&self, s: Data<&Services>, req: &Request, body: Json<RegisterInput>) -> ApiResult<Registered> {
         let b = body.0;
-        let input = Registration { email: b.email, password: b.password, display_name: b.display_name, role: b.role.0 };
+        let input =
+            Registration { email: b.email.0, password: b.password.0, display_name: b.display_name.0, role: b.role.0 };
         let user = s.register.execute(input, &anonymous_origin(req)).await?;
         Ok(Registered::Created(Json(UserDto::from(&user))))
     }

@@ -17,7 +17,7 @@ use poem_openapi::types::MaybeUndefined;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::types::{AcademicYearText, Closed, Date, Nullable, PostcodeText, SlugText, Timestamp};
+use crate::types::{AcademicYearText, Closed, Date, Nullable, PostcodeText, SlugText, Text, Timestamp};
 
 /// A listing as created (`POST /listings`). Any subset may be given for a draft; `null`
 /// is the same as leaving a field out.
@@ -26,19 +26,19 @@ use crate::types::{AcademicYearText, Closed, Date, Nullable, PostcodeText, SlugT
 pub struct ListingInput {
     /// 5–120 characters (runs of whitespace count as one space).
     #[oai(nullable, validator(min_length = 5, max_length = 120))]
-    pub title: Option<String>,
+    pub title: Option<Text>,
     /// Up to 5,000 characters; publishing needs at least 50.
     #[oai(nullable, validator(min_length = 1, max_length = 5000))]
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// City slug, e.g. `leeds` (one of `GET /cities`).
     #[oai(nullable)]
     pub city: Option<SlugText>,
     /// One of the city's areas, e.g. `Hyde Park`.
     #[oai(nullable, validator(min_length = 1, max_length = 80))]
-    pub area: Option<String>,
+    pub area: Option<Text>,
     /// Private: shown to the owner and admins only.
     #[oai(nullable, validator(min_length = 3, max_length = 200))]
-    pub address_line: Option<String>,
+    pub address_line: Option<Text>,
     /// Full UK postcode; only the outward code (`LS6`) is public.
     #[oai(nullable)]
     pub postcode: Option<PostcodeText>,
@@ -90,7 +90,7 @@ pub struct ListingInput {
     #[oai(nullable, validator(max_items = 16))]
     pub features: Option<Vec<Closed<Feature>>>,
     #[oai(nullable, validator(min_length = 3, max_length = 50))]
-    pub hmo_licence: Option<String>,
+    pub hmo_licence: Option<Text>,
     #[oai(nullable)]
     pub hmo_licence_expires: Option<Date>,
     #[oai(nullable)]
@@ -101,7 +101,7 @@ pub struct ListingInput {
     pub epc_expires: Option<Date>,
     /// Reference of the registered exemption that allows letting a home rated F or G.
     #[oai(nullable, validator(min_length = 3, max_length = 50))]
-    pub epc_exemption: Option<String>,
+    pub epc_exemption: Option<Text>,
 }
 
 /// A utility included in the rent.
@@ -122,15 +122,15 @@ pub struct BillInput {
 #[oai(deny_unknown_fields)]
 pub struct ListingPatchInput {
     #[oai(nullable, validator(min_length = 5, max_length = 120))]
-    pub title: MaybeUndefined<String>,
+    pub title: MaybeUndefined<Text>,
     #[oai(nullable, validator(min_length = 1, max_length = 5000))]
-    pub description: MaybeUndefined<String>,
+    pub description: MaybeUndefined<Text>,
     #[oai(nullable)]
     pub city: MaybeUndefined<SlugText>,
     #[oai(nullable, validator(min_length = 1, max_length = 80))]
-    pub area: MaybeUndefined<String>,
+    pub area: MaybeUndefined<Text>,
     #[oai(nullable, validator(min_length = 3, max_length = 200))]
-    pub address_line: MaybeUndefined<String>,
+    pub address_line: MaybeUndefined<Text>,
     #[oai(nullable)]
     pub postcode: MaybeUndefined<PostcodeText>,
     #[oai(nullable)]
@@ -166,7 +166,7 @@ pub struct ListingPatchInput {
     #[oai(validator(max_items = 16))]
     pub features: MaybeUndefined<Vec<Closed<Feature>>>,
     #[oai(nullable, validator(min_length = 3, max_length = 50))]
-    pub hmo_licence: MaybeUndefined<String>,
+    pub hmo_licence: MaybeUndefined<Text>,
     #[oai(nullable)]
     pub hmo_licence_expires: MaybeUndefined<Date>,
     #[oai(nullable)]
@@ -174,7 +174,7 @@ pub struct ListingPatchInput {
     #[oai(nullable)]
     pub epc_expires: MaybeUndefined<Date>,
     #[oai(nullable, validator(min_length = 3, max_length = 50))]
-    pub epc_exemption: MaybeUndefined<String>,
+    pub epc_exemption: MaybeUndefined<Text>,
 }
 
 /// Collects field errors while converting.

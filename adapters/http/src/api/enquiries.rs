@@ -12,14 +12,14 @@ use super::ApiTags;
 use crate::Services;
 use crate::auth::SignedIn;
 use crate::error::ApiResult;
-use crate::types::{Closed, Date, Timestamp};
+use crate::types::{Closed, Date, Text, Timestamp};
 
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct EnquiryInput {
     /// 10–2,000 characters.
     #[oai(validator(min_length = 10, max_length = 2000))]
-    pub message: String,
+    pub message: Text,
     /// Up to five preferred viewing dates, from today to a year ahead.
     #[oai(default, validator(max_items = 5))]
     pub viewing_dates: Vec<Date>,

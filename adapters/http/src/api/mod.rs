@@ -3,6 +3,7 @@
 //! `?` turns the use case's error into an `ApiError` (`crate::error`).
 
 mod admin;
+mod admin_cities;
 mod auth;
 mod cities;
 pub mod dto;
@@ -32,15 +33,30 @@ pub enum ApiTags {
     Me,
     /// Enquiries between students and landlords.
     Enquiries,
-    /// Moderation (admins only).
+    /// Moderation, cities and areas (admins only).
     Admin,
 }
 
-pub type Apis =
-    (auth::AuthApi, cities::CitiesApi, listings::ListingsApi, me::MeApi, enquiries::EnquiriesApi, admin::AdminApi);
+pub type Apis = (
+    auth::AuthApi,
+    cities::CitiesApi,
+    listings::ListingsApi,
+    me::MeApi,
+    enquiries::EnquiriesApi,
+    admin::AdminApi,
+    admin_cities::AdminCitiesApi,
+);
 
 pub fn apis() -> Apis {
-    (auth::AuthApi, cities::CitiesApi, listings::ListingsApi, me::MeApi, enquiries::EnquiriesApi, admin::AdminApi)
+    (
+        auth::AuthApi,
+        cities::CitiesApi,
+        listings::ListingsApi,
+        me::MeApi,
+        enquiries::EnquiriesApi,
+        admin::AdminApi,
+        admin_cities::AdminCitiesApi,
+    )
 }
 
 /// The audit origin of an anonymous request (registration).

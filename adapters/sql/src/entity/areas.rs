@@ -7,6 +7,7 @@ pub struct Model {
     pub city_slug: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub name: String,
+    pub active: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,203 @@
+//! The command line: `student-palace <command>`. `main` parses it, reads the
+//! configuration and calls [`run`]; tests call [`run`] in-process with a config of their
+//! own.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use migrations::{Migrator, MigratorTrait};
+
+use crate::AppEnv;
+use crate::config::Config;
+use crate::startup::{Application, open_database_for_migrations, open_dependencies, shutdown_signal};
+
+#[derive(Parser)]
+#[command(name = "student-palace", version, about = "Student Palace: UK student accommodation service")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve HTTP (migrates and seeds automatically in dev).
+    Serve,
+    /// Manage the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage administrators (never created by registration).
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// Load data.
+    Seed {
+        /// The shipped reference list of UK university cities and their student areas
+        /// (every environment): creates the cities not stored yet, leaves stored ones as
+        /// admins left them. Safe to run again.
+        #[arg(long)]
+        cities: bool,
+        /// Demo data (dev; elsewhere only with ALLOW_DEMO_SEED=true, and then without the
+        /// demo admin): cities and areas, demo accounts, landlords, published listings.
+        #[arg(long, conflicts_with = "cities")]
+        demo: bool,
+        /// How many listings to add.
+        #[arg(long, default_value_t = 500)]
+        listings: usize,
+        /// Random seed (same seed, same data).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminAction {
+    /// Create an admin. The password is read from ADMIN_PASSWORD or, if unset, from the
+    /// first line of standard input (never from the command line, which `ps` shows).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MigrateAction {
+    /// Apply pending migrations.
+    Up,
+    /// Roll back migrations (default: the last one; refused in staging/prod without
+    /// --force: rolling back drops columns and their data).
+    Down {
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+        #[arg(long)]
+        force: bool,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+    /// Drop every table and re-apply all migrations (refused in staging/prod without --force).
+    Fresh {
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConfigAction {
+    /// Print the resolved configuration with secrets masked; fail on invalid config.
+    Check,
+    /// List the variables the service reads.
+    Vars,
+}
+
+/// Runs a command that needs the configuration (`config vars` and `openapi` do not).
+pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(&config).await?;
+            let url = format!("http://{}:{}", config.bind_addr, app.port());
+            tracing::info!(%url, env = config.env.as_str(), "listening");
+            println!("Student Palace is running at {url}  (health: {url}/healthz, API docs: {url}/docs)");
+            app.run_until_stopped(shutdown_signal()).await
+        }
+        Command::Migrate { action } => {
+            let db = open_database_for_migrations(&config).await?;
+            match action {
+                MigrateAction::Up => Migrator::up(&db, None).await.context("migrate up")?,
+                MigrateAction::Down { steps, force } => {
+                    destructive_needs_force(config.env, force, "roll back migrations")?;
+                    Migrator::down(&db, Some(steps)).await.context("migrate down")?;
+                }
+                MigrateAction::Fresh { force } => {
+                    destructive_needs_force(config.env, force, "drop every table")?;
+                    Migrator::fresh(&db).await.context("migrate fresh")?;
+                }
+                MigrateAction::Status => {}
+            }
+            for m in Migrator::get_migration_with_status(&db).await.context("reading migration status")? {
+                println!("{:<10} {}", m.status().to_string(), m.name());
+            }
+            db.close().await?;
+            Ok(())
+        }
+        Command::Admin { action: AdminAction::Create { email, name } } => {
+            let password = match std::env::var("ADMIN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let deps = open_dependencies(&config).await?;
+            let ports = application::accounts::AccountPorts {
+                users: deps.users.clone(),
+                hasher: deps.hasher.clone(),
+                clock: deps.clock.clone(),
+                ids: deps.ids.clone(),
+            };
+            let result = application::accounts::CreateAdmin::new(ports).execute(&email, &name, &password).await;
+            deps.db.close().await?;
+            match result {
+                Ok(user) => {
+                    println!("admin created: {} ({})", user.email.as_str(), user.id);
+                    Ok(())
+                }
+                Err(application::accounts::CreateAdminError::Invalid(v)) => {
+                    anyhow::bail!("{}", v.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+                }
+                Err(e) => Err(anyhow::anyhow!(e)),
+            }
+        }
+        Command::Seed { cities: true, .. } => {
+            let deps = open_dependencies(&config).await?;
+            let loaded =
+                application::cities::LoadCities::new(deps.city_ports()).execute(&crate::reference::cities()).await?;
+            println!("cities: {} created, {} already present (left as they are)", loaded.created, loaded.present);
+            deps.db.close().await?;
+            Ok(())
+        }
+        Command::Seed { demo, listings, seed, .. } => {
+            anyhow::ensure!(demo, "say what to seed: --cities (reference data) or --demo");
+            anyhow::ensure!(
+                config.env == AppEnv::Dev || config.allow_demo_seed,
+                "refusing to load demo data into APP_ENV={} (set ALLOW_DEMO_SEED=true for a load-test database)",
+                config.env.as_str()
+            );
+            let deps = open_dependencies(&config).await?;
+            let hash = crate::startup::demo_password_hash(&deps).await?;
+            let started = std::time::Instant::now();
+            let admin =
+                if config.env == AppEnv::Dev { crate::demo::DemoAdmin::Include } else { crate::demo::DemoAdmin::Leave };
+            let s = crate::demo::seed(&deps.demo_ports(hash), listings, seed, admin).await?;
+            println!(
+                "seeded {} cities, {} new users, {} listings in {:.1}s (demo password {:?})",
+                s.cities,
+                s.users,
+                s.listings,
+                started.elapsed().as_secs_f64(),
+                crate::demo::DEMO_PASSWORD
+            );
+            deps.db.close().await?;
+            Ok(())
+        }
+        Command::Config { .. } | Command::Openapi => {
+            unreachable!("handled before the runtime starts")
+        }
+    }
+}
+
+/// Commands that destroy data run in staging/prod only with `--force`.
+fn destructive_needs_force(env: AppEnv, force: bool, what: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(env == AppEnv::Dev || force, "refusing to {what} in APP_ENV={} without --force", env.as_str());
+    Ok(())
+}
