@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use application::accounts::{AccountPorts, CurrentUser, EndSessions, Login, Register};
+use application::accounts::{AccountPorts, ChangePassword, CurrentUser, EndSessions, Login, Register};
 use application::cities::{AddArea, ChangeArea, ChangeCity, CityPorts, CreateCity, ListAllCities};
 use application::enquiries::{EnquiryPorts, MyEnquiries, SendEnquiry, SetEnquiryStatus};
 use application::health::{CacheProbe, CheckReadiness, Criticality, StorageProbe};
@@ -99,7 +99,8 @@ impl Dependencies {
             readiness,
             register: Register::new(accounts.clone()),
             login: Login::new(accounts.clone()),
-            end_sessions: EndSessions::new(accounts),
+            end_sessions: EndSessions::new(accounts.clone()),
+            change_password: ChangePassword::new(accounts),
             current_user: CurrentUser::new(self.users.clone(), self.clock.clone()),
             cities_with_counts: CitiesWithCounts::new(listings.clone(), self.cache.clone(), counts_ttl),
             stats: SiteCounters::new(listings.clone(), self.cache.clone(), counts_ttl),

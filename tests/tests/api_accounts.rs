@@ -258,3 +258,66 @@ async fn admins_suspend_other_admins_only_when_they_say_so_and_it_is_audited() {
     assert_eq!(trail["items"][0]["actor_id"], admin.id.as_str(), "{trail}");
     app.stop().await;
 }
+
+async fn login_status(app: &sp_tests::TestApp, email: &str, password: &str) -> u16 {
+    let body = json!({"email": email, "password": password});
+    app.client.post(app.url("/api/v1/auth/login")).json(&body).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn a_password_change_needs_the_current_one_and_ends_every_other_session() {
+    let app = spawn_app().await;
+    let laptop = app.actor("student").await;
+    let phone = app.sign_in(&laptop.email, "student").await;
+    let new = "a different long passphrase 42";
+    for (body, field) in [
+        (json!({"current_password": "not my password at all", "new_password": new}), "current_password"),
+        (json!({"current_password": PASSWORD, "new_password": "password1234"}), "new_password"),
+        (json!({"current_password": PASSWORD, "new_password": PASSWORD}), "new_password"),
+    ] {
+        let r = laptop.post("/api/v1/me/password", &body).await;
+        assert_eq!(r.status(), 422, "{body}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["field"], field, "{p}");
+    }
+    assert_eq!(phone.get("/api/v1/me").await.status(), 200, "refused changes end nothing");
+
+    let r = laptop.post("/api/v1/me/password", &json!({"current_password": PASSWORD, "new_password": new})).await;
+    assert_eq!(r.status(), 200);
+    let fresh: Value = r.json().await.unwrap();
+    let csrf = fresh["csrf_token"].as_str().unwrap();
+    assert_eq!(phone.get("/api/v1/me").await.status(), 401, "the other device is signed out");
+    assert_eq!(laptop.get("/api/v1/me").await.status(), 200, "this client has a fresh session");
+    let r = laptop.client.post(laptop.url("/api/v1/me/sessions/revoke-all")).header("x-csrf-token", csrf).send();
+    assert_eq!(r.await.unwrap().status(), 204, "with its new CSRF token");
+    assert_eq!(login_status(&app, &laptop.email, PASSWORD).await, 401, "the old password is gone");
+    assert_eq!(login_status(&app, &laptop.email, new).await, 200);
+
+    let admin = app.admin().await;
+    let trail: Value =
+        admin.get(&format!("/api/v1/admin/audit?target_type=user&target_id={}", laptop.id)).await.json().await.unwrap();
+    let actions: Vec<_> = trail["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"user.change_password"), "{actions:?}");
+    assert!(!trail.to_string().contains("argon2"), "no hash in the trail");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn two_concurrent_password_changes_let_exactly_one_win() {
+    let app = spawn_app().await;
+    let a = app.actor("student").await;
+    let b = app.sign_in(&a.email, "student").await;
+    let (one, two) = ("first new passphrase here", "second new passphrase here");
+    let (ba, bb) = (
+        json!({"current_password": PASSWORD, "new_password": one}),
+        json!({"current_password": PASSWORD, "new_password": two}),
+    );
+    let (ra, rb) = tokio::join!(a.post("/api/v1/me/password", &ba), b.post("/api/v1/me/password", &bb));
+    let statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| [200, 401, 422].contains(s)), "{statuses:?}");
+    let works = [login_status(&app, &a.email, one).await, login_status(&app, &a.email, two).await];
+    assert_eq!(works.iter().filter(|s| **s == 200).count(), 1, "exactly one new password holds: {works:?}");
+    assert_eq!(login_status(&app, &a.email, PASSWORD).await, 401);
+    app.stop().await;
+}

@@ -5,7 +5,7 @@
 //! Each use case has its own error enum (`application::*::*Error`); the `From` impls
 //! below are the only place that decides which status and kind each case becomes.
 
-use application::accounts::{CurrentUserError, EndSessionsError, LoginError, RegisterError};
+use application::accounts::{ChangePasswordError, CurrentUserError, EndSessionsError, LoginError, RegisterError};
 use application::cities::{AddAreaError, ChangeAreaError, ChangeCityError, CreateCityError, ListAllCitiesError};
 use application::enquiries::{MyEnquiriesError, SendEnquiryError, SetEnquiryStatusError};
 use application::listings::{
@@ -567,6 +567,16 @@ impl From<ChangeAreaError> for ApiError {
                 ApiError::problem(ProblemKind::NameTaken, "The city has another area of this name (ignoring case).")
             }
             ChangeAreaError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<ChangePasswordError> for ApiError {
+    fn from(e: ChangePasswordError) -> Self {
+        match e {
+            ChangePasswordError::Invalid(v) => ApiError::invalid(&v),
+            ChangePasswordError::CannotSignIn => ApiError::unauthenticated(),
+            ChangePasswordError::Unexpected(e) => ApiError::unexpected(&e),
         }
     }
 }

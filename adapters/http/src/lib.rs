@@ -25,7 +25,7 @@ pub mod types;
 use std::sync::Arc;
 use std::time::Duration;
 
-use application::accounts::{CurrentUser, EndSessions, Login, Register};
+use application::accounts::{ChangePassword, CurrentUser, EndSessions, Login, Register};
 use application::cities::{AddArea, ChangeArea, ChangeCity, CreateCity, ListAllCities};
 use application::enquiries::{MyEnquiries, SendEnquiry, SetEnquiryStatus};
 use application::health::CheckReadiness;
@@ -52,6 +52,7 @@ pub struct Services {
     pub register: Register,
     pub login: Login,
     pub end_sessions: EndSessions,
+    pub change_password: ChangePassword,
     pub current_user: CurrentUser,
     pub cities_with_counts: CitiesWithCounts,
     pub stats: SiteCounters,

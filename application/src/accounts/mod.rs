@@ -7,7 +7,9 @@
 //! | `login` | [`Login`] | `POST /auth/login` |
 //! | `current_user` | [`CurrentUser`] | every signed-in request (`GET /me`) |
 //! | `end_sessions` | [`EndSessions`] | `POST /auth/logout`, `POST /me/sessions/revoke-all` |
+//! | `change_password` | [`ChangePassword`] | `POST /me/password` |
 
+mod change_password;
 mod create_admin;
 mod current_user;
 mod end_sessions;
@@ -16,6 +18,7 @@ mod register;
 
 use std::sync::Arc;
 
+pub use change_password::{ChangePassword, ChangePasswordError};
 pub use create_admin::{CreateAdmin, CreateAdminError};
 pub use current_user::{CurrentUser, CurrentUserError, SESSION_MAX_AGE, SessionClaim};
 use domain::User;

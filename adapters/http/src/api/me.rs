@@ -17,7 +17,17 @@ use super::{ApiTags, PageDto, page_dto, page_request, reject_unknown_params};
 use crate::Services;
 use crate::auth::SignedIn;
 use crate::error::ApiResult;
-use crate::types::{Closed, CursorText, Nullable, Timestamp};
+use crate::types::{Closed, CursorText, Nullable, Text, Timestamp};
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PasswordChangeInput {
+    #[oai(validator(max_length = 1024))]
+    pub current_password: Text,
+    /// 12–128 characters; common passwords are refused (422).
+    #[oai(validator(min_length = 12, max_length = 128))]
+    pub new_password: Text,
+}
 
 /// A user as they see themself.
 #[derive(Debug, Object)]
@@ -112,6 +122,27 @@ impl MeApi {
         s.end_sessions.execute(who.user.id, SessionsEnd::Everywhere, &who.origin).await?;
         crate::auth::sign_out(session);
         Ok(Done::Done)
+    }
+
+    /// Change my password
+    ///
+    /// `accounts::ChangePassword`. Needs the current password (422 naming
+    /// `current_password` when it is wrong; `new_password` when the new one is too
+    /// short, too long, common or unchanged). Every session of the account ends, on every
+    /// device; this client gets a fresh session cookie and CSRF token.
+    #[oai(path = "/me/password", method = "post", operation_id = "changePassword")]
+    async fn change_password(
+        &self,
+        who: SignedIn,
+        s: Data<&Services>,
+        session: &poem::session::Session,
+        body: Json<PasswordChangeInput>,
+    ) -> ApiResult<Json<SignedInDto>> {
+        let b = body.0;
+        let (user, claim) =
+            s.change_password.execute(who.user.id, &b.current_password, &b.new_password, &who.origin).await?;
+        let csrf_token = crate::auth::sign_in(session, &claim);
+        Ok(Json(SignedInDto { user: UserDto::from(&user), csrf_token }))
     }
 
     /// My listings, any status, newest first
