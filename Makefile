@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 BIN   := student-palace
 
-.PHONY: help run test services lint fmt fmt-check clippy arch openapi-lint migrate migrate-status openapi config-check clean-var toolchain bench explain seed admin
+.PHONY: help run test services lint fmt fmt-check clippy arch openapi-lint migrate migrate-status openapi config-check clean-var toolchain bench explain seed seed-cities admin
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -64,10 +64,13 @@ openapi: toolchain ## Print the OpenAPI document
 seed: toolchain ## Add demo data (cities, demo accounts, LISTINGS=500 listings) to DATABASE_URL
 	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- seed --demo --listings $${LISTINGS:-500}
 
+seed-cities: toolchain ## Load the shipped UK cities and areas into DATABASE_URL (any env; adds only missing cities)
+	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- seed --cities
+
 admin: toolchain ## Create an admin: make admin EMAIL=... NAME=... (password from ADMIN_PASSWORD or stdin)
 	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- admin create --email "$(EMAIL)" --name "$(NAME)"
 
-bench: toolchain ## Benchmark the public reads on 100k listings (search 20/50, detail, /cities, /stats vs a constant route, pgbench; release build)
+bench: toolchain ## Benchmark the public reads on 100k listings (search 20/50, detail, /cities, /stats vs a constant route, pgbench) and a 500-login storm; release build
 	@scripts/bench.sh
 
 explain: ## EXPLAIN the search queries on a 100k-listing PostgreSQL database; fails on a seq scan
