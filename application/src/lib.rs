@@ -12,6 +12,7 @@ pub mod enquiries;
 mod errors;
 pub mod health;
 pub mod listings;
+pub mod media_url;
 pub mod moderation;
 pub mod paging;
 pub mod ports;

@@ -233,6 +233,19 @@ mod probes {
     }
 }
 
+/// Public and signed URLs under `MEDIA_BASE_URL`. Signing uses `SECRET_KEY` (always set
+/// outside dev); a dev run without one signs with a key of its own, so its signed URLs
+/// end with the process.
+fn media_urls(config: &Config) -> anyhow::Result<application::media_url::MediaUrls> {
+    use secrecy::ExposeSecret as _;
+    let base = url::Url::parse(&config.media_base_url).context("MEDIA_BASE_URL")?;
+    let secret = match &config.secret_key {
+        Some(k) => k.expose_secret().as_bytes().to_vec(),
+        None => rand::random::<[u8; 32]>().to_vec(),
+    };
+    Ok(application::media_url::MediaUrls::new(&base, &secret))
+}
+
 fn timed(p: impl HealthProbe) -> Arc<dyn HealthProbe> {
     Arc::new(TimedProbe(Arc::new(p), Duration::from_secs(2)))
 }
@@ -245,9 +258,9 @@ impl Application {
         if config.auto_migrate {
             Migrator::up(&db, None).await.context("applying migrations")?;
         }
-        let blobs: Arc<dyn BlobStore> = Arc::new(
-            ObjectBlobStore::open(&config.storage, &StoreOptions::default()).context("opening object storage")?,
-        );
+        let store_options = StoreOptions { media_urls: Some(media_urls(config)?), ..StoreOptions::default() };
+        let blobs: Arc<dyn BlobStore> =
+            Arc::new(ObjectBlobStore::open(&config.storage, &store_options).context("opening object storage")?);
         let (cache, cache_criticality): (Arc<dyn Cache>, Criticality) = match &config.redis_url {
             Some(url) => (
                 Arc::new(sp_redis::RedisCache::new(

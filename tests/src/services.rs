@@ -25,6 +25,16 @@ pub fn gcs_endpoint() -> String {
     var("TEST_GCS_ENDPOINT", "http://127.0.0.1:4443")
 }
 
+/// The second fake GCS (gcp-storage-emulator): GCS's XML API (uploads, reads).
+pub fn gcs_xml_endpoint() -> String {
+    var("TEST_GCS_XML_ENDPOINT", "http://127.0.0.1:9023")
+}
+
+/// The XML fake's bucket (no dashes: see scripts/services.sh).
+pub fn gcs_xml_bucket() -> String {
+    var("TEST_GCS_XML_BUCKET", "studentpalacetest")
+}
+
 pub fn gcs_bucket() -> String {
     var("TEST_GCS_BUCKET", "student-palace-test")
 }

@@ -4,12 +4,22 @@
 
 use std::sync::Arc;
 
-use application::ports::{BlobError, BlobKey, BlobMeta, BlobStore};
+use std::time::Duration;
+
+use application::media_url::MediaUrls;
+use application::ports::{BlobAttrs, BlobBody, BlobError, BlobKey, BlobMeta, BlobStore};
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
+use object_store::buffered::BufWriter;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
+use object_store::signer::Signer;
+use object_store::{Attribute, Attributes, GetOptions, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
+use tokio::io::AsyncWriteExt;
+
+/// Streamed bodies go up in parts of this size (S3's minimum part is 5 MiB); smaller
+/// bodies are one PUT.
+pub const PART_SIZE: usize = 5 * 1024 * 1024;
 
 /// Where objects live, parsed from `STORAGE_URL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +86,13 @@ pub struct StoreOptions {
     pub gcs_service_account_key: Option<String>,
     /// Plain-HTTP GCS endpoints (fakes only).
     pub gcs_allow_http: bool,
+    /// Sign GCS URLs locally with this service account (e-mail, PEM RSA key) instead of
+    /// the default: the service-account key file's own key, or IAM `signBlob` with the
+    /// workload identity's token (Cloud Run). Tests set it, since the fakes issue no tokens.
+    pub gcs_signing_key: Option<(String, secrecy::SecretString)>,
+    /// The app's own `/media` URLs: a local folder or memory store signs URLs for them
+    /// (dev). Without it those stores answer `Unsupported` to `signed_url`.
+    pub media_urls: Option<MediaUrls>,
 }
 
 /// A `BlobStore` over any object_store backend.
@@ -84,16 +101,31 @@ pub struct ObjectBlobStore {
     store: Arc<dyn ObjectStore>,
     prefix: Option<Path>,
     label: &'static str,
+    signing: Signing,
+}
+
+/// Who signs GET URLs for this store.
+#[derive(Clone)]
+enum Signing {
+    /// The bucket's own credentials (S3, GCS).
+    Store(Arc<dyn Signer>),
+    /// The app's `/media` route (local folder, memory).
+    App(MediaUrls),
+    None,
 }
 
 impl ObjectBlobStore {
     /// Builds the store for `location`. Local folders are created when missing.
     pub fn open(location: &StorageLocation, opts: &StoreOptions) -> anyhow::Result<Self> {
-        let (store, prefix, label): (Arc<dyn ObjectStore>, String, &'static str) = match location {
-            StorageLocation::Memory => (Arc::new(object_store::memory::InMemory::new()), String::new(), "memory"),
+        let app_signing = || opts.media_urls.clone().map_or(Signing::None, Signing::App);
+        let (store, prefix, label, signing): (Arc<dyn ObjectStore>, String, &'static str, Signing) = match location {
+            StorageLocation::Memory => {
+                (Arc::new(object_store::memory::InMemory::new()), String::new(), "memory", app_signing())
+            }
             StorageLocation::Local { root } => {
                 std::fs::create_dir_all(root)?;
-                (Arc::new(object_store::local::LocalFileSystem::new_with_prefix(root)?), String::new(), "local")
+                let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?;
+                (Arc::new(fs), String::new(), "local", app_signing())
             }
             StorageLocation::S3 { bucket, prefix } => {
                 let s3 = &opts.s3;
@@ -111,7 +143,8 @@ impl ObjectBlobStore {
                     b = b.with_secret_access_key(k);
                 }
                 b = b.with_allow_http(s3.allow_http);
-                (Arc::new(b.build()?), prefix.clone(), "s3")
+                let s3 = Arc::new(b.build()?);
+                (s3.clone(), prefix.clone(), "s3", Signing::Store(s3))
             }
             StorageLocation::Gcs { bucket, prefix } => {
                 let mut b = object_store::gcp::GoogleCloudStorageBuilder::from_env().with_bucket_name(bucket);
@@ -121,16 +154,42 @@ impl ObjectBlobStore {
                 if opts.gcs_allow_http {
                     b = b.with_client_options(object_store::ClientOptions::new().with_allow_http(true));
                 }
-                (Arc::new(b.build()?), prefix.clone(), "gcs")
+                if let Some((email, pem)) = &opts.gcs_signing_key {
+                    let key = object_store::gcp::ServiceAccountKey::from_pem(
+                        secrecy::ExposeSecret::expose_secret(pem).as_bytes(),
+                    )?;
+                    let credential =
+                        object_store::gcp::GcpSigningCredential { email: email.clone(), private_key: Some(key) };
+                    b = b.with_signing_credentials(Arc::new(object_store::StaticCredentialProvider::new(credential)));
+                }
+                let gcs = Arc::new(b.build()?);
+                (gcs.clone(), prefix.clone(), "gcs", Signing::Store(gcs))
             }
         };
         let prefix = if prefix.is_empty() { None } else { Some(Path::parse(prefix)?) };
-        Ok(Self { store, prefix, label })
+        Ok(Self { store, prefix, label, signing })
     }
 
-    /// Wraps an already-built object_store (tests, custom credentials).
+    /// Wraps an already-built object_store (tests, custom credentials). It cannot sign URLs.
     pub fn from_store(store: Arc<dyn ObjectStore>, label: &'static str) -> Self {
-        Self { store, prefix: None, label }
+        Self { store, prefix: None, label, signing: Signing::None }
+    }
+
+    /// Whether objects keep the content type and cache control they were written with
+    /// (a local folder keeps bytes only; the `/media` route derives the headers).
+    pub fn keeps_attributes(&self) -> bool {
+        self.label != "local"
+    }
+
+    fn attributes(&self, attrs: &BlobAttrs) -> Attributes {
+        let mut out = Attributes::new();
+        if self.keeps_attributes() {
+            out.insert(Attribute::ContentType, attrs.content_type.clone().into());
+            if let Some(cc) = &attrs.cache_control {
+                out.insert(Attribute::CacheControl, cc.clone().into());
+            }
+        }
+        out
     }
 
     pub fn backend(&self) -> &'static str {
@@ -169,18 +228,36 @@ fn map_err(key: &BlobKey, e: object_store::Error) -> BlobError {
 
 #[async_trait]
 impl BlobStore for ObjectBlobStore {
-    async fn put(&self, key: &BlobKey, bytes: Bytes, content_type: &str) -> Result<(), BlobError> {
-        let mut attrs = object_store::Attributes::new();
-        attrs.insert(object_store::Attribute::ContentType, content_type.to_owned().into());
-        let opts = PutOptions { attributes: attrs, ..PutOptions::default() };
+    async fn put(&self, key: &BlobKey, bytes: Bytes, attrs: &BlobAttrs) -> Result<(), BlobError> {
+        let opts = PutOptions { attributes: self.attributes(attrs), ..PutOptions::default() };
         let path = self.path(key.as_str())?;
-        // The local filesystem store does not keep attributes; ignore them there.
-        let res = if self.label == "local" || self.label == "memory" {
-            self.store.put(&path, PutPayload::from_bytes(bytes)).await
-        } else {
-            self.store.put_opts(&path, PutPayload::from_bytes(bytes), opts).await
-        };
-        res.map(|_| ()).map_err(|e| map_err(key, e))
+        self.store.put_opts(&path, PutPayload::from_bytes(bytes), opts).await.map(|_| ()).map_err(|e| map_err(key, e))
+    }
+
+    async fn put_stream(&self, key: &BlobKey, mut body: BlobBody, attrs: &BlobAttrs) -> Result<u64, BlobError> {
+        let path = self.path(key.as_str())?;
+        let mut writer =
+            BufWriter::with_capacity(self.store.clone(), path, PART_SIZE).with_attributes(self.attributes(attrs));
+        let mut size = 0u64;
+        while let Some(chunk) = body.next().await {
+            let failed = match chunk {
+                Ok(bytes) => {
+                    size += bytes.len() as u64;
+                    match writer.put(bytes).await {
+                        Ok(()) => continue,
+                        Err(e) => map_err(key, e),
+                    }
+                }
+                Err(e) => BlobError::Body(e),
+            };
+            // Parts already uploaded are discarded; an upload still in the buffer was never sent.
+            if let Err(e) = writer.abort().await {
+                tracing::warn!(error = %e, key = %key, "aborting a failed upload failed; the bucket's lifecycle rule removes its parts");
+            }
+            return Err(failed);
+        }
+        writer.shutdown().await.map_err(|e| BlobError::Unexpected(anyhow::Error::new(e)))?;
+        Ok(size)
     }
 
     async fn get(&self, key: &BlobKey) -> Result<Bytes, BlobError> {
@@ -191,8 +268,15 @@ impl BlobStore for ObjectBlobStore {
 
     async fn head(&self, key: &BlobKey) -> Result<BlobMeta, BlobError> {
         let path = self.path(key.as_str())?;
-        let meta = self.store.head(&path).await.map_err(|e| map_err(key, e))?;
-        Ok(BlobMeta { key: key.clone(), size: meta.size })
+        let opts = GetOptions { head: true, ..GetOptions::default() };
+        let got = self.store.get_opts(&path, opts).await.map_err(|e| map_err(key, e))?;
+        let attr = |a: &Attribute| got.attributes.get(a).map(|v| v.as_ref().to_owned());
+        Ok(BlobMeta {
+            key: key.clone(),
+            size: got.meta.size,
+            content_type: attr(&Attribute::ContentType),
+            cache_control: attr(&Attribute::CacheControl),
+        })
     }
 
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
@@ -209,10 +293,26 @@ impl BlobStore for ObjectBlobStore {
         let metas: Vec<_> = self.store.list(path.as_ref()).try_collect().await.map_err(unexpected)?;
         let mut out = metas
             .into_iter()
-            .map(|m| Ok(BlobMeta { key: self.key_of(&m.location)?, size: m.size }))
+            .map(|m| {
+                Ok(BlobMeta { key: self.key_of(&m.location)?, size: m.size, content_type: None, cache_control: None })
+            })
             .collect::<Result<Vec<_>, BlobError>>()?;
         out.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(out)
+    }
+
+    async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> Result<url::Url, BlobError> {
+        match &self.signing {
+            Signing::Store(signer) => {
+                let path = self.path(key.as_str())?;
+                signer.signed_url(object_store::signer::Method::GET, &path, expires_in).await.map_err(unexpected)
+            }
+            Signing::App(urls) => {
+                let secs = i64::try_from(expires_in.as_secs()).unwrap_or(i64::MAX);
+                Ok(urls.signed(key.as_str(), chrono::Utc::now().timestamp().saturating_add(secs)))
+            }
+            Signing::None => Err(BlobError::Unsupported("signed URLs (no signing credentials or media base URL)")),
+        }
     }
 
     async fn ping(&self) -> Result<(), BlobError> {

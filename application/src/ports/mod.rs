@@ -14,7 +14,7 @@ pub mod shortlist;
 pub mod users;
 
 pub use audit::AuditLog;
-pub use blob::{BlobError, BlobKey, BlobMeta, BlobStore};
+pub use blob::{BlobAttrs, BlobBody, BlobError, BlobKey, BlobMeta, BlobStore, IMMUTABLE};
 pub use cache::{Cache, CacheError};
 pub use cities::{AreaChange, CityChange, CityFilter, CityRepository};
 pub use clock::{Clock, SystemClock};
