@@ -11,6 +11,7 @@ pub mod cities;
 pub mod enquiries;
 mod errors;
 pub mod health;
+pub mod jobs;
 pub mod listings;
 pub mod media_url;
 pub mod moderation;

@@ -16,7 +16,7 @@ use application::listings::{
 };
 use application::moderation::{ListUsers, ModerationPorts, ReadAuditTrail, SetSuspension, UnpublishListing};
 use application::ports::{
-    AuditLog, BlobStore, Cache, CityFilter, CityRepository, Clock, EnquiryRepository, HealthProbe, IdGen,
+    AuditLog, BlobStore, Cache, CityFilter, CityRepository, Clock, EnquiryRepository, HealthProbe, IdGen, JobQueue,
     ListingRepository, PasswordHasher, ShortlistRepository, SystemClock, UserRepository, UuidV7,
 };
 use application::shortlist::{MyShortlist, RemoveSavedListing, SaveListing};
@@ -40,6 +40,7 @@ pub struct Dependencies {
     pub listings: Arc<dyn ListingRepository>,
     pub shortlist: Arc<dyn ShortlistRepository>,
     pub enquiries: Arc<dyn EnquiryRepository>,
+    pub jobs: Arc<dyn JobQueue>,
     pub audit: Arc<dyn AuditLog>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
@@ -57,6 +58,7 @@ impl Dependencies {
             listings: Arc::new(SqlListingRepository::new(db.clone())),
             shortlist: Arc::new(SqlShortlistRepository::new(db.clone())),
             enquiries: Arc::new(SqlEnquiryRepository::new(db.clone())),
+            jobs: Arc::new(sp_sql::SqlJobQueue::new(db.clone())),
             audit: Arc::new(SqlAuditLog::new(db.clone())),
             hasher: Arc::new(sp_crypto::Argon2Hasher::default()),
             clock: Arc::new(SystemClock),

@@ -10,6 +10,7 @@ mod m20261201_000004_listing_excerpt;
 mod m20261202_000005_versions;
 mod m20261202_000006_material_information;
 mod m20261202_000007_area_admin;
+mod m20261203_000008_jobs;
 
 /// Frozen copies of rules that migrations apply to existing rows (see each migration).
 pub mod frozen {
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_versions::Migration),
             Box::new(m20261202_000006_material_information::Migration),
             Box::new(m20261202_000007_area_admin::Migration),
+            Box::new(m20261203_000008_jobs::Migration),
         ]
     }
 }

@@ -187,12 +187,12 @@ async fn shortlist_and_enquiries() {
         404
     );
 
-    // The owner's notification is queued in the outbox.
-    let pending = app.deps.enquiries.pending_outbox(10).await.unwrap();
+    // The owner's notification is queued as a job.
+    let pending = app.deps.jobs.list(None, application::paging::PageRequest::first(10)).await.unwrap().items;
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].kind, "enquiry.notify_owner");
     assert_eq!(pending[0].payload["enquiry_id"], eid);
-    assert!(!pending[0].payload.to_string().contains("view it"), "no message bodies in the outbox");
+    assert!(!pending[0].payload.to_string().contains("view it"), "no message bodies in job payloads");
 
     let sent: Value = student.get("/api/v1/me/enquiries?box=sent").await.json().await.unwrap();
     assert_eq!(sent["items"].as_array().unwrap().len(), 1);

@@ -13,6 +13,7 @@ fn ports() -> Ports {
         listings: Arc::new(store.listings()),
         shortlist: Arc::new(store.shortlist()),
         enquiries: Arc::new(store.enquiries()),
+        jobs: Arc::new(store.jobs()),
         audit: Arc::new(store.audit()),
     }
 }
@@ -45,4 +46,9 @@ async fn audit() {
 #[tokio::test]
 async fn cities() {
     contract::cities::run(&ports()).await;
+}
+
+#[tokio::test]
+async fn jobs() {
+    contract::jobs::run(&ports()).await;
 }

@@ -35,7 +35,7 @@ macro_rules! suites {
     };
 }
 
-suites!(users, cities, listings, shortlist, enquiries, audit);
+suites!(users, cities, listings, shortlist, enquiries, jobs, audit);
 
 // ------------------------------------------------------------------ SQL-specific checks
 //

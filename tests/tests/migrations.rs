@@ -6,8 +6,7 @@ use sp_tests::TestDb;
 use sp_tests::db::Kind;
 
 /// Every table the schema has (besides sea-orm's bookkeeping).
-const EXPECTED: &[&str] =
-    &["areas", "audit_events", "cities", "enquiries", "listings", "outbox", "shortlists", "users"];
+const EXPECTED: &[&str] = &["areas", "audit_events", "cities", "enquiries", "jobs", "listings", "shortlists", "users"];
 
 /// Tables of the first migration (what is left after reverting the second).
 const CITIES_ONLY: &[&str] = &["areas", "cities"];
@@ -161,4 +160,63 @@ proptest::proptest! {
     fn the_frozen_excerpt_rule_is_the_domains(text in "(\\PC{0,12}[ ,\n]){0,60}") {
         proptest::prop_assert_eq!(migrations::frozen::listing_excerpt_v1(&text), domain::listing::excerpt(&text));
     }
+}
+
+type OutboxRow<'a> = (u128, Option<chrono::DateTime<chrono::Utc>>, i32, Option<&'a str>);
+
+/// Migration 8 moves the outbox's pending messages into `jobs` as queued jobs; delivered
+/// ones are history and are dropped with the table.
+async fn pending_outbox_messages_become_jobs(t: TestDb) {
+    use application::ports::{JobQueue, JobStatus};
+    use sea_orm::Value;
+
+    let db = t.connect().await;
+    Migrator::up(&db, Some(7)).await.unwrap();
+    let backend = db.get_database_backend();
+    let p = if backend == sea_orm::DatabaseBackend::Postgres {
+        "($1, $2, $3, $4, $5, $6, $7)"
+    } else {
+        "(?, ?, ?, ?, ?, ?, ?)"
+    };
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:00:00.123456Z").unwrap().to_utc();
+    // (id, processed_at, attempts, last_error): one pending message, one delivered.
+    let rows: [OutboxRow; 2] = [(0x81, None, 2, Some("smtp: timeout")), (0x82, Some(at), 1, None)];
+    for (id, processed, attempts, error) in rows {
+        let values: Vec<Value> = vec![
+            uuid::Uuid::from_u128(id).into(),
+            "enquiry.notify_owner".into(),
+            r#"{"enquiry_id":"e1"}"#.into(),
+            at.into(),
+            Value::ChronoDateTimeUtc(processed),
+            attempts.into(),
+            Value::String(error.map(str::to_owned)),
+        ];
+        let sql = format!(
+            "INSERT INTO outbox (id, kind, payload, created_at, processed_at, attempts, last_error) VALUES {p}"
+        );
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.unwrap();
+    }
+    Migrator::up(&db, None).await.unwrap();
+    let queue = sp_sql::SqlJobQueue::new(db.clone());
+    let jobs = queue.list(None, application::paging::PageRequest::first(10)).await.unwrap().items;
+    assert_eq!(jobs.len(), 1, "only the pending message moves");
+    let j = &jobs[0];
+    assert_eq!(
+        (j.id, j.kind.as_str(), j.status),
+        (uuid::Uuid::from_u128(0x81), "enquiry.notify_owner", JobStatus::Queued)
+    );
+    assert_eq!((j.run_at, j.attempts, j.last_error.as_deref()), (at, 0, Some("smtp: timeout")));
+    assert_eq!(j.payload, serde_json::json!({ "enquiry_id": "e1" }));
+    assert!(j.max_attempts > 2, "it keeps attempts to spend");
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn pending_outbox_messages_become_jobs_on_postgres() {
+    pending_outbox_messages_become_jobs(TestDb::postgres().await).await;
+}
+
+#[tokio::test]
+async fn pending_outbox_messages_become_jobs_on_sqlite() {
+    pending_outbox_messages_become_jobs(TestDb::sqlite()).await;
 }

@@ -1,15 +1,15 @@
 use application::RepositoryError;
 use application::audit::AuditEvent;
 use application::paging::{Page, PageRequest};
-use application::ports::{EnquiryBox, EnquiryRepository, OutboxMessage};
+use application::ports::{EnquiryBox, EnquiryRepository, NewJob};
 use async_trait::async_trait;
 use domain::UserId;
 use domain::enquiry::{Enquiry, EnquiryId, EnquiryStatus};
 
 use crate::store::{Shared, micros, page, unexpected};
 
-/// Enquiries and the outbox of an [`InMemoryStore`](crate::InMemoryStore). Nothing
-/// delivers outbox messages: they stay pending (for tests to read).
+/// Enquiries of an [`InMemoryStore`](crate::InMemoryStore); their notification jobs go
+/// to the store's job queue.
 #[derive(Clone)]
 pub struct InMemoryEnquiryRepository {
     state: Shared,
@@ -23,13 +23,13 @@ impl InMemoryEnquiryRepository {
 
 #[async_trait]
 impl EnquiryRepository for InMemoryEnquiryRepository {
-    async fn insert(&self, enquiry: &Enquiry, notify: &OutboxMessage) -> Result<(), RepositoryError> {
+    async fn insert(&self, enquiry: &Enquiry, notify: &NewJob) -> Result<(), RepositoryError> {
         let mut s = self.state.write();
         if s.enquiries.contains_key(&enquiry.id) {
             return Err(unexpected(format!("enquiry {} exists already", enquiry.id)));
         }
-        if s.outbox.iter().any(|m| m.id == notify.id) {
-            return Err(unexpected(format!("outbox message {} exists already", notify.id)));
+        if s.jobs.contains_key(&notify.id) {
+            return Err(RepositoryError::Conflict("a job with this id exists".into()));
         }
         if !s.listings.contains_key(&enquiry.listing_id) {
             return Err(unexpected(format!("listing {} does not exist", enquiry.listing_id)));
@@ -37,7 +37,7 @@ impl EnquiryRepository for InMemoryEnquiryRepository {
         s.check_user(enquiry.sender_id, "sender")?;
         s.check_user(enquiry.owner_id, "owner")?;
         s.enquiries.insert(enquiry.id, enquiry.clone());
-        s.outbox.push(notify.clone());
+        crate::jobs::insert_job(&mut s, notify)?;
         Ok(())
     }
 
@@ -75,12 +75,5 @@ impl EnquiryRepository for InMemoryEnquiryRepository {
             .cloned()
             .collect();
         Ok(page(rows, req, 0, true, |e| (micros(e.created_at), e.id.0)))
-    }
-
-    async fn pending_outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, RepositoryError> {
-        let mut rows = self.state.read().outbox.clone();
-        rows.sort_by_key(|m| (m.created_at, m.id));
-        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok(rows)
     }
 }

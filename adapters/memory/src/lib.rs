@@ -3,13 +3,14 @@
 //!
 //! The repositories share one [`InMemoryStore`]: `InMemoryStore::new()` and then
 //! `store.users()`, `store.listings()`, `store.shortlist()`, `store.enquiries()`,
-//! `store.audit()` and `store.cities()`.
+//! `store.audit()`, `store.jobs()` and `store.cities()`.
 
 mod audit;
 mod cache;
 mod cities;
 mod clock;
 mod enquiries;
+mod jobs;
 mod listings;
 mod shortlist;
 mod store;
@@ -20,6 +21,7 @@ pub use cache::InProcessCache;
 pub use cities::InMemoryCityRepository;
 pub use clock::FixedClock;
 pub use enquiries::InMemoryEnquiryRepository;
+pub use jobs::InMemoryJobQueue;
 pub use listings::InMemoryListingRepository;
 pub use shortlist::InMemoryShortlistRepository;
 pub use store::InMemoryStore;

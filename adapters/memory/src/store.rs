@@ -15,7 +15,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use application::RepositoryError;
 use application::audit::AuditEvent;
 use application::paging::{Page, PageRequest};
-use application::ports::OutboxMessage;
+use application::ports::Job;
 use chrono::{DateTime, Utc};
 use domain::enquiry::{Enquiry, EnquiryId};
 use domain::listing::{Listing, ListingId};
@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::InMemoryCityRepository;
 use crate::audit::InMemoryAuditLog;
 use crate::enquiries::InMemoryEnquiryRepository;
+use crate::jobs::InMemoryJobQueue;
 use crate::listings::InMemoryListingRepository;
 use crate::shortlist::InMemoryShortlistRepository;
 use crate::users::InMemoryUserRepository;
@@ -36,8 +37,8 @@ pub(crate) struct State {
     /// When each (user, listing) pair was saved.
     pub shortlist: HashMap<(UserId, ListingId), DateTime<Utc>>,
     pub enquiries: HashMap<EnquiryId, Enquiry>,
-    /// Pending outbox messages (nothing delivers them in memory).
-    pub outbox: Vec<OutboxMessage>,
+    /// The job queue (enquiry notifications are stored here with their enquiry).
+    pub jobs: HashMap<Uuid, Job>,
     pub audit: Vec<AuditEvent>,
 }
 
@@ -104,6 +105,10 @@ impl InMemoryStore {
 
     pub fn enquiries(&self) -> InMemoryEnquiryRepository {
         InMemoryEnquiryRepository::new(self.state.clone())
+    }
+
+    pub fn jobs(&self) -> InMemoryJobQueue {
+        InMemoryJobQueue::new(self.state.clone())
     }
 
     pub fn audit(&self) -> InMemoryAuditLog {

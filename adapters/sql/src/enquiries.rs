@@ -1,7 +1,7 @@
 use application::RepositoryError;
 use application::audit::AuditEvent;
 use application::paging::{Page, PageRequest};
-use application::ports::{EnquiryBox, EnquiryRepository, OutboxMessage};
+use application::ports::{EnquiryBox, EnquiryRepository, NewJob};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use domain::UserId;
@@ -9,16 +9,15 @@ use domain::enquiry::{Enquiry, EnquiryId, EnquiryMessage, EnquiryStatus, Viewing
 use domain::listing::ListingId;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 
 use crate::audit::record;
 use crate::entity::enquiries::{self, Column};
-use crate::entity::outbox;
 use crate::error::map_db_err;
 use crate::rows::{corrupt, newest_first, stored};
 
-/// Enquiries and the transactional outbox on PostgreSQL or SQLite.
+/// Enquiries (with their notification jobs) on PostgreSQL or SQLite.
 #[derive(Clone)]
 pub struct SqlEnquiryRepository {
     db: DatabaseConnection,
@@ -67,37 +66,16 @@ fn to_domain(m: &enquiries::Model) -> Result<Enquiry, RepositoryError> {
     })
 }
 
-fn message_of(m: outbox::Model) -> Result<OutboxMessage, RepositoryError> {
-    Ok(OutboxMessage {
-        id: m.id,
-        payload: serde_json::from_str(&m.payload).map_err(|e| corrupt("outbox message", m.id, "payload", e))?,
-        kind: m.kind,
-        created_at: m.created_at,
-    })
-}
-
 #[async_trait]
 impl EnquiryRepository for SqlEnquiryRepository {
-    async fn insert(&self, enquiry: &Enquiry, notify: &OutboxMessage) -> Result<(), RepositoryError> {
-        let message = outbox::ActiveModel {
-            id: Set(notify.id),
-            kind: Set(notify.kind.clone()),
-            payload: Set(notify.payload.to_string()),
-            created_at: Set(stored(notify.created_at)),
-            processed_at: Set(None),
-            attempts: Set(0),
-            last_error: Set(None),
-        };
+    async fn insert(&self, enquiry: &Enquiry, notify: &NewJob) -> Result<(), RepositoryError> {
         let row = to_row(enquiry)?;
         let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
         enquiries::Entity::insert(row)
             .exec_without_returning(&txn)
             .await
             .map_err(|e| map_db_err(e, "an enquiry with this id exists"))?;
-        outbox::Entity::insert(message)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(|e| map_db_err(e, "an outbox message with this id exists"))?;
+        crate::jobs::insert_job(&txn, notify).await?;
         txn.commit().await.map_err(crate::error::unexpected)
     }
 
@@ -151,17 +129,5 @@ impl EnquiryRepository for SqlEnquiryRepository {
         let rows = newest_first(&self.db, q, Column::CreatedAt, Column::Id, page).await?;
         let items = rows.iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(items, page.size, 0, |e| (e.created_at.timestamp_micros(), e.id.0)))
-    }
-
-    async fn pending_outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, RepositoryError> {
-        let rows = outbox::Entity::find()
-            .filter(outbox::Column::ProcessedAt.is_null())
-            .order_by_asc(outbox::Column::CreatedAt)
-            .order_by_asc(outbox::Column::Id)
-            .limit(u64::from(limit))
-            .all(&self.db)
-            .await
-            .map_err(crate::error::unexpected)?;
-        rows.into_iter().map(message_of).collect()
     }
 }

@@ -2,7 +2,7 @@
 //! The same code serves both; where SQL differs, the backend is asked
 //! (`DatabaseConnection::get_database_backend`).
 //!
-//! Every write that carries an audit event (or an outbox message) stores it in the same
+//! Every write that carries an audit event (or a job) stores it in the same
 //! transaction as the change. Rows come back through the domain's constructors: a stored
 //! value the domain refuses is `RepositoryError::Unexpected`, never a panic.
 
@@ -13,6 +13,7 @@ mod connect;
 mod enquiries;
 mod entity;
 mod error;
+mod jobs;
 mod listings;
 mod rows;
 pub mod search;
@@ -23,6 +24,7 @@ pub use audit::SqlAuditLog;
 pub use cities::SqlCityRepository;
 pub use connect::{DatabaseHealth, DbConfig, connect};
 pub use enquiries::SqlEnquiryRepository;
+pub use jobs::SqlJobQueue;
 pub use listings::SqlListingRepository;
 pub use sea_orm::{DatabaseBackend, DatabaseConnection};
 pub use search::{search_count_statement, search_statement};

@@ -6,9 +6,9 @@ use domain::{Role, ValidationError};
 use super::EnquiryPorts;
 use crate::errors::storage_errors_are_unexpected;
 use crate::listings::{GetListingError, Viewer};
-use crate::ports::OutboxMessage;
+use crate::ports::NewJob;
 
-/// The kind of the outbox message that tells an owner about a new enquiry.
+/// The kind of the job that tells an owner about a new enquiry.
 pub const NOTIFY_OWNER: &str = "enquiry.notify_owner";
 
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +36,7 @@ pub enum SendEnquiryError {
 storage_errors_are_unexpected!(SendEnquiryError);
 
 /// `POST /listings/{id}/enquiries`: a student enquires about a published listing; the
-/// owner's notification is queued in the same transaction (outbox).
+/// owner's notification job is queued in the same transaction.
 #[derive(Clone)]
 pub struct SendEnquiry {
     p: EnquiryPorts,
@@ -88,16 +88,12 @@ impl SendEnquiry {
             created_at: now,
             updated_at: now,
         };
-        let notify = OutboxMessage {
-            id: self.p.ids.new_id(),
-            kind: NOTIFY_OWNER.to_owned(),
-            payload: serde_json::json!({
-                "enquiry_id": enquiry.id,
-                "listing_id": listing_id,
-                "owner_id": enquiry.owner_id,
-            }),
-            created_at: now,
-        };
+        let payload = serde_json::json!({
+            "enquiry_id": enquiry.id,
+            "listing_id": listing_id,
+            "owner_id": enquiry.owner_id,
+        });
+        let notify = NewJob::now(self.p.ids.new_id(), NOTIFY_OWNER, payload, now);
         self.p.enquiries.insert(&enquiry, &notify).await?;
         tracing::info!(enquiry_id = %enquiry.id, "enquiry sent; owner notification queued");
         Ok(enquiry)

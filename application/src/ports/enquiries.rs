@@ -1,23 +1,11 @@
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use domain::UserId;
 use domain::enquiry::{Enquiry, EnquiryId, EnquiryStatus};
-use uuid::Uuid;
 
 use super::RepositoryError;
+use super::jobs::NewJob;
 use crate::audit::AuditEvent;
 use crate::paging::{Page, PageRequest};
-
-/// A message waiting to be delivered by the worker tier (transactional outbox).
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxMessage {
-    pub id: Uuid,
-    /// e.g. `enquiry.notify_owner`.
-    pub kind: String,
-    /// What the handler needs; ids only, never e-mail addresses or message bodies.
-    pub payload: serde_json::Value,
-    pub created_at: DateTime<Utc>,
-}
 
 /// Which side of the conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,9 +34,9 @@ impl domain::ClosedSet for EnquiryBox {
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait EnquiryRepository: Send + Sync + 'static {
-    /// Stores the enquiry and the owner's notification in one transaction: either both
-    /// exist afterwards or neither does.
-    async fn insert(&self, enquiry: &Enquiry, notify: &OutboxMessage) -> Result<(), RepositoryError>;
+    /// Stores the enquiry and the owner's notification job in one transaction: either
+    /// both exist afterwards or neither does.
+    async fn insert(&self, enquiry: &Enquiry, notify: &NewJob) -> Result<(), RepositoryError>;
 
     async fn find(&self, id: EnquiryId) -> Result<Option<Enquiry>, RepositoryError>;
 
@@ -66,7 +54,4 @@ pub trait EnquiryRepository: Send + Sync + 'static {
 
     /// The user's sent or received enquiries, newest first.
     async fn list(&self, user: UserId, which: EnquiryBox, page: PageRequest) -> Result<Page<Enquiry>, RepositoryError>;
-
-    /// Outbox messages not yet delivered, oldest first (for the worker; and tests).
-    async fn pending_outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, RepositoryError>;
 }

@@ -7,6 +7,7 @@ pub mod cities;
 pub mod clock;
 pub mod enquiries;
 pub mod health;
+pub mod jobs;
 pub mod listings;
 pub mod mail;
 pub mod security;
@@ -18,8 +19,9 @@ pub use blob::{BlobAttrs, BlobBody, BlobError, BlobKey, BlobMeta, BlobStore, IMM
 pub use cache::{Cache, CacheError};
 pub use cities::{AreaChange, CityChange, CityFilter, CityRepository};
 pub use clock::{Clock, SystemClock};
-pub use enquiries::{EnquiryBox, EnquiryRepository, OutboxMessage};
+pub use enquiries::{EnquiryBox, EnquiryRepository};
 pub use health::HealthProbe;
+pub use jobs::{Job, JobQueue, JobStatus, Lease, NewJob, Outcome};
 pub use listings::{ListingRepository, Precondition, SearchQuery, SearchResults, SearchSort, SiteStats};
 pub use mail::{MailError, MailMessage, Mailer};
 pub use security::{IdGen, PasswordHasher, UuidV7};

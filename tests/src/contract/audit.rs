@@ -4,7 +4,7 @@
 
 use application::audit::{AuditEvent, AuditFilter};
 use application::paging::PageRequest;
-use application::ports::OutboxMessage;
+use application::ports::NewJob;
 use domain::enquiry::{Enquiry, EnquiryId, EnquiryMessage, EnquiryStatus, ViewingDates};
 use domain::listing::{ListingId, ListingStatus, PropertyType};
 use domain::{Role, User, UserId};
@@ -163,12 +163,8 @@ async fn record_changes(p: &Ports) -> Vec<AuditEvent> {
         created_at: at(45),
         updated_at: at(45),
     };
-    let note = OutboxMessage {
-        id: uid(0x8001),
-        kind: "enquiry.notify_owner".into(),
-        payload: serde_json::json!({ "enquiry_id": enquiry.id }),
-        created_at: at(45),
-    };
+    let note =
+        NewJob::now(uid(0x8001), "enquiry.notify_owner", serde_json::json!({ "enquiry_id": enquiry.id }), at(45));
     p.enquiries.insert(&enquiry, &note).await.unwrap();
     let replied = Enquiry { status: EnquiryStatus::Replied, updated_at: at(50), ..enquiry };
     let reply = ev(

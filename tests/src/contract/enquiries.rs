@@ -3,7 +3,7 @@
 use application::RepositoryError;
 use application::audit::AuditEvent;
 use application::paging::PageRequest;
-use application::ports::{EnquiryBox, OutboxMessage};
+use application::ports::{EnquiryBox, JobStatus, NewJob};
 use chrono::{DateTime, Utc};
 use domain::enquiry::{Enquiry, EnquiryId, EnquiryMessage, EnquiryStatus, ViewingDates};
 use domain::listing::{ListingId, ListingStatus, PropertyType};
@@ -30,7 +30,7 @@ pub async fn run(p: &Ports) {
     nothing_yet(p).await;
     insert_stores_the_enquiry_and_its_notification(p).await;
     insert_is_all_or_nothing(p).await;
-    outbox_is_oldest_first_and_limited(p).await;
+    every_enquiry_queues_its_notification(p).await;
     update_status_stores_status_updated_at_and_audit(p).await;
     lists_sent_and_received_newest_first_in_pages(p).await;
 }
@@ -65,23 +65,35 @@ fn enquiry(n: u128, listing: u128, sender: u128, owner: u128, created: DateTime<
     }
 }
 
-fn notify(n: u128, e: &Enquiry, created: DateTime<Utc>) -> OutboxMessage {
-    OutboxMessage {
-        id: uid(n),
-        kind: "enquiry.notify_owner".into(),
-        payload: serde_json::json!({
-            "enquiry_id": e.id,
-            "listing_id": e.listing_id,
-            "owner_id": e.owner_id,
-            "attempt": 1,
-            "tags": ["new", null, true],
-        }),
-        created_at: created,
-    }
+fn notify(n: u128, e: &Enquiry, created: DateTime<Utc>) -> NewJob {
+    let payload = serde_json::json!({
+        "enquiry_id": e.id,
+        "listing_id": e.listing_id,
+        "owner_id": e.owner_id,
+        "attempt": 1,
+        "tags": ["new", null, true],
+    });
+    NewJob::now(uid(n), "enquiry.notify_owner", payload, created)
 }
 
-async fn outbox(p: &Ports) -> Vec<OutboxMessage> {
-    p.enquiries.pending_outbox(1000).await.unwrap()
+/// The queued jobs, as they were enqueued, by id.
+async fn outbox(p: &Ports) -> Vec<NewJob> {
+    let page = p.jobs.list(Some(JobStatus::Queued), PageRequest::first(50)).await.unwrap();
+    let mut jobs: Vec<NewJob> = page
+        .items
+        .into_iter()
+        .map(|j| NewJob {
+            id: j.id,
+            kind: j.kind,
+            payload: j.payload,
+            run_at: j.run_at,
+            max_attempts: j.max_attempts,
+            dedupe_key: j.dedupe_key,
+            created_at: j.created_at,
+        })
+        .collect();
+    jobs.sort_by_key(|j| j.id);
+    jobs
 }
 
 async fn nothing_yet(p: &Ports) {
@@ -98,7 +110,7 @@ async fn insert_stores_the_enquiry_and_its_notification(p: &Ports) {
     let m = notify(0x8001, &e, at(100));
     p.enquiries.insert(&e, &m).await.expect("insert");
     assert_eq!(p.enquiries.find(e.id).await.unwrap().as_ref(), Some(&e), "every field round-trips");
-    assert_eq!(outbox(p).await, vec![m], "the notification is pending, payload intact");
+    assert_eq!(outbox(p).await, vec![m], "the notification job is queued, payload intact");
 
     // No viewing dates at all.
     let mut bare = enquiry(0x3002, L3, BOB, OWNER2, at(101));
@@ -118,27 +130,28 @@ async fn insert_is_all_or_nothing(p: &Ports) {
     // The notification's id is taken: the enquiry must not be stored either.
     let fresh = enquiry(0x3003, L2, BOB, OWNER1, at(103));
     let clash = notify(0x8001, &fresh, at(103));
-    assert!(p.enquiries.insert(&fresh, &clash).await.is_err(), "an outbox id is stored once");
+    assert!(p.enquiries.insert(&fresh, &clash).await.is_err(), "a job id is stored once");
     assert!(p.enquiries.find(fresh.id).await.unwrap().is_none(), "no enquiry without its notification");
     assert_eq!(outbox(p).await.len(), 2);
 }
 
-async fn outbox_is_oldest_first_and_limited(p: &Ports) {
-    // Messages created in an order unlike their insertion (and id) order, with a tie
-    // (broken by id, ascending).
+async fn every_enquiry_queues_its_notification(p: &Ports) {
+    // Created in an order unlike their insertion (and id) order.
     let plan: [(u128, u128, i64); 4] =
         [(0x3010, 0x8010, 95), (0x3011, 0x8009, 99), (0x3012, 0x8011, 99), (0x3013, 0x8008, 110)];
     for (n, m, t) in plan {
         let e = enquiry(n, L2, BOB, OWNER1, at(t));
         p.enquiries.insert(&e, &notify(m, &e, at(t))).await.unwrap();
     }
-    let ids = |ms: &[OutboxMessage]| ms.iter().map(|m| m.id.as_u128()).collect::<Vec<_>>();
-    let all = outbox(p).await;
-    assert_eq!(ids(&all), [0x8010, 0x8009, 0x8011, 0x8001, 0x8002, 0x8008], "oldest first");
-    assert_eq!(ids(&p.enquiries.pending_outbox(2).await.unwrap()), [0x8010, 0x8009], "at most `limit`");
-    assert_eq!(ids(&p.enquiries.pending_outbox(1).await.unwrap()), [0x8010]);
-    assert_eq!(ids(&p.enquiries.pending_outbox(6).await.unwrap()), ids(&all));
-    assert_eq!(p.enquiries.pending_outbox(100).await.unwrap(), all, "reading does not consume");
+    let ids: Vec<u128> = outbox(p).await.iter().map(|m| m.id.as_u128()).collect();
+    assert_eq!(ids, [0x8001, 0x8002, 0x8008, 0x8009, 0x8010, 0x8011], "one queued job per enquiry");
+    let due = p.jobs.claim(at(100), at(130), 10).await.unwrap();
+    let ids: Vec<u128> = due.iter().map(|j| j.id.as_u128()).collect();
+    assert_eq!(ids, [0x8010, 0x8009, 0x8011, 0x8001], "due at their enquiry's time, oldest first, ties by id");
+    for j in due {
+        let lease = j.lease.unwrap().id;
+        p.jobs.finish(j.id, lease, &application::ports::Outcome::Release, at(100)).await.unwrap();
+    }
 }
 
 async fn update_status_stores_status_updated_at_and_audit(p: &Ports) {

@@ -12,6 +12,7 @@ pub mod blob;
 pub mod cache;
 pub mod cities;
 pub mod enquiries;
+pub mod jobs;
 pub mod listings;
 pub mod shortlist;
 pub mod users;
@@ -19,7 +20,7 @@ pub mod users;
 use std::sync::Arc;
 
 use application::ports::{
-    AuditLog, CityRepository, EnquiryRepository, ListingRepository, ShortlistRepository, UserRepository,
+    AuditLog, CityRepository, EnquiryRepository, JobQueue, ListingRepository, ShortlistRepository, UserRepository,
 };
 
 /// One store behind every repository port. Each repository suite expects a fresh,
@@ -31,6 +32,7 @@ pub struct Ports {
     pub listings: Arc<dyn ListingRepository>,
     pub shortlist: Arc<dyn ShortlistRepository>,
     pub enquiries: Arc<dyn EnquiryRepository>,
+    pub jobs: Arc<dyn JobQueue>,
     pub audit: Arc<dyn AuditLog>,
 }
 
@@ -43,6 +45,7 @@ impl Ports {
             listings: Arc::new(sp_sql::SqlListingRepository::new(db.clone())),
             shortlist: Arc::new(sp_sql::SqlShortlistRepository::new(db.clone())),
             enquiries: Arc::new(sp_sql::SqlEnquiryRepository::new(db.clone())),
+            jobs: Arc::new(sp_sql::SqlJobQueue::new(db.clone())),
             audit: Arc::new(sp_sql::SqlAuditLog::new(db.clone())),
         }
     }

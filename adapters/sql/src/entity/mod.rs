@@ -2,7 +2,7 @@ pub mod areas;
 pub mod audit_events;
 pub mod cities;
 pub mod enquiries;
+pub mod jobs;
 pub mod listings;
-pub mod outbox;
 pub mod shortlists;
 pub mod users;
