@@ -19,7 +19,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use application::jobs::{JobError, JobHandler, outcome_of};
+use application::jobs::{Backoff, JobError, JobHandler, outcome_of};
 use application::ports::{Clock, IdGen, Job, JobQueue, NewJob, Outcome};
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
@@ -41,6 +41,8 @@ pub struct WorkerConfig {
     pub poll_interval: Duration,
     /// On stop, how long running jobs may take to finish before they are released.
     pub shutdown_grace: Duration,
+    /// The wait before a failed job's next attempt.
+    pub backoff: Backoff,
 }
 
 impl Default for WorkerConfig {
@@ -50,6 +52,7 @@ impl Default for WorkerConfig {
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(20),
+            backoff: Backoff::default(),
         }
     }
 }
@@ -281,7 +284,7 @@ impl Worker {
             metrics::counter!("jobs_lease_lost_total", "kind" => job.kind.clone()).increment(1);
             return Ended::LeaseLost;
         };
-        let outcome = outcome_of(&job, result, self.clock.now(), rand::random::<f64>());
+        let outcome = outcome_of(&job, result, self.clock.now(), self.config.backoff, rand::random::<f64>());
         let label = match &outcome {
             Outcome::Done => "done",
             Outcome::Retry { .. } => "retry",

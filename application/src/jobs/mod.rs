@@ -53,23 +53,49 @@ pub trait JobHandler: Send + Sync + 'static {
     async fn run(&self, job: &Job) -> Result<(), JobError>;
 }
 
-/// The first retry waits this long…
+/// The first retry waits about this long…
 pub const BACKOFF_BASE: Duration = Duration::from_secs(30);
 /// …each next one twice as long, up to this.
 pub const BACKOFF_CAP: Duration = Duration::from_secs(3600);
 
-/// The wait before retrying after failed attempt number `attempt` (1-based):
-/// `BACKOFF_BASE × 2^(attempt-1)` capped at `BACKOFF_CAP`, scaled by a jitter factor in
-/// [0.5, 1.0) drawn from `jitter` ∈ [0, 1), so jobs that failed together do not all
-/// come back together.
+/// Exponential backoff with jitter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self { base: BACKOFF_BASE, cap: BACKOFF_CAP }
+    }
+}
+
+impl Backoff {
+    /// The wait before retrying after failed attempt number `attempt` (1-based):
+    /// `base × 2^(attempt-1)` capped at `cap`, scaled by a jitter factor in [0.5, 1.0)
+    /// drawn from `jitter` ∈ [0, 1), so jobs that failed together do not all come back
+    /// together.
+    pub fn delay(&self, attempt: u32, jitter: f64) -> Duration {
+        let exp = self.base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+        exp.min(self.cap).mul_f64(0.5 + jitter.clamp(0.0, 0.999_999) / 2.0)
+    }
+}
+
+/// [`Backoff::delay`] with the default base and cap.
 pub fn backoff(attempt: u32, jitter: f64) -> Duration {
-    let exp = BACKOFF_BASE.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
-    exp.min(BACKOFF_CAP).mul_f64(0.5 + jitter.clamp(0.0, 0.999_999) / 2.0)
+    Backoff::default().delay(attempt, jitter)
 }
 
 /// How a run of `job` ends: done, retried later with backoff, or dead when the failure
 /// is permanent or the attempts are used up.
-pub fn outcome_of(job: &Job, result: Result<(), JobError>, now: DateTime<Utc>, jitter: f64) -> Outcome {
+pub fn outcome_of(
+    job: &Job,
+    result: Result<(), JobError>,
+    now: DateTime<Utc>,
+    backoff: Backoff,
+    jitter: f64,
+) -> Outcome {
     match result {
         Ok(()) => Outcome::Done,
         Err(JobError::Permanent(e)) => Outcome::Dead { error: format!("{e:#}") },
@@ -77,7 +103,8 @@ pub fn outcome_of(job: &Job, result: Result<(), JobError>, now: DateTime<Utc>, j
             Outcome::Dead { error: format!("{e:#} (after {} attempts)", job.attempts) }
         }
         Err(JobError::Retry(e)) => {
-            let wait = chrono::Duration::from_std(backoff(job.attempts, jitter)).unwrap_or(chrono::Duration::hours(1));
+            let wait =
+                chrono::Duration::from_std(backoff.delay(job.attempts, jitter)).unwrap_or(chrono::Duration::hours(1));
             Outcome::Retry { error: format!("{e:#}"), retry_at: now + wait }
         }
     }
@@ -131,12 +158,20 @@ mod tests {
     #[test]
     fn outcomes() {
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        assert_eq!(outcome_of(&job(1, 3), Ok(()), now, 0.5), Outcome::Done);
-        let retry = outcome_of(&job(1, 3), Err(JobError::Retry(anyhow::anyhow!("smtp down"))), now, 0.0);
+        assert_eq!(outcome_of(&job(1, 3), Ok(()), now, Backoff::default(), 0.5), Outcome::Done);
+        let retry =
+            outcome_of(&job(1, 3), Err(JobError::Retry(anyhow::anyhow!("smtp down"))), now, Backoff::default(), 0.0);
         assert_eq!(retry, Outcome::Retry { error: "smtp down".into(), retry_at: now + chrono::Duration::seconds(15) });
-        let dead = outcome_of(&job(3, 3), Err(JobError::Retry(anyhow::anyhow!("smtp down"))), now, 0.0);
+        let dead =
+            outcome_of(&job(3, 3), Err(JobError::Retry(anyhow::anyhow!("smtp down"))), now, Backoff::default(), 0.0);
         assert_eq!(dead, Outcome::Dead { error: "smtp down (after 3 attempts)".into() });
-        let permanent = outcome_of(&job(1, 3), Err(JobError::Permanent(anyhow::anyhow!("no such enquiry"))), now, 0.0);
+        let permanent = outcome_of(
+            &job(1, 3),
+            Err(JobError::Permanent(anyhow::anyhow!("no such enquiry"))),
+            now,
+            Backoff::default(),
+            0.0,
+        );
         assert_eq!(permanent, Outcome::Dead { error: "no such enquiry".into() });
     }
 }
