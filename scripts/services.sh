@@ -479,17 +479,21 @@ ensure_gcs_xml() {
 }
 
 # ======================================================================
-# 5. Contract tools: schemathesis (PyPI, in the venv) and the Node.js tools
+# 5. Test tools: schemathesis and aiosmtpd (PyPI, in the venv) and the Node.js tools
 #    (tests/contract/package-lock.json, via scripts/node-tools.sh)
 # ======================================================================
 SCHEMATHESIS_VERSION=4.32.5
 ST_BIN="$VENV/bin/st"
+# The SMTP server the mail tests start themselves (each on its own port).
+AIOSMTPD_VERSION=1.4.6
+aiosmtpd_ok() { "$VENV/bin/python" -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; }
 
 st_ok() { [[ -x $ST_BIN ]] && "$ST_BIN" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; }
 
 ensure_contract_tools() {
   if [[ $MODE == check ]]; then
     if st_ok; then say "schemathesis: $SCHEMATHESIS_VERSION"; else say "schemathesis: missing"; return 1; fi
+    if aiosmtpd_ok; then say "aiosmtpd: $AIOSMTPD_VERSION"; else say "aiosmtpd: missing"; return 1; fi
     return 0
   fi
   local note=""
@@ -498,6 +502,12 @@ ensure_contract_tools() {
     note=" [installed]"
   fi
   say "schemathesis: $SCHEMATHESIS_VERSION ($ST_BIN)$note"
+  note=""
+  if ! aiosmtpd_ok; then
+    pip_install "aiosmtpd $AIOSMTPD_VERSION" "aiosmtpd==$AIOSMTPD_VERSION"
+    note=" [installed]"
+  fi
+  say "aiosmtpd: $AIOSMTPD_VERSION ($VENV/bin/python -m aiosmtpd)$note"
   SP_TOOLS_DIR="$TOOLS_DIR" "$(dirname "$0")/node-tools.sh" 2>&3 3>&- 4>&- \
     || die "node tools: scripts/node-tools.sh failed"
 }
@@ -534,6 +544,7 @@ if [[ $PRINT_ENV == 1 ]]; then
     TEST_GCS_XML_ENDPOINT "http://$HOST:$GCS_XML_PORT" \
     TEST_GCS_XML_BUCKET "$GCS_XML_BUCKET" \
     TEST_SCHEMATHESIS "$ST_BIN" \
+    TEST_PYTHON "$VENV/bin/python" \
     TEST_NODE_BIN "$TOOLS_DIR/node/node_modules/.bin"
 fi
 exit "$status"

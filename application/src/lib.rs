@@ -13,6 +13,7 @@ mod errors;
 pub mod health;
 pub mod jobs;
 pub mod listings;
+pub mod mail;
 pub mod media_url;
 pub mod moderation;
 pub mod paging;

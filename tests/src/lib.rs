@@ -10,6 +10,7 @@ pub mod contract;
 pub mod db;
 pub mod proxy;
 pub mod services;
+pub mod smtp;
 pub mod spawn;
 
 pub use actors::{Actor, complete_listing, merge};

@@ -85,3 +85,15 @@ pub fn schemathesis() -> std::path::PathBuf {
 pub fn node_bin() -> std::path::PathBuf {
     tool("TEST_NODE_BIN", tools_dir().join("node/node_modules/.bin"), "the Node.js contract tools")
 }
+
+/// The tools venv's Python (it has aiosmtpd).
+pub fn python() -> std::path::PathBuf {
+    let py = tool("TEST_PYTHON", tools_dir().join("venv/bin/python"), "the tools venv (python with aiosmtpd)");
+    let ok = std::process::Command::new(&py).args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "aiosmtpd is not installed in {}. Install it with `make services` (scripts/services.sh).",
+        py.display()
+    );
+    py
+}

@@ -6,14 +6,17 @@
 //! | `send` | [`SendEnquiry`] | `POST /listings/{id}/enquiries` |
 //! | `set_status` | [`SetEnquiryStatus`] | `POST /enquiries/{id}/status` |
 //! | `list` | [`MyEnquiries`] | `GET /me/enquiries` |
+//! | `notify_owner` | [`NotifyOwner`] | the `enquiry.notify_owner` job |
 
 mod list;
+mod notify_owner;
 mod send;
 mod set_status;
 
 use std::sync::Arc;
 
 pub use list::{MyEnquiries, MyEnquiriesError};
+pub use notify_owner::NotifyOwner;
 pub use send::{NOTIFY_OWNER, SendEnquiry, SendEnquiryError};
 pub use set_status::{SetEnquiryStatus, SetEnquiryStatusError};
 

@@ -1,13 +1,14 @@
 use async_trait::async_trait;
 use domain::Email;
 
-/// One e-mail to send. Bodies are plain text; templates live with the use cases that
-/// send them (enquiry notification, verification, password reset).
+/// One e-mail to send, with a plain-text and an HTML alternative (rendered by
+/// `crate::mail`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct MailMessage {
     pub to: Email,
     pub subject: String,
     pub text: String,
+    pub html: String,
 }
 
 /// Recipients and bodies are personal data: `Debug` shows neither.
@@ -27,9 +28,8 @@ pub enum MailError {
     Unavailable(#[source] anyhow::Error),
 }
 
-/// Sending e-mail. Called by the worker tier for messages queued in the outbox (e.g.
-/// `enquiry.notify_owner`), never inside a request. Adapters (SMTP, a dev folder of .eml
-/// files) come with the worker issue.
+/// Sending e-mail. Called by the worker tier's job handlers (e.g. `enquiry.notify_owner`),
+/// never inside a request. Adapters: SMTP and a dev folder of `.eml` files (`sp-mail`).
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait Mailer: Send + Sync + 'static {
