@@ -6,9 +6,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use migrations::{Migrator, MigratorTrait};
 
-use crate::AppEnv;
 use crate::config::Config;
 use crate::startup::{Application, open_database_for_migrations, open_dependencies, shutdown_signal};
+use crate::{AppEnv, Dependencies};
 
 #[derive(Parser)]
 #[command(name = "student-palace", version, about = "Student Palace: UK student accommodation service")]
@@ -19,8 +19,11 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Serve HTTP (migrates and seeds automatically in dev).
+    /// Serve HTTP (migrates and seeds automatically in dev; runs the job worker too when
+    /// EMBEDDED_WORKER, the dev default).
     Serve,
+    /// Run the job worker only (staging/prod: its own process, the same image).
+    Worker,
     /// Manage the database schema.
     Migrate {
         #[command(subcommand)]
@@ -104,10 +107,32 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => {
             let app = Application::build(&config).await?;
+            let stop = shutdown_signal();
             let url = format!("http://{}:{}", config.bind_addr, app.port());
             tracing::info!(%url, env = config.env.as_str(), "listening");
             println!("Student Palace is running at {url}  (health: {url}/healthz, API docs: {url}/docs)");
-            app.run_until_stopped(shutdown_signal()).await
+            app.run_until_stopped(stop).await
+        }
+        Command::Worker => {
+            let db = crate::startup::open_database(&config).await?;
+            let pending = Migrator::get_pending_migrations(&db).await.context("reading the migration state")?;
+            anyhow::ensure!(
+                pending.is_empty(),
+                "{} migration(s) not applied; run `student-palace migrate up` first",
+                pending.len()
+            );
+            let blobs: std::sync::Arc<dyn application::ports::BlobStore> = std::sync::Arc::new(
+                sp_blob::ObjectBlobStore::open(&config.storage, &sp_blob::StoreOptions::default())
+                    .context("opening object storage")?,
+            );
+            let deps = Dependencies::sql(db.clone(), blobs, std::sync::Arc::new(sp_memory::InProcessCache::default()));
+            let worker = crate::worker::build(&deps, &config, crate::worker::mailer(&config)?);
+            let stop = shutdown_signal();
+            println!("Student Palace worker running ({} at once); SIGTERM stops it", config.worker_concurrency);
+            let summary = worker.run(stop).await;
+            tracing::info!(finished = summary.finished, released = summary.released, "worker stopped");
+            db.close().await.context("closing the database pool")?;
+            Ok(())
         }
         Command::Migrate { action } => {
             let db = open_database_for_migrations(&config).await?;

@@ -50,6 +50,22 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "PUBLIC_COUNTS_TTL_SECONDS",
         "how long /cities and /stats counts are cached before one request recomputes them (default 15; 0 = live)",
     ),
+    (
+        "PUBLIC_BASE_URL",
+        "the site's public URL, for links in e-mails (default http://<bind>:<port>; https required in staging/prod)",
+    ),
+    (
+        "SMTP_URL",
+        "smtps://user:pass@host:465 or smtp://user:pass@host:587?tls=required (required in staging/prod; unset in dev: .eml files)",
+    ),
+    ("MAIL_FROM", "the sender of every e-mail (default Student Palace <no-reply@student-palace.co.uk>)"),
+    ("MAIL_OUTBOX_DIR", "where dev writes e-mails as .eml files when SMTP_URL is unset (default ./var/outbox)"),
+    (
+        "EMBEDDED_WORKER",
+        "serve also runs the job worker (default true in dev, false elsewhere: run `student-palace worker`)",
+    ),
+    ("WORKER_CONCURRENCY", "jobs one worker process runs at once (default 4)"),
+    ("JOB_LEASE_SECONDS", "a claimed job returns to the queue if its worker goes silent this long (default 60)"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -105,6 +121,13 @@ struct Raw {
     auto_migrate: Option<bool>,
     allow_demo_seed: Option<bool>,
     public_counts_ttl_seconds: Option<u64>,
+    public_base_url: Option<String>,
+    smtp_url: Option<SecretString>,
+    mail_from: Option<String>,
+    mail_outbox_dir: Option<PathBuf>,
+    embedded_worker: Option<bool>,
+    worker_concurrency: Option<usize>,
+    job_lease_seconds: Option<u64>,
 }
 
 /// The validated configuration.
@@ -138,6 +161,16 @@ pub struct Config {
     pub allow_demo_seed: bool,
     /// `/cities` and `/stats` counts are at most this old.
     pub public_counts_ttl: Duration,
+    /// The site's public URL (links in e-mails), with a trailing slash.
+    pub public_base_url: url::Url,
+    /// SMTP server; `None` (dev only) writes `.eml` files to `mail_outbox_dir`.
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: String,
+    pub mail_outbox_dir: PathBuf,
+    /// `serve` runs the worker loop too.
+    pub embedded_worker: bool,
+    pub worker_concurrency: usize,
+    pub job_lease: Duration,
 }
 
 /// A configuration problem, naming the variable.
@@ -186,7 +219,7 @@ impl Config {
             let message = match &first.kind {
                 figment::error::Kind::InvalidType(actual, expected) => {
                     // Never echo values of secret variables.
-                    if ["DATABASE_URL", "REDIS_URL", "SECRET_KEY"].contains(&var.as_str()) {
+                    if ["DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SMTP_URL"].contains(&var.as_str()) {
                         format!("expected {expected}")
                     } else {
                         format!("expected {expected}, got {actual}")
@@ -315,6 +348,69 @@ impl Config {
             return Err(err("MAX_CONNECTIONS", "must be at least 1"));
         }
 
+        let public_base_url = match raw.public_base_url {
+            Some(u) => {
+                let mut parsed =
+                    url::Url::parse(&u).map_err(|e| err("PUBLIC_BASE_URL", format!("is not an absolute URL ({e})")))?;
+                let allowed = match parsed.scheme() {
+                    "https" => true,
+                    "http" => !env.is_strict(),
+                    _ => false,
+                };
+                if !allowed {
+                    return Err(err("PUBLIC_BASE_URL", "must be an https:// URL (http:// is allowed in dev)"));
+                }
+                if !parsed.path().ends_with('/') {
+                    parsed.set_path(&format!("{}/", parsed.path()));
+                }
+                parsed
+            }
+            None if env.is_strict() => {
+                return Err(err(
+                    "PUBLIC_BASE_URL",
+                    format!("is required when APP_ENV={} (links in e-mails)", env.as_str()),
+                ));
+            }
+            None => url::Url::parse(&format!("http://{}/", std::net::SocketAddr::new(bind_addr, port)))
+                .map_err(|e| err("PUBLIC_BASE_URL", format!("no default ({e})")))?,
+        };
+
+        match &raw.smtp_url {
+            Some(u) => {
+                let parsed = url::Url::parse(u.expose_secret()).map_err(|_| err("SMTP_URL", "is not a URL"))?;
+                let tls_required = parsed.scheme() == "smtps"
+                    || (parsed.scheme() == "smtp" && parsed.query_pairs().any(|(k, v)| k == "tls" && v == "required"));
+                if !matches!(parsed.scheme(), "smtp" | "smtps") {
+                    return Err(err("SMTP_URL", "must be an smtps:// or smtp:// URL"));
+                }
+                if env.is_strict() && !tls_required {
+                    return Err(err(
+                        "SMTP_URL",
+                        "needs TLS outside dev: smtps://host:465, or smtp://host:587?tls=required (STARTTLS)",
+                    ));
+                }
+            }
+            None if env.is_strict() => {
+                return Err(err(
+                    "SMTP_URL",
+                    format!("is required when APP_ENV={} (enquiry notifications)", env.as_str()),
+                ));
+            }
+            None => {}
+        }
+        let mail_from = raw.mail_from.unwrap_or_else(|| "Student Palace <no-reply@student-palace.co.uk>".to_owned());
+        if !sp_mail::is_mailbox(&mail_from) {
+            return Err(err("MAIL_FROM", "must be a mailbox, e.g. Student Palace <no-reply@example.com>"));
+        }
+        let worker_concurrency = raw.worker_concurrency.unwrap_or(4);
+        if worker_concurrency == 0 {
+            return Err(err("WORKER_CONCURRENCY", "must be at least 1"));
+        }
+        let job_lease_s = raw.job_lease_seconds.unwrap_or(60);
+        if job_lease_s < 5 {
+            return Err(err("JOB_LEASE_SECONDS", "must be at least 5"));
+        }
+
         Ok(Self {
             env,
             bind_addr,
@@ -337,6 +433,13 @@ impl Config {
             auto_migrate: raw.auto_migrate.unwrap_or(env == AppEnv::Dev),
             allow_demo_seed: raw.allow_demo_seed.unwrap_or(false),
             public_counts_ttl: Duration::from_secs(raw.public_counts_ttl_seconds.unwrap_or(15).min(3600)),
+            public_base_url,
+            smtp_url: raw.smtp_url,
+            mail_from,
+            mail_outbox_dir: raw.mail_outbox_dir.unwrap_or_else(|| PathBuf::from("var/outbox")),
+            embedded_worker: raw.embedded_worker.unwrap_or(env == AppEnv::Dev),
+            worker_concurrency,
+            job_lease: Duration::from_secs(job_lease_s),
         })
     }
 
@@ -386,6 +489,18 @@ impl Config {
             ("AUTO_MIGRATE", self.auto_migrate.to_string()),
             ("ALLOW_DEMO_SEED", self.allow_demo_seed.to_string()),
             ("PUBLIC_COUNTS_TTL_SECONDS", self.public_counts_ttl.as_secs().to_string()),
+            ("PUBLIC_BASE_URL", self.public_base_url.to_string()),
+            (
+                "SMTP_URL",
+                self.smtp_url
+                    .as_ref()
+                    .map_or_else(|| "(unset: .eml files in MAIL_OUTBOX_DIR, dev only)".to_owned(), mask_url),
+            ),
+            ("MAIL_FROM", self.mail_from.clone()),
+            ("MAIL_OUTBOX_DIR", self.mail_outbox_dir.display().to_string()),
+            ("EMBEDDED_WORKER", self.embedded_worker.to_string()),
+            ("WORKER_CONCURRENCY", self.worker_concurrency.to_string()),
+            ("JOB_LEASE_SECONDS", self.job_lease.as_secs().to_string()),
         ]
     }
 }
@@ -456,18 +571,42 @@ mod tests {
         let s3 = ("STORAGE_URL", "s3://media");
         let cdn = ("MEDIA_BASE_URL", "https://cdn.student-palace.co.uk");
         let key = ("SECRET_KEY", KEY);
-        assert!(cfg(&[("APP_ENV", "prod"), pg, s3, cdn, key]).is_ok());
-        assert_eq!(cfg(&[("APP_ENV", "prod"), s3, cdn, key]).unwrap_err().var, "DATABASE_URL");
-        assert_eq!(cfg(&[("APP_ENV", "prod"), pg, cdn, key]).unwrap_err().var, "STORAGE_URL");
-        assert_eq!(
-            cfg(&[("APP_ENV", "prod"), pg, ("STORAGE_URL", "memory://"), cdn, key]).unwrap_err().var,
-            "STORAGE_URL"
-        );
-        assert_eq!(cfg(&[("APP_ENV", "prod"), pg, s3, cdn]).unwrap_err().var, "SECRET_KEY");
-        assert_eq!(cfg(&[("APP_ENV", "prod"), pg, s3, cdn, ("SECRET_KEY", "short")]).unwrap_err().var, "SECRET_KEY");
-        assert_eq!(cfg(&[("APP_ENV", "prod"), pg, s3, key]).unwrap_err().var, "MEDIA_BASE_URL");
-        assert_eq!(cfg(&[("APP_ENV", "staging"), s3, cdn, key]).unwrap_err().var, "DATABASE_URL");
-        assert!(!cfg(&[("APP_ENV", "prod"), pg, s3, cdn, key]).unwrap().auto_migrate);
+        let site = ("PUBLIC_BASE_URL", "https://student-palace.co.uk");
+        let smtp = ("SMTP_URL", "smtps://mailer:pw@smtp.example.com:465");
+        let prod = |extra: &[(&'static str, &'static str)], drop: &str| {
+            let mut v = vec![("APP_ENV", "prod"), pg, s3, cdn, key, site, smtp];
+            v.retain(|(k, _)| *k != drop);
+            v.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+            v.extend_from_slice(extra);
+            cfg(&v)
+        };
+        assert!(prod(&[], "").is_ok());
+        for var in ["DATABASE_URL", "STORAGE_URL", "SECRET_KEY", "MEDIA_BASE_URL", "PUBLIC_BASE_URL", "SMTP_URL"] {
+            assert_eq!(prod(&[], var).unwrap_err().var, var, "{var} is required in prod");
+        }
+        assert_eq!(prod(&[("STORAGE_URL", "memory://")], "").unwrap_err().var, "STORAGE_URL");
+        assert_eq!(prod(&[("SECRET_KEY", "short")], "").unwrap_err().var, "SECRET_KEY");
+        assert_eq!(prod(&[("PUBLIC_BASE_URL", "http://student-palace.co.uk")], "").unwrap_err().var, "PUBLIC_BASE_URL");
+        assert_eq!(prod(&[("SMTP_URL", "smtp://smtp.example.com:587")], "").unwrap_err().var, "SMTP_URL", "no TLS");
+        assert!(prod(&[("SMTP_URL", "smtp://u:p@smtp.example.com:587?tls=required")], "").is_ok(), "STARTTLS");
+        assert_eq!(cfg(&[("APP_ENV", "staging"), s3, cdn, key, site, smtp]).unwrap_err().var, "DATABASE_URL");
+        let c = prod(&[], "").unwrap();
+        assert!(!c.auto_migrate && !c.embedded_worker, "migrations and the worker run on their own in prod");
+        assert_eq!(c.public_base_url.as_str(), "https://student-palace.co.uk/");
+    }
+
+    #[test]
+    fn dev_runs_the_worker_in_serve_and_writes_mail_to_files() {
+        let c = cfg(&[]).unwrap();
+        assert!(c.embedded_worker && c.smtp_url.is_none());
+        assert_eq!(c.mail_outbox_dir, PathBuf::from("var/outbox"));
+        assert_eq!(c.public_base_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!((c.worker_concurrency, c.job_lease), (4, Duration::from_secs(60)));
+        assert_eq!(cfg(&[("WORKER_CONCURRENCY", "0")]).unwrap_err().var, "WORKER_CONCURRENCY");
+        assert_eq!(cfg(&[("JOB_LEASE_SECONDS", "1")]).unwrap_err().var, "JOB_LEASE_SECONDS");
+        assert_eq!(cfg(&[("MAIL_FROM", "not a mailbox")]).unwrap_err().var, "MAIL_FROM");
+        assert_eq!(cfg(&[("SMTP_URL", "http://x")]).unwrap_err().var, "SMTP_URL");
+        assert!(cfg(&[("SMTP_URL", "smtp://127.0.0.1:1025")]).is_ok(), "a plain local sink is fine in dev");
     }
 
     #[test]
@@ -481,10 +620,11 @@ mod tests {
             ("DATABASE_URL", "postgres://sp:hunter2-db@db/sp"),
             ("REDIS_URL", "redis://:hunter2-redis@cache:6379"),
             ("SECRET_KEY", "hunter2-key-hunter2-key-hunter2-key"),
+            ("SMTP_URL", "smtp://mailer:hunter2-smtp@smtp.example.com:587?tls=required"),
         ])
         .unwrap();
         let debug = format!("{c:?} {:?}", c.describe());
-        for s in ["hunter2-db", "hunter2-redis", "hunter2-key"] {
+        for s in ["hunter2-db", "hunter2-redis", "hunter2-key", "hunter2-smtp"] {
             assert!(!debug.contains(s), "{s} leaked: {debug}");
         }
         assert!(debug.contains("postgres://sp:****@db/sp"), "{debug}");

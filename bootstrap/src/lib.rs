@@ -6,6 +6,7 @@ pub mod demo;
 pub mod reference;
 pub mod startup;
 pub mod telemetry;
+pub mod worker;
 
 pub use config::{AppEnv, Config, ConfigError};
 pub use startup::{Application, Dependencies};

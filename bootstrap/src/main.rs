@@ -42,9 +42,9 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    // A server logs to stdout (collected by the platform); one-shot commands keep stdout
+    // A server or worker logs to stdout (collected by the platform); one-shot commands keep stdout
     // for their output and log to stderr.
-    if matches!(cli.command, Command::Serve) {
+    if matches!(cli.command, Command::Serve | Command::Worker) {
         telemetry::init(config.log_format, &config.log_filter, std::io::stdout);
     } else {
         telemetry::init(config.log_format, &config.log_filter, std::io::stderr);

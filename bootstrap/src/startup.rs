@@ -173,6 +173,8 @@ pub struct Application {
     endpoint: poem::endpoint::BoxEndpoint<'static>,
     deps: Dependencies,
     grace: Duration,
+    /// The embedded worker (`EMBEDDED_WORKER`, dev).
+    worker: Option<sp_worker::Worker>,
 }
 
 /// Opens the database described by the config (creating the folder of a SQLite file).
@@ -318,7 +320,13 @@ impl Application {
             ..Default::default()
         };
 
-        Ok(Self { listener, limits, port, endpoint, deps, grace: config.shutdown_grace })
+        let worker = if config.embedded_worker {
+            Some(crate::worker::build(&deps, config, crate::worker::mailer(config)?))
+        } else {
+            None
+        };
+
+        Ok(Self { listener, limits, port, endpoint, deps, grace: config.shutdown_grace, worker })
     }
 
     pub fn port(&self) -> u16 {
@@ -331,35 +339,75 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then stops accepting, gives in-flight requests
     /// the grace period, and closes the database pool.
+    ///
+    /// The embedded worker (if any) stops with the server: no new claims, running jobs
+    /// get the same grace, unfinished ones are released.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let grace = self.grace;
-        sp_http::server::serve(self.listener, self.endpoint, self.limits, shutdown, grace)
-            .await
-            .context("server failed")?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let stop = Arc::new(stop);
+        let worker = self.worker.map(|w| {
+            let mut stopped = stopped.clone();
+            tokio::spawn(w.run(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            }))
+        });
+        let on_shutdown = {
+            let stop = stop.clone();
+            async move {
+                shutdown.await;
+                let _ = stop.send(true);
+            }
+        };
+        let served = sp_http::server::serve(self.listener, self.endpoint, self.limits, on_shutdown, grace).await;
+        let _ = stop.send(true);
+        if let Some(w) = worker {
+            w.await.context("the embedded worker panicked")?;
+        }
+        served.context("server failed")?;
         tracing::info!("server stopped; closing the database pool");
         self.deps.db.close().await.context("closing the database pool")?;
         Ok(())
     }
 }
 
-/// Resolves on SIGTERM (Cloud Run, ECS, Kubernetes) or SIGINT (Ctrl-C).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM (Cloud Run, ECS, Kubernetes) or SIGINT (Ctrl-C). The handlers are
+/// installed when this is called (inside the runtime), not when the future is first
+/// polled, so a signal that arrives right after start-up is not lost to the default
+/// action: call it before announcing readiness.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    #[cfg(unix)]
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    async move {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = int => tracing::info!(signal = "SIGINT", "shutting down"),
+                () = term => tracing::info!(signal = "SIGTERM", "shutting down"),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!(signal = "SIGINT", "shutting down"),
-        () = term => tracing::info!(signal = "SIGTERM", "shutting down"),
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!(signal = "Ctrl-C", "shutting down");
+        }
     }
 }

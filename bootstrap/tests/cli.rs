@@ -96,11 +96,18 @@ struct Server {
 
 impl Server {
     fn start(vars: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let mut s = Self::spawn(tempfile::tempdir().unwrap(), vars, "serve");
+        let banner = s.wait_for("Student Palace is running at", Duration::from_secs(60));
+        let url = banner.split_whitespace().find(|w| w.starts_with("http://")).unwrap();
+        s.port = url.rsplit(':').next().unwrap().parse().unwrap();
+        s
+    }
+
+    /// `student-palace <sub>` in `dir`, its stdout read line by line.
+    fn spawn(dir: tempfile::TempDir, vars: &[(&str, &str)], sub: &str) -> Self {
         let mut all = vec![("PORT", "0")];
         all.extend_from_slice(vars);
-        let mut child =
-            cmd(dir.path(), &all).arg("serve").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let mut child = cmd(dir.path(), &all).arg(sub).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
         let (tx, lines) = mpsc::channel();
         let stdout = child.stdout.take().unwrap();
         std::thread::spawn(move || {
@@ -110,11 +117,7 @@ impl Server {
                 }
             }
         });
-        let mut s = Self { child, lines, seen: Vec::new(), port: 0, _dir: dir };
-        let banner = s.wait_for("Student Palace is running at", Duration::from_secs(60));
-        let url = banner.split_whitespace().find(|w| w.starts_with("http://")).unwrap();
-        s.port = url.rsplit(':').next().unwrap().parse().unwrap();
-        s
+        Self { child, lines, seen: Vec::new(), port: 0, _dir: dir }
     }
 
     fn wait_for(&mut self, needle: &str, timeout: Duration) -> String {
@@ -178,6 +181,24 @@ async fn sigterm_during_a_slow_request_finishes_it_and_exits_0() {
     assert!(lines.iter().any(|l| l.contains("closing the database pool")), "{}", lines.join("\n"));
     // Nothing listens any more.
     assert!(reqwest::Client::new().get(live).send().await.is_err());
+}
+
+#[test]
+fn the_worker_refuses_an_unmigrated_database_then_runs_until_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cmd(dir.path(), &[]).arg("worker").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("migrate up"), "{err}");
+
+    assert!(cmd(dir.path(), &[]).args(["migrate", "up"]).status().unwrap().success());
+    let mut worker = Server::spawn(dir, &[], "worker");
+    worker.wait_for("worker running", Duration::from_secs(30));
+    worker.wait_for("worker started", Duration::from_secs(30));
+    worker.signal("-TERM");
+    let (status, lines) = worker.wait_exit();
+    assert_eq!(status.code(), Some(0), "{}", lines.join("\n"));
+    assert!(lines.iter().any(|l| l.contains("worker stopped")), "{}", lines.join("\n"));
 }
 
 #[tokio::test]
@@ -274,6 +295,8 @@ fn fresh_is_refused_outside_dev_without_force() {
             ("STORAGE_URL", "s3://b"),
             ("MEDIA_BASE_URL", "https://cdn.example"),
             ("SECRET_KEY", &key),
+            ("PUBLIC_BASE_URL", "https://staging.example"),
+            ("SMTP_URL", "smtps://smtp.example:465"),
         ],
         &["migrate", "fresh"],
     );

@@ -12,6 +12,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub deps: Dependencies,
     pub db: TestDb,
+    /// Where the embedded worker writes the e-mails it sends (`.eml` files).
+    pub outbox: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -30,6 +32,8 @@ pub async fn spawn_app() -> TestApp {
 /// The service on `db` with extra `(VARIABLE, value)` settings (they win over defaults).
 pub async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
     init_test_logging();
+    let outbox = tempfile::tempdir().expect("a temporary outbox");
+    let outbox_dir = outbox.path().to_str().expect("a UTF-8 temp path").to_owned();
     let mut vars: Vec<(&str, &str)> = vec![
         ("APP_ENV", "dev"),
         ("PORT", "0"),
@@ -39,6 +43,7 @@ pub async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
         ("AUTO_MIGRATE", "true"),
         // Counts are live in tests (caching them is the use cases' unit tests' business).
         ("PUBLIC_COUNTS_TTL_SECONDS", "0"),
+        ("MAIL_OUTBOX_DIR", &outbox_dir),
     ];
     vars.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
     vars.extend_from_slice(extra);
@@ -61,12 +66,30 @@ pub async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
         client,
         deps,
         db,
+        outbox,
         stop: Some(stop),
         server: Some(server),
     }
 }
 
 impl TestApp {
+    /// The jobs of `kind` in any status.
+    pub async fn jobs_of(&self, kind: &str) -> Vec<application::ports::Job> {
+        let page = self.deps.jobs.list(None, application::paging::PageRequest::first(50)).await.expect("jobs");
+        page.items.into_iter().filter(|j| j.kind == kind).collect()
+    }
+
+    /// The e-mails sent so far (raw `.eml` text), oldest first.
+    pub fn sent_mail(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.outbox.path())
+            .expect("the outbox exists")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files.iter().map(|p| std::fs::read_to_string(p).expect("readable .eml")).collect()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

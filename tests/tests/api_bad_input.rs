@@ -57,7 +57,7 @@ async fn no_bad_body_produces_a_500_or_a_change() {
     let mine: Value = owner.get("/api/v1/me/listings").await.json().await.unwrap();
     assert_eq!(mine["items"].as_array().unwrap().len(), 1, "no listing was created");
     assert!(
-        app.deps.jobs.list(None, application::paging::PageRequest::first(10)).await.unwrap().items.is_empty(),
+        app.jobs_of(application::enquiries::NOTIFY_OWNER).await.is_empty() && app.sent_mail().is_empty(),
         "no enquiry was sent"
     );
     app.stop().await;

@@ -188,11 +188,26 @@ async fn shortlist_and_enquiries() {
     );
 
     // The owner's notification is queued as a job.
-    let pending = app.deps.jobs.list(None, application::paging::PageRequest::first(10)).await.unwrap().items;
+    let pending = app.jobs_of("enquiry.notify_owner").await;
     assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].kind, "enquiry.notify_owner");
     assert_eq!(pending[0].payload["enquiry_id"], eid);
     assert!(!pending[0].payload.to_string().contains("view it"), "no message bodies in job payloads");
+
+    // The embedded worker sends it: one e-mail to the owner with the student's message.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let jobs = app.jobs_of("enquiry.notify_owner").await;
+        if jobs[0].status == application::ports::JobStatus::Done {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not sent within 30 s: {jobs:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mail = app.sent_mail();
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].contains(&format!("To: {}", owner.email)), "{}", mail[0]);
+    assert!(mail[0].contains("Could we view it next week?"), "{}", mail[0]);
+    assert!(mail[0].contains("multipart/alternative"));
 
     let sent: Value = student.get("/api/v1/me/enquiries?box=sent").await.json().await.unwrap();
     assert_eq!(sent["items"].as_array().unwrap().len(), 1);

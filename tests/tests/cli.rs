@@ -17,6 +17,8 @@ fn config(db: &TestDb, env: &str, extra: &[(&str, &str)]) -> Config {
         ("MEDIA_BASE_URL", "https://cdn.student-palace.co.uk"),
         ("SECRET_KEY", KEY),
         ("LOG_FORMAT", "json"),
+        ("PUBLIC_BASE_URL", "https://student-palace.co.uk"),
+        ("SMTP_URL", "smtps://smtp.example.com:465"),
     ];
     pairs.extend_from_slice(extra);
     Config::from_pairs(pairs).expect("valid config")

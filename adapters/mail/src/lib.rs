@@ -20,6 +20,11 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 
+/// Whether `s` is a mailbox lettre accepts as a sender (`Name <a@b.c>` or `a@b.c`).
+pub fn is_mailbox(s: &str) -> bool {
+    s.parse::<Mailbox>().is_ok()
+}
+
 /// Builds the MIME message: `multipart/alternative` with the text and the HTML body.
 fn mime(from: &Mailbox, m: &MailMessage) -> Result<Message, MailError> {
     let to: Mailbox =

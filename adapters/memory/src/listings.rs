@@ -171,6 +171,21 @@ impl ListingRepository for InMemoryListingRepository {
         Ok(page(rows, req, 0, true, |l| (micros(l.created_at), l.id.0)))
     }
 
+    async fn lapsed_licences(&self, today: NaiveDate, limit: u32) -> Result<Vec<Listing>, RepositoryError> {
+        let mut rows: Vec<Listing> = self
+            .state
+            .read()
+            .listings
+            .values()
+            .filter(|l| l.status == ListingStatus::Published)
+            .filter(|l| l.details.searchable_until().is_some_and(|until| until < today))
+            .cloned()
+            .collect();
+        rows.sort_by_key(|l| l.id.0);
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(rows)
+    }
+
     async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<ListingCard>, RepositoryError> {
         let rows = self
             .matching(query, today)

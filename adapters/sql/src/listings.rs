@@ -286,6 +286,19 @@ impl ListingRepository for SqlListingRepository {
         Ok(Page::from_rows(items, page.size, 0, |l| (l.created_at.timestamp_micros(), l.id.0)))
     }
 
+    async fn lapsed_licences(&self, today: NaiveDate, limit: u32) -> Result<Vec<Listing>, RepositoryError> {
+        use sea_orm::{QueryOrder, QuerySelect};
+        let rows = listings::Entity::find()
+            .filter(Column::Status.eq(ListingStatus::Published.as_str()))
+            .filter(Column::SearchableUntil.lt(today))
+            .order_by_asc(Column::Id)
+            .limit(u64::from(limit))
+            .all(&self.db)
+            .await
+            .map_err(crate::error::unexpected)?;
+        rows.into_iter().map(to_domain).collect()
+    }
+
     async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<ListingCard>, RepositoryError> {
         let backend = self.db.get_database_backend();
         let page = page_of(query);

@@ -13,6 +13,7 @@
 //! | `mine` | [`MyListings`] | `GET /me/listings` |
 //! | `cities` | [`CitiesWithCounts`] | `GET /cities` |
 //! | `counters` | [`SiteCounters`] | `GET /stats` |
+//! | `hmo_sweep` | [`HmoLicenceSweep`] | the daily `listing.hmo_licence_sweep` job |
 //!
 //! (Admins taking a listing down is `moderation::UnpublishListing`.)
 
@@ -22,6 +23,7 @@ mod counters;
 mod create;
 mod delete;
 mod get;
+mod hmo_sweep;
 mod mark_let;
 mod mine;
 mod publish;
@@ -38,6 +40,7 @@ pub use delete::{DeleteListing, DeleteListingError};
 use domain::listing::{Listing, ListingDetails, ListingId, ListingStatus};
 use domain::{Role, UserId, ValidationError, Version};
 pub use get::{GetListing, GetListingError, ListingView};
+pub use hmo_sweep::{HMO_SWEEP, HmoLicenceSweep};
 pub use mark_let::{MarkListingLet, MarkListingLetError};
 pub use mine::{MyListings, MyListingsError};
 pub use publish::{PublishListing, PublishListingError};

@@ -147,6 +147,10 @@ pub trait ListingRepository: Send + Sync + 'static {
     /// The owner's listings in any status, most recently created first.
     async fn list_by_owner(&self, owner: UserId, page: PageRequest) -> Result<Page<Listing>, RepositoryError>;
 
+    /// Published listings whose HMO licence expired before `today` (their
+    /// `searchable_until` is past), by id, at most `limit` (the daily sweep unlists them).
+    async fn lapsed_licences(&self, today: NaiveDate, limit: u32) -> Result<Vec<Listing>, RepositoryError>;
+
     /// The cards of visible listings matching `query`, in its order, one page
     /// (`query.page`, default first page of 20). The cursor must belong to `query.sort`
     /// (callers check). Reads only what a card shows (never the description).
