@@ -69,6 +69,16 @@ impl Dependencies {
         }
     }
 
+    /// The ports of the listing use cases (and the HMO sweep).
+    pub fn listing_ports(&self) -> ListingPorts {
+        ListingPorts {
+            listings: self.listings.clone(),
+            cities: self.cities.clone(),
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+        }
+    }
+
     /// The use cases the HTTP adapter serves, wired to these adapters.
     pub fn services(&self, readiness: CheckReadiness, counts_ttl: Duration) -> sp_http::Services {
         let accounts = AccountPorts {
@@ -77,12 +87,7 @@ impl Dependencies {
             clock: self.clock.clone(),
             ids: self.ids.clone(),
         };
-        let listings = ListingPorts {
-            listings: self.listings.clone(),
-            cities: self.cities.clone(),
-            clock: self.clock.clone(),
-            ids: self.ids.clone(),
-        };
+        let listings = self.listing_ports();
         let get_listing = GetListing::new(listings.clone(), self.users.clone());
         let enquiries = EnquiryPorts {
             enquiries: self.enquiries.clone(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use application::enquiries::NotifyOwner;
-use application::listings::{HMO_SWEEP, HmoLicenceSweep, ListingPorts};
+use application::listings::{HMO_SWEEP, HmoLicenceSweep};
 use application::ports::Mailer;
 use sp_worker::{Schedule, Worker, WorkerConfig};
 
@@ -41,12 +41,6 @@ pub fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
 
 /// A worker over `deps` with every handler and schedule.
 pub fn build(deps: &Dependencies, config: &Config, mailer: Arc<dyn Mailer>) -> Worker {
-    let listings = ListingPorts {
-        listings: deps.listings.clone(),
-        cities: deps.cities.clone(),
-        clock: deps.clock.clone(),
-        ids: deps.ids.clone(),
-    };
     let worker_config = WorkerConfig {
         concurrency: config.worker_concurrency,
         lease: config.job_lease,
@@ -61,6 +55,6 @@ pub fn build(deps: &Dependencies, config: &Config, mailer: Arc<dyn Mailer>) -> W
             mailer,
             site_url: config.public_base_url.clone(),
         }))
-        .handle(Arc::new(HmoLicenceSweep { ports: listings }))
+        .handle(Arc::new(HmoLicenceSweep { ports: deps.listing_ports() }))
         .schedule(hmo_sweep_schedule())
 }
