@@ -134,8 +134,15 @@ impl Dependencies {
             change_city: ChangeCity::new(cities.clone()),
             add_area: AddArea::new(cities.clone()),
             change_area: ChangeArea::new(cities),
+            list_jobs: application::jobs::ListJobs::new(self.job_ports()),
+            retry_job: application::jobs::RetryJob::new(self.job_ports()),
             get_listing,
         }
+    }
+
+    /// The ports of the admin job use cases.
+    pub fn job_ports(&self) -> application::jobs::JobPorts {
+        application::jobs::JobPorts { jobs: self.jobs.clone(), clock: self.clock.clone(), ids: self.ids.clone() }
     }
 
     /// The ports of the city use cases.

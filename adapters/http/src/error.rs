@@ -8,6 +8,7 @@
 use application::accounts::{ChangePasswordError, CurrentUserError, EndSessionsError, LoginError, RegisterError};
 use application::cities::{AddAreaError, ChangeAreaError, ChangeCityError, CreateCityError, ListAllCitiesError};
 use application::enquiries::{MyEnquiriesError, SendEnquiryError, SetEnquiryStatusError};
+use application::jobs::{ListJobsError, RetryJobError};
 use application::listings::{
     ArchiveListingError, CitiesWithCountsError, CreateListingError, DeleteListingError, GetListingError,
     MarkListingLetError, MyListingsError, PublishListingError, SearchListingsError, SiteCountersError,
@@ -507,6 +508,28 @@ impl From<ReadAuditTrailError> for ApiError {
 }
 
 const CITY_ADMINS_ONLY: &str = "Only admins manage cities and areas.";
+
+impl From<ListJobsError> for ApiError {
+    fn from(e: ListJobsError) -> Self {
+        match e {
+            ListJobsError::NotAnAdmin => ApiError::forbidden("Only admins see the job queue."),
+            ListJobsError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<RetryJobError> for ApiError {
+    fn from(e: RetryJobError) -> Self {
+        match e {
+            RetryJobError::NotAnAdmin => ApiError::forbidden("Only admins retry jobs."),
+            RetryJobError::NotFound => ApiError::not_found("job"),
+            e @ RetryJobError::NotDead(_) => {
+                ApiError::problem(ProblemKind::InvalidTransition, format!("{e}: only dead jobs are retried."))
+            }
+            RetryJobError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
 
 impl From<ListAllCitiesError> for ApiError {
     fn from(e: ListAllCitiesError) -> Self {

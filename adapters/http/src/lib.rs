@@ -80,6 +80,8 @@ pub struct Services {
     pub change_city: ChangeCity,
     pub add_area: AddArea,
     pub change_area: ChangeArea,
+    pub list_jobs: application::jobs::ListJobs,
+    pub retry_job: application::jobs::RetryJob,
 }
 
 /// HTTP behaviour that differs per environment.

@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_cities;
+mod admin_jobs;
 mod auth;
 mod cities;
 pub mod dto;
@@ -45,6 +46,7 @@ pub type Apis = (
     enquiries::EnquiriesApi,
     admin::AdminApi,
     admin_cities::AdminCitiesApi,
+    admin_jobs::AdminJobsApi,
 );
 
 pub fn apis() -> Apis {
@@ -56,6 +58,7 @@ pub fn apis() -> Apis {
         enquiries::EnquiriesApi,
         admin::AdminApi,
         admin_cities::AdminCitiesApi,
+        admin_jobs::AdminJobsApi,
     )
 }
 
