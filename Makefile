@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 BIN   := student-palace
 
-.PHONY: help run test services lint fmt fmt-check clippy arch openapi-lint migrate migrate-status openapi config-check clean-var toolchain bench explain seed seed-cities admin
+.PHONY: help run worker test services lint fmt fmt-check clippy arch openapi-lint migrate migrate-status openapi config-check clean-var toolchain bench explain seed seed-cities admin
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -14,10 +14,13 @@ toolchain: ## Check for cargo and a C compiler (prints how to install them)
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust with https://rustup.rs (curl ... | sh), then open a new shell"; exit 1; }
 	@command -v cc >/dev/null || { echo "no C compiler: apt-get install -y build-essential"; exit 1; }
 
-run: toolchain ## Build and start on embedded defaults (SQLite in ./var, media in ./var/media, in-process cache, demo data)
+run: toolchain ## Build and start on embedded defaults (SQLite in ./var, media in ./var/media, in-process cache, embedded worker, demo data)
 	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- serve
 
-services: ## Install/start PostgreSQL, Redis, fake S3 (moto) and fake GCS for the tests (idempotent)
+worker: toolchain ## Run the job worker alone on DATABASE_URL (what staging/prod run next to serve)
+	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- worker
+
+services: ## Install/start PostgreSQL, Redis, fake S3 (moto), two fake GCS servers and the test tools (aiosmtpd, schemathesis, node) (idempotent)
 	@scripts/services.sh
 
 test: toolchain services ## Start the test services if needed, then run every test
