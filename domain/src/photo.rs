@@ -1,7 +1,76 @@
-//! Photos of a listing (uploads arrive with the photos issue; the vocabulary is fixed now
-//! because the API already documents it).
+//! Photos of a listing: an original (private) and its variants (public once ready).
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::listing::ListingId;
 
 crate::closed_set!(
     /// Where an uploaded photo is: pending (being processed) → ready | rejected.
     PhotoStatus, "status", { Pending => "pending", Ready => "ready", Rejected => "rejected" }
 );
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PhotoId(pub Uuid);
+
+impl fmt::Display for PhotoId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A listing has at most this many photos (any status).
+pub const MAX_PHOTOS_PER_LISTING: usize = 30;
+
+/// A photo of a listing. The original is private; once `Ready` its variants are public.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Photo {
+    pub id: PhotoId,
+    pub listing_id: ListingId,
+    pub status: PhotoStatus,
+    /// 0-based place in the listing's gallery (the first ready one is the cover).
+    pub position: u32,
+    /// The original's type, from its bytes (never the client's word).
+    pub content_type: String,
+    /// The original's size.
+    pub bytes: u64,
+    /// Oriented size, once processed.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Why processing refused it (`Rejected`).
+    pub reject_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The stored files of a photo, beside its original: `listings/{listing}/{photo}/{name}`.
+pub const VARIANT_FILES: &[(&str, &str)] =
+    &[("thumb", "thumb.webp"), ("medium", "medium.webp"), ("large", "large.webp"), ("medium_jpeg", "medium.jpg")];
+
+impl Photo {
+    /// The folder of every file of this photo.
+    pub fn prefix(&self) -> String {
+        format!("listings/{}/{}", self.listing_id, self.id)
+    }
+
+    /// The private original.
+    pub fn original_key(&self) -> String {
+        format!("{}/original", self.prefix())
+    }
+
+    /// The key of variant `name` (`thumb`, `medium`, `large`, `medium_jpeg`).
+    pub fn variant_key(&self, name: &str) -> Option<String> {
+        VARIANT_FILES.iter().find(|(n, _)| *n == name).map(|(_, file)| format!("{}/{file}", self.prefix()))
+    }
+
+    /// Every key this photo may have written (the original and each variant).
+    pub fn all_keys(&self) -> Vec<String> {
+        std::iter::once(self.original_key())
+            .chain(VARIANT_FILES.iter().map(|(_, file)| format!("{}/{file}", self.prefix())))
+            .collect()
+    }
+}

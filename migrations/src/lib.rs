@@ -11,6 +11,7 @@ mod m20261202_000005_versions;
 mod m20261202_000006_material_information;
 mod m20261202_000007_area_admin;
 mod m20261203_000008_jobs;
+mod m20261203_000009_photos;
 
 /// Frozen copies of rules that migrations apply to existing rows (see each migration).
 pub mod frozen {
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_material_information::Migration),
             Box::new(m20261202_000007_area_admin::Migration),
             Box::new(m20261203_000008_jobs::Migration),
+            Box::new(m20261203_000009_photos::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ fn ports() -> Ports {
         shortlist: Arc::new(store.shortlist()),
         enquiries: Arc::new(store.enquiries()),
         jobs: Arc::new(store.jobs()),
+        photos: Arc::new(store.photos()),
         audit: Arc::new(store.audit()),
     }
 }
@@ -51,4 +52,9 @@ async fn cities() {
 #[tokio::test]
 async fn jobs() {
     contract::jobs::run(&ports()).await;
+}
+
+#[tokio::test]
+async fn photos() {
+    contract::photos::run(&ports()).await;
 }

@@ -35,7 +35,7 @@ macro_rules! suites {
     };
 }
 
-suites!(users, cities, listings, shortlist, enquiries, jobs, audit);
+suites!(users, cities, listings, shortlist, enquiries, jobs, photos, audit);
 
 // ------------------------------------------------------------------ SQL-specific checks
 //

@@ -6,7 +6,8 @@ use sp_tests::TestDb;
 use sp_tests::db::Kind;
 
 /// Every table the schema has (besides sea-orm's bookkeeping).
-const EXPECTED: &[&str] = &["areas", "audit_events", "cities", "enquiries", "jobs", "listings", "shortlists", "users"];
+const EXPECTED: &[&str] =
+    &["areas", "audit_events", "cities", "enquiries", "jobs", "listings", "photos", "shortlists", "users"];
 
 /// Tables of the first migration (what is left after reverting the second).
 const CITIES_ONLY: &[&str] = &["areas", "cities"];
@@ -171,7 +172,7 @@ async fn pending_outbox_messages_become_jobs(t: TestDb) {
     use sea_orm::Value;
 
     let db = t.connect().await;
-    Migrator::up(&db, Some(7)).await.unwrap();
+    Migrator::up(&db, Some(7)).await.unwrap(); // up to area_admin: the outbox exists
     let backend = db.get_database_backend();
     let p = if backend == sea_orm::DatabaseBackend::Postgres {
         "($1, $2, $3, $4, $5, $6, $7)"

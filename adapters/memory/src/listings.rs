@@ -158,6 +158,7 @@ impl ListingRepository for InMemoryListingRepository {
         s.check_event(audit)?;
         s.listings.remove(&id);
         s.shortlist.retain(|(_, l), _| *l != id);
+        s.photos.retain(|_, p| p.listing_id != id);
         s.audit.push(audit.clone());
         Ok(())
     }

@@ -27,6 +27,7 @@ use crate::audit::InMemoryAuditLog;
 use crate::enquiries::InMemoryEnquiryRepository;
 use crate::jobs::InMemoryJobQueue;
 use crate::listings::InMemoryListingRepository;
+use crate::photos::InMemoryPhotoRepository;
 use crate::shortlist::InMemoryShortlistRepository;
 use crate::users::InMemoryUserRepository;
 
@@ -39,6 +40,7 @@ pub(crate) struct State {
     pub enquiries: HashMap<EnquiryId, Enquiry>,
     /// The job queue (enquiry notifications are stored here with their enquiry).
     pub jobs: HashMap<Uuid, Job>,
+    pub photos: HashMap<domain::photo::PhotoId, domain::photo::Photo>,
     pub audit: Vec<AuditEvent>,
 }
 
@@ -105,6 +107,10 @@ impl InMemoryStore {
 
     pub fn enquiries(&self) -> InMemoryEnquiryRepository {
         InMemoryEnquiryRepository::new(self.state.clone())
+    }
+
+    pub fn photos(&self) -> InMemoryPhotoRepository {
+        InMemoryPhotoRepository::new(self.state.clone())
     }
 
     pub fn jobs(&self) -> InMemoryJobQueue {

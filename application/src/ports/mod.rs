@@ -11,6 +11,7 @@ pub mod images;
 pub mod jobs;
 pub mod listings;
 pub mod mail;
+pub mod photos;
 pub mod security;
 pub mod shortlist;
 pub mod users;
@@ -26,6 +27,7 @@ pub use images::{ImageError, ImageFormat, ImageInfo, ImageProcessingError, Image
 pub use jobs::{Job, JobQueue, JobStatus, Lease, NewJob, Outcome};
 pub use listings::{ListingRepository, Precondition, SearchQuery, SearchResults, SearchSort, SiteStats};
 pub use mail::{MailError, MailMessage, Mailer};
+pub use photos::PhotoRepository;
 pub use security::{IdGen, PasswordHasher, UuidV7};
 pub use shortlist::{SavedListing, ShortlistRepository};
 pub use users::{UserFilter, UserRepository};

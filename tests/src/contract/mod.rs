@@ -14,13 +14,15 @@ pub mod cities;
 pub mod enquiries;
 pub mod jobs;
 pub mod listings;
+pub mod photos;
 pub mod shortlist;
 pub mod users;
 
 use std::sync::Arc;
 
 use application::ports::{
-    AuditLog, CityRepository, EnquiryRepository, JobQueue, ListingRepository, ShortlistRepository, UserRepository,
+    AuditLog, CityRepository, EnquiryRepository, JobQueue, ListingRepository, PhotoRepository, ShortlistRepository,
+    UserRepository,
 };
 
 /// One store behind every repository port. Each repository suite expects a fresh,
@@ -33,6 +35,7 @@ pub struct Ports {
     pub shortlist: Arc<dyn ShortlistRepository>,
     pub enquiries: Arc<dyn EnquiryRepository>,
     pub jobs: Arc<dyn JobQueue>,
+    pub photos: Arc<dyn PhotoRepository>,
     pub audit: Arc<dyn AuditLog>,
 }
 
@@ -46,6 +49,7 @@ impl Ports {
             shortlist: Arc::new(sp_sql::SqlShortlistRepository::new(db.clone())),
             enquiries: Arc::new(sp_sql::SqlEnquiryRepository::new(db.clone())),
             jobs: Arc::new(sp_sql::SqlJobQueue::new(db.clone())),
+            photos: Arc::new(sp_sql::SqlPhotoRepository::new(db.clone())),
             audit: Arc::new(sp_sql::SqlAuditLog::new(db.clone())),
         }
     }

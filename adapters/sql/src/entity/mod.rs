@@ -4,5 +4,6 @@ pub mod cities;
 pub mod enquiries;
 pub mod jobs;
 pub mod listings;
+pub mod photos;
 pub mod shortlists;
 pub mod users;
