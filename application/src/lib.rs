@@ -17,6 +17,7 @@ pub mod mail;
 pub mod media_url;
 pub mod moderation;
 pub mod paging;
+pub mod photos;
 pub mod ports;
 pub mod shortlist;
 

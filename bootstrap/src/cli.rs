@@ -121,11 +121,10 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 "{} migration(s) not applied; run `student-palace migrate up` first",
                 pending.len()
             );
-            let blobs: std::sync::Arc<dyn application::ports::BlobStore> = std::sync::Arc::new(
-                sp_blob::ObjectBlobStore::open(&config.storage, &sp_blob::StoreOptions::default())
-                    .context("opening object storage")?,
-            );
-            let deps = Dependencies::sql(db.clone(), blobs, std::sync::Arc::new(sp_memory::InProcessCache::default()));
+            let media = crate::startup::media_urls(&config)?;
+            let blobs = crate::startup::open_blobs(&config, &media)?;
+            let cache = std::sync::Arc::new(sp_memory::InProcessCache::default());
+            let deps = Dependencies::sql(db.clone(), blobs, cache, media);
             let worker = crate::worker::build(&deps, &config, crate::worker::mailer(&config)?);
             let stop = shutdown_signal();
             println!("Student Palace worker running ({} at once); SIGTERM stops it", config.worker_concurrency);

@@ -66,6 +66,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     ("WORKER_CONCURRENCY", "jobs one worker process runs at once (default 4)"),
     ("JOB_LEASE_SECONDS", "a claimed job returns to the queue if its worker goes silent this long (default 60)"),
+    ("MAX_UPLOAD_BYTES", "the largest photo accepted, in bytes (default 15728640 = 15 MiB)"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -128,6 +129,7 @@ struct Raw {
     embedded_worker: Option<bool>,
     worker_concurrency: Option<usize>,
     job_lease_seconds: Option<u64>,
+    max_upload_bytes: Option<usize>,
 }
 
 /// The validated configuration.
@@ -171,6 +173,11 @@ pub struct Config {
     pub embedded_worker: bool,
     pub worker_concurrency: usize,
     pub job_lease: Duration,
+    pub max_upload_bytes: usize,
+    /// `MEDIA_BASE_URL` / `PUBLIC_BASE_URL` were left to their defaults (built from the
+    /// bind address and port; `for_port` fixes them once `PORT=0` has been bound).
+    media_base_defaulted: bool,
+    public_base_defaulted: bool,
 }
 
 /// A configuration problem, naming the variable.
@@ -281,6 +288,8 @@ impl Config {
             ));
         }
 
+        let media_base_defaulted = raw.media_base_url.is_none();
+        let public_base_defaulted = raw.public_base_url.is_none();
         let media_base_url = match raw.media_base_url {
             Some(u) => {
                 let parsed =
@@ -411,6 +420,11 @@ impl Config {
             return Err(err("JOB_LEASE_SECONDS", "must be at least 5"));
         }
 
+        let max_upload_bytes = raw.max_upload_bytes.unwrap_or(15 * 1024 * 1024);
+        if !(1024..=100 * 1024 * 1024).contains(&max_upload_bytes) {
+            return Err(err("MAX_UPLOAD_BYTES", "must be between 1024 and 104857600 (100 MiB)"));
+        }
+
         Ok(Self {
             env,
             bind_addr,
@@ -440,6 +454,9 @@ impl Config {
             embedded_worker: raw.embedded_worker.unwrap_or(env == AppEnv::Dev),
             worker_concurrency,
             job_lease: Duration::from_secs(job_lease_s),
+            max_upload_bytes,
+            media_base_defaulted,
+            public_base_defaulted,
         })
     }
 
@@ -454,6 +471,24 @@ impl Config {
             rand::rng().fill_bytes(&mut key);
             key
         }
+    }
+
+    /// The configuration as served on `port` (the one `PORT=0` got): default media and
+    /// public URLs name it.
+    #[must_use]
+    pub fn for_port(&self, port: u16) -> Self {
+        let mut c = self.clone();
+        let origin = std::net::SocketAddr::new(self.bind_addr, port);
+        if self.media_base_defaulted {
+            c.media_base_url = format!("http://{origin}/media");
+        }
+        if self.public_base_defaulted {
+            if let Ok(u) = url::Url::parse(&format!("http://{origin}/")) {
+                c.public_base_url = u;
+            }
+        }
+        c.port = port;
+        c
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -501,6 +536,7 @@ impl Config {
             ("EMBEDDED_WORKER", self.embedded_worker.to_string()),
             ("WORKER_CONCURRENCY", self.worker_concurrency.to_string()),
             ("JOB_LEASE_SECONDS", self.job_lease.as_secs().to_string()),
+            ("MAX_UPLOAD_BYTES", self.max_upload_bytes.to_string()),
         ]
     }
 }

@@ -47,12 +47,31 @@ pub struct Dependencies {
     pub ids: Arc<dyn IdGen>,
     pub blobs: Arc<dyn BlobStore>,
     pub cache: Arc<dyn Cache>,
+    pub photos: Arc<dyn application::ports::PhotoRepository>,
+    pub images: Arc<dyn application::ports::ImageProcessor>,
+    /// Public and signed media URLs (`MEDIA_BASE_URL`).
+    pub media: application::media_url::MediaUrls,
+    /// The largest photo accepted (`MAX_UPLOAD_BYTES`).
+    pub max_upload_bytes: usize,
 }
 
 impl Dependencies {
     /// The SQL repositories, the password hasher, clock and id generator on `db`.
-    pub fn sql(db: DatabaseConnection, blobs: Arc<dyn BlobStore>, cache: Arc<dyn Cache>) -> Self {
+    pub fn sql(
+        db: DatabaseConnection,
+        blobs: Arc<dyn BlobStore>,
+        cache: Arc<dyn Cache>,
+        media: application::media_url::MediaUrls,
+    ) -> Self {
         Self {
+            photos: Arc::new(sp_sql::SqlPhotoRepository::new(db.clone())),
+            images: Arc::new(sp_images::Images::new(
+                sp_images::ImageLimits::default(),
+                sp_images::Images::default_concurrency(),
+                Duration::from_secs(5),
+            )),
+            media,
+            max_upload_bytes: 15 * 1024 * 1024,
             cities: Arc::new(SqlCityRepository::new(db.clone())),
             users: Arc::new(SqlUserRepository::new(db.clone())),
             listings: Arc::new(SqlListingRepository::new(db.clone())),
@@ -135,8 +154,27 @@ impl Dependencies {
             add_area: AddArea::new(cities.clone()),
             change_area: ChangeArea::new(cities),
             list_jobs: application::jobs::ListJobs::new(self.job_ports()),
+            upload_photo: application::photos::UploadPhoto::new(self.photo_ports()),
+            list_photos: application::photos::ListPhotos::new(self.photo_ports()),
+            reorder_photos: application::photos::ReorderPhotos::new(self.photo_ports()),
+            delete_photo: application::photos::DeletePhoto::new(self.photo_ports()),
+            serve_media: application::photos::ServeMedia::new(self.photo_ports()),
+            max_upload_bytes: self.max_upload_bytes,
             retry_job: application::jobs::RetryJob::new(self.job_ports()),
             get_listing,
+        }
+    }
+
+    /// The ports of the photo use cases (and the processing job).
+    pub fn photo_ports(&self) -> application::photos::PhotoPorts {
+        application::photos::PhotoPorts {
+            photos: self.photos.clone(),
+            blobs: self.blobs.clone(),
+            images: self.images.clone(),
+            get_listing: GetListing::new(self.listing_ports(), self.users.clone()),
+            media: self.media.clone(),
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
         }
     }
 
@@ -169,7 +207,7 @@ pub async fn open_dependencies(config: &Config) -> anyhow::Result<Dependencies> 
     }
     let blobs: Arc<dyn BlobStore> =
         Arc::new(ObjectBlobStore::open(&sp_blob::StorageLocation::Memory, &StoreOptions::default())?);
-    Ok(Dependencies::sql(db, blobs, Arc::new(sp_memory::InProcessCache::default())))
+    Ok(Dependencies::sql(db, blobs, Arc::new(sp_memory::InProcessCache::default()), media_urls(config)?))
 }
 
 /// Hashes the demo password (dev data only).
@@ -249,10 +287,17 @@ mod probes {
     }
 }
 
+/// The object store `STORAGE_URL` names; local folder and memory stores sign URLs for the
+/// app's own `/media` route.
+pub fn open_blobs(config: &Config, media: &application::media_url::MediaUrls) -> anyhow::Result<Arc<dyn BlobStore>> {
+    let options = StoreOptions { media_urls: Some(media.clone()), ..StoreOptions::default() };
+    Ok(Arc::new(ObjectBlobStore::open(&config.storage, &options).context("opening object storage")?))
+}
+
 /// Public and signed URLs under `MEDIA_BASE_URL`. Signing uses `SECRET_KEY` (always set
 /// outside dev); a dev run without one signs with a key of its own, so its signed URLs
 /// end with the process.
-fn media_urls(config: &Config) -> anyhow::Result<application::media_url::MediaUrls> {
+pub fn media_urls(config: &Config) -> anyhow::Result<application::media_url::MediaUrls> {
     use secrecy::ExposeSecret as _;
     let base = url::Url::parse(&config.media_base_url).context("MEDIA_BASE_URL")?;
     let secret = match &config.secret_key {
@@ -270,13 +315,17 @@ impl Application {
     /// Connects every adapter, migrates (when configured), seeds a fresh embedded dev
     /// database, and binds the listener. Nothing is served until `run_until_stopped`.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        // Bound first: with PORT=0 the default media and e-mail URLs need the real port.
+        let addr = std::net::SocketAddr::new(config.bind_addr, config.port);
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let port = listener.local_addr().context("listener has no address")?.port();
+        let config = &config.for_port(port);
         let db = open_database(config).await?;
         if config.auto_migrate {
             Migrator::up(&db, None).await.context("applying migrations")?;
         }
-        let store_options = StoreOptions { media_urls: Some(media_urls(config)?), ..StoreOptions::default() };
-        let blobs: Arc<dyn BlobStore> =
-            Arc::new(ObjectBlobStore::open(&config.storage, &store_options).context("opening object storage")?);
+        let media = media_urls(config)?;
+        let blobs = open_blobs(config, &media)?;
         let (cache, cache_criticality): (Arc<dyn Cache>, Criticality) = match &config.redis_url {
             Some(url) => (
                 Arc::new(sp_redis::RedisCache::new(
@@ -288,7 +337,8 @@ impl Application {
             ),
             None => (Arc::new(sp_memory::InProcessCache::default()), Criticality::Required),
         };
-        let mut deps = Dependencies::sql(db.clone(), blobs.clone(), cache.clone());
+        let mut deps = Dependencies::sql(db.clone(), blobs.clone(), cache.clone(), media);
+        deps.max_upload_bytes = config.max_upload_bytes;
         deps.hasher =
             Arc::new(sp_crypto::Argon2Hasher::bounded(config.password_hash_concurrency, sp_crypto::DEFAULT_WAIT));
 
@@ -321,11 +371,10 @@ impl Application {
         http.hsts = config.env.is_strict();
         http.secure_cookies = config.env.is_strict();
         http.request_timeout = config.request_timeout;
+        http.max_upload_bytes = config.max_upload_bytes;
+        http.serve_media = !config.storage.is_durable_shared();
         let endpoint = sp_http::app(services, &http);
 
-        let addr = std::net::SocketAddr::new(config.bind_addr, config.port);
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
-        let port = listener.local_addr().context("listener has no address")?.port();
         let limits = sp_http::server::ServerLimits {
             max_connections: config.max_connections,
             header_read_timeout: config.header_read_timeout,

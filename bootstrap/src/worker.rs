@@ -56,5 +56,6 @@ pub fn build(deps: &Dependencies, config: &Config, mailer: Arc<dyn Mailer>) -> W
             site_url: config.public_base_url.clone(),
         }))
         .handle(Arc::new(HmoLicenceSweep { ports: deps.listing_ports() }))
+        .handle(Arc::new(application::photos::ProcessPhoto { ports: deps.photo_ports() }))
         .schedule(hmo_sweep_schedule())
 }

@@ -53,6 +53,16 @@ impl Actor {
         self.req(Method::PUT, path).send().await.expect("sent")
     }
 
+    /// Uploads `bytes` as the `file` part of a `multipart/form-data` body.
+    pub async fn upload(&self, path: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_owned())
+            .mime_str("image/jpeg")
+            .expect("a MIME type");
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.req(Method::POST, path).multipart(form).send().await.expect("sent")
+    }
+
     pub async fn delete(&self, path: &str) -> Response {
         self.req(Method::DELETE, path).send().await.expect("sent")
     }

@@ -15,6 +15,7 @@ use application::listings::{
     UpdateListingError,
 };
 use application::moderation::{ListUsersError, ReadAuditTrailError, SetSuspensionError, UnpublishListingError};
+use application::photos::{DeletePhotoError, ListPhotosError, ReorderPhotosError, UploadPhotoError};
 use application::shortlist::{MyShortlistError, RemoveSavedListingError, SaveListingError};
 use domain::ValidationError;
 use poem_openapi::ApiResponse;
@@ -508,6 +509,57 @@ impl From<ReadAuditTrailError> for ApiError {
 }
 
 const CITY_ADMINS_ONLY: &str = "Only admins manage cities and areas.";
+
+impl From<UploadPhotoError> for ApiError {
+    fn from(e: UploadPhotoError) -> Self {
+        match e {
+            UploadPhotoError::NotFound => ApiError::not_found("listing"),
+            UploadPhotoError::NotManager => ApiError::forbidden("Only the listing's owner or an admin adds photos."),
+            UploadPhotoError::Archived => {
+                ApiError::problem(ProblemKind::InvalidTransition, "An archived listing takes no photos.")
+            }
+            UploadPhotoError::Unsupported(e) => ApiError::problem(ProblemKind::UnsupportedMediaType, e.to_string()),
+            UploadPhotoError::Invalid(e) => ApiError::invalid(&[ValidationError::new("file", e.to_string())]),
+            e @ UploadPhotoError::GalleryFull => ApiError::problem(ProblemKind::GalleryFull, format!("{e}.")),
+            UploadPhotoError::Busy(b) => ApiError::unexpected(&anyhow::Error::new(b)),
+            UploadPhotoError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<ListPhotosError> for ApiError {
+    fn from(e: ListPhotosError) -> Self {
+        match e {
+            ListPhotosError::NotFound => ApiError::not_found("listing"),
+            ListPhotosError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<ReorderPhotosError> for ApiError {
+    fn from(e: ReorderPhotosError) -> Self {
+        match e {
+            ReorderPhotosError::NotFound => ApiError::not_found("listing"),
+            ReorderPhotosError::NotManager => {
+                ApiError::forbidden("Only the listing's owner or an admin orders its photos.")
+            }
+            e @ ReorderPhotosError::Mismatch => ApiError::problem(ProblemKind::InvalidTransition, format!("{e}.")),
+            ReorderPhotosError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
+
+impl From<DeletePhotoError> for ApiError {
+    fn from(e: DeletePhotoError) -> Self {
+        match e {
+            DeletePhotoError::NotFound => ApiError::not_found("photo"),
+            DeletePhotoError::NotManager => {
+                ApiError::forbidden("Only the listing's owner or an admin deletes its photos.")
+            }
+            DeletePhotoError::Unexpected(e) => ApiError::unexpected(&e),
+        }
+    }
+}
 
 impl From<ListJobsError> for ApiError {
     fn from(e: ListJobsError) -> Self {

@@ -15,6 +15,7 @@ mod api;
 pub mod auth;
 pub mod error;
 mod health;
+mod media;
 mod middleware;
 pub mod openapi;
 mod payload;
@@ -81,6 +82,13 @@ pub struct Services {
     pub add_area: AddArea,
     pub change_area: ChangeArea,
     pub list_jobs: application::jobs::ListJobs,
+    pub upload_photo: application::photos::UploadPhoto,
+    pub list_photos: application::photos::ListPhotos,
+    pub reorder_photos: application::photos::ReorderPhotos,
+    pub delete_photo: application::photos::DeletePhoto,
+    pub serve_media: application::photos::ServeMedia,
+    /// The largest photo accepted (`MAX_UPLOAD_BYTES`).
+    pub max_upload_bytes: usize,
     pub retry_job: application::jobs::RetryJob,
 }
 
@@ -99,6 +107,11 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// Largest request body accepted (JSON endpoints).
     pub max_body_bytes: usize,
+    /// Largest photo accepted; a `multipart/form-data` body may be this plus 64 KiB.
+    pub max_upload_bytes: usize,
+    /// Serve `/media/*` from storage (dev: a local folder or memory; elsewhere the
+    /// bucket behind the CDN does).
+    pub serve_media: bool,
     /// Version reported in the OpenAPI document.
     pub version: String,
 }
@@ -124,6 +137,8 @@ impl HttpConfig {
             session_key,
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 15 * 1024 * 1024,
+            serve_media: false,
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
@@ -164,10 +179,13 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
     if cfg.dev_routes {
         routes = routes.at("/_dev/sleep", get(health::dev_sleep));
     }
+    if cfg.serve_media {
+        routes = routes.at("/media/*key", get(media::serve));
+    }
 
     routes
         .data(services)
-        .with(middleware::BodyLimit(cfg.max_body_bytes))
+        .with(middleware::BodyLimit { json: cfg.max_body_bytes, multipart: cfg.max_upload_bytes + 64 * 1024 })
         .with(CookieSession::new(auth::cookie_config(&cfg.session_key, cfg.secure_cookies)))
         .catch_all_error(problem::from_poem_error)
         .with(CatchPanic::new().with_handler(problem::PanicHandler))

@@ -173,19 +173,25 @@ impl<E: Endpoint> Endpoint for SecurityHeadersEndpoint<E> {
 ///
 /// Ours, not poem's `SizeLimit`: that one answers 411 to every request without
 /// `Content-Length` (chunked uploads, HTTP/2) instead of counting what is read.
-pub struct BodyLimit(pub usize);
+///
+/// `multipart/form-data` bodies (photo uploads) get their own, larger limit.
+pub struct BodyLimit {
+    pub json: usize,
+    pub multipart: usize,
+}
 
 impl<E: Endpoint> Middleware<E> for BodyLimit {
     type Output = BodyLimitEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        BodyLimitEndpoint { inner: ep, limit: self.0 }
+        BodyLimitEndpoint { inner: ep, json: self.json, multipart: self.multipart }
     }
 }
 
 pub struct BodyLimitEndpoint<E> {
     inner: E,
-    limit: usize,
+    json: usize,
+    multipart: usize,
 }
 
 fn too_large(limit: usize) -> Response {
@@ -197,18 +203,23 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
         use std::sync::atomic::{AtomicBool, Ordering};
+        let is_multipart = req
+            .headers()
+            .get(poem::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        let limit = if is_multipart { self.multipart } else { self.json };
         let declared = req
             .headers()
             .get(poem::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         let exceeded = match declared {
-            Some(n) if n > self.limit as u64 => return Ok(too_large(self.limit)),
+            Some(n) if n > limit as u64 => return Ok(too_large(limit)),
             // hyper enforces a declared length: no more than that is read.
             Some(_) => None,
             None => {
                 use futures::StreamExt;
-                let limit = self.limit;
                 let exceeded = std::sync::Arc::new(AtomicBool::new(false));
                 let flag = exceeded.clone();
                 let mut seen = 0usize;
@@ -227,7 +238,7 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
         };
         let resp = self.inner.call(req).await.map(IntoResponse::into_response);
         match exceeded {
-            Some(flag) if flag.load(Ordering::Relaxed) => Ok(too_large(self.limit)),
+            Some(flag) if flag.load(Ordering::Relaxed) => Ok(too_large(limit)),
             _ => resp,
         }
     }

@@ -47,6 +47,8 @@ pub enum ProblemKind {
     AdminAccount,
     /// 409: a city or area of this name (or slug) exists.
     NameTaken,
+    /// 409: the listing has as many photos as allowed (30).
+    GalleryFull,
     /// 412: `If-Match` names a version that is no longer the current one.
     PreconditionFailed,
     /// 428: a change to a listing needs `If-Match` with its `ETag`.
@@ -90,6 +92,7 @@ impl ProblemKind {
         Self::OwnAccount,
         Self::AdminAccount,
         Self::NameTaken,
+        Self::GalleryFull,
         Self::PreconditionFailed,
         Self::PreconditionRequired,
         Self::PayloadTooLarge,
@@ -121,6 +124,7 @@ impl ProblemKind {
             Self::OwnAccount => "own-account",
             Self::AdminAccount => "admin-account",
             Self::NameTaken => "name-taken",
+            Self::GalleryFull => "gallery-full",
             Self::PreconditionFailed => "precondition-failed",
             Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge => "payload-too-large",
@@ -148,7 +152,8 @@ impl ProblemKind {
             | Self::NotTakingEnquiries
             | Self::OwnAccount
             | Self::AdminAccount
-            | Self::NameTaken => StatusCode::CONFLICT,
+            | Self::NameTaken
+            | Self::GalleryFull => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -180,6 +185,7 @@ impl ProblemKind {
             Self::OwnAccount => "Not on your own account",
             Self::AdminAccount => "The account is an admin's",
             Self::NameTaken => "Name already taken",
+            Self::GalleryFull => "Too many photos",
             Self::PreconditionFailed => "The listing changed since you read it",
             Self::PreconditionRequired => "If-Match required",
             Self::PayloadTooLarge => "Request body too large",

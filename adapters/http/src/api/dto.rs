@@ -338,11 +338,56 @@ impl ListingPatchInput {
     }
 }
 
-/// A photo of a listing (uploads come with the photos issue; the list is empty until then).
+/// A photo of a listing.
 #[derive(Debug, Object, Serialize)]
 pub struct PhotoDto {
     pub id: Uuid,
+    /// `pending` (being processed), `ready` (its `urls` are set) or `rejected`.
     pub status: Closed<PhotoStatus>,
+    /// Place in the gallery, from 0; the first ready photo is the cover.
+    pub position: u32,
+    /// Oriented size of the photo once processed.
+    pub width: Nullable<u32>,
+    pub height: Nullable<u32>,
+    /// Absolute public URLs of the variants once `ready` (WebP `thumb` 400 px, `medium`
+    /// 1024 px, `large` 2048 px on the longest side; `medium_jpeg` for clients without
+    /// WebP); `null` before.
+    pub urls: Nullable<PhotoUrlsDto>,
+    /// Why processing refused it (`rejected`); owner and admins only.
+    pub reject_reason: Nullable<String>,
+    /// A link to the uploaded original, valid 15 minutes; owner and admins only.
+    pub original_url: Nullable<String>,
+}
+
+/// The public URLs of a ready photo, by variant.
+#[derive(Debug, Object, Serialize)]
+pub struct PhotoUrlsDto {
+    pub thumb: String,
+    pub medium: String,
+    pub large: String,
+    pub medium_jpeg: String,
+}
+
+impl From<application::photos::PhotoView> for PhotoDto {
+    fn from(v: application::photos::PhotoView) -> Self {
+        let url = |n: &str| v.urls.get(n).cloned();
+        let urls = match (url("thumb"), url("medium"), url("large"), url("medium_jpeg")) {
+            (Some(thumb), Some(medium), Some(large), Some(medium_jpeg)) => {
+                Some(PhotoUrlsDto { thumb, medium, large, medium_jpeg })
+            }
+            _ => None,
+        };
+        Self {
+            id: v.photo.id.0,
+            status: Closed(v.photo.status),
+            position: v.photo.position,
+            width: Nullable(v.photo.width),
+            height: Nullable(v.photo.height),
+            urls: Nullable(urls),
+            reject_reason: Nullable(v.original_url.as_ref().and(v.photo.reject_reason.clone())),
+            original_url: Nullable(v.original_url),
+        }
+    }
 }
 
 /// A listing as returned. `address_line`, `postcode` and `moderation_note` are sent to

@@ -11,6 +11,7 @@ pub mod dto;
 mod enquiries;
 mod listings;
 mod me;
+mod photos;
 
 use application::audit::Origin;
 use application::paging::{Cursor, Page, PageRequest};
@@ -47,6 +48,7 @@ pub type Apis = (
     admin::AdminApi,
     admin_cities::AdminCitiesApi,
     admin_jobs::AdminJobsApi,
+    photos::PhotosApi,
 );
 
 pub fn apis() -> Apis {
@@ -59,6 +61,7 @@ pub fn apis() -> Apis {
         admin::AdminApi,
         admin_cities::AdminCitiesApi,
         admin_jobs::AdminJobsApi,
+        photos::PhotosApi,
     )
 }
 
