@@ -368,6 +368,16 @@ s3_make_bucket() {
   esac
 }
 
+# Photo variants (*.webp, *.jpg) are publicly readable, as the CDN reads them in
+# production; originals (".../original") stay private (signed URLs only).
+s3_public_variants() {
+  local policy code
+  policy=$(printf '{"Version":"2012-10-17","Statement":[{"Sid":"PublicVariants","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":["arn:aws:s3:::%s/*.webp","arn:aws:s3:::%s/*.jpg"]}]}' "$S3_BUCKET" "$S3_BUCKET")
+  code=$(http_code PUT "http://$HOST:$S3_PORT/$S3_BUCKET?policy" "$policy")
+  [[ $code == 200 || $code == 204 ]] \
+    || fail_service s3 "$TOOLS_DIR/moto.log" "setting the bucket policy of $S3_BUCKET failed (HTTP $code)"
+}
+
 ensure_s3() {
   local addr="$HOST:$S3_PORT" note=""
   if [[ $MODE == check ]]; then
@@ -386,6 +396,7 @@ ensure_s3() {
     note="$note [started, pid $STARTED_PID]"
   fi
   s3_bucket_ok || s3_make_bucket
+  s3_public_variants
   say "s3 (moto): up ($addr, bucket $S3_BUCKET)$note"
 }
 

@@ -67,6 +67,11 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("WORKER_CONCURRENCY", "jobs one worker process runs at once (default 4)"),
     ("JOB_LEASE_SECONDS", "a claimed job returns to the queue if its worker goes silent this long (default 60)"),
     ("MAX_UPLOAD_BYTES", "the largest photo accepted, in bytes (default 15728640 = 15 MiB)"),
+    ("AWS_ENDPOINT_URL", "S3-compatible endpoint for s3:// storage (unset: AWS itself)"),
+    ("AWS_REGION", "S3 region (unset: the SDK's default chain)"),
+    ("AWS_ACCESS_KEY_ID", "S3 access key (unset: the task role / instance profile)"),
+    ("AWS_SECRET_ACCESS_KEY", "S3 secret key (secret; unset: the task role / instance profile)"),
+    ("AWS_ALLOW_HTTP", "true allows a plain-HTTP S3 endpoint (local fakes only; refused in staging/prod)"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -130,10 +135,16 @@ struct Raw {
     worker_concurrency: Option<usize>,
     job_lease_seconds: Option<u64>,
     max_upload_bytes: Option<usize>,
+    aws_endpoint_url: Option<String>,
+    aws_region: Option<String>,
+    aws_access_key_id: Option<String>,
+    aws_secret_access_key: Option<SecretString>,
+    aws_allow_http: Option<bool>,
 }
 
 /// The validated configuration.
 #[derive(Clone)]
+#[allow(clippy::struct_excessive_bools, reason = "one field per setting; each bool is its own variable")]
 pub struct Config {
     pub env: AppEnv,
     pub bind_addr: IpAddr,
@@ -174,10 +185,22 @@ pub struct Config {
     pub worker_concurrency: usize,
     pub job_lease: Duration,
     pub max_upload_bytes: usize,
+    /// S3 settings read with the other variables (the SDK's own environment names).
+    pub s3: S3Settings,
     /// `MEDIA_BASE_URL` / `PUBLIC_BASE_URL` were left to their defaults (built from the
     /// bind address and port; `for_port` fixes them once `PORT=0` has been bound).
     media_base_defaulted: bool,
     public_base_defaulted: bool,
+}
+
+/// S3 settings beyond `STORAGE_URL` (all optional; production uses the task role).
+#[derive(Clone, Default)]
+pub struct S3Settings {
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<SecretString>,
+    pub allow_http: bool,
 }
 
 /// A configuration problem, naming the variable.
@@ -226,7 +249,9 @@ impl Config {
             let message = match &first.kind {
                 figment::error::Kind::InvalidType(actual, expected) => {
                     // Never echo values of secret variables.
-                    if ["DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SMTP_URL"].contains(&var.as_str()) {
+                    if ["DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SMTP_URL", "AWS_SECRET_ACCESS_KEY"]
+                        .contains(&var.as_str())
+                    {
                         format!("expected {expected}")
                     } else {
                         format!("expected {expected}, got {actual}")
@@ -425,6 +450,18 @@ impl Config {
             return Err(err("MAX_UPLOAD_BYTES", "must be between 1024 and 104857600 (100 MiB)"));
         }
 
+        let allow_http = raw.aws_allow_http.unwrap_or(false);
+        if allow_http && env.is_strict() {
+            return Err(err("AWS_ALLOW_HTTP", "plain-HTTP object storage is for local fakes only"));
+        }
+        let s3 = S3Settings {
+            endpoint: raw.aws_endpoint_url,
+            region: raw.aws_region,
+            access_key_id: raw.aws_access_key_id,
+            secret_access_key: raw.aws_secret_access_key,
+            allow_http,
+        };
+
         Ok(Self {
             env,
             bind_addr,
@@ -455,6 +492,7 @@ impl Config {
             worker_concurrency,
             job_lease: Duration::from_secs(job_lease_s),
             max_upload_bytes,
+            s3,
             media_base_defaulted,
             public_base_defaulted,
         })
@@ -482,10 +520,10 @@ impl Config {
         if self.media_base_defaulted {
             c.media_base_url = format!("http://{origin}/media");
         }
-        if self.public_base_defaulted {
-            if let Ok(u) = url::Url::parse(&format!("http://{origin}/")) {
-                c.public_base_url = u;
-            }
+        if self.public_base_defaulted
+            && let Ok(u) = url::Url::parse(&format!("http://{origin}/"))
+        {
+            c.public_base_url = u;
         }
         c.port = port;
         c
@@ -537,6 +575,14 @@ impl Config {
             ("WORKER_CONCURRENCY", self.worker_concurrency.to_string()),
             ("JOB_LEASE_SECONDS", self.job_lease.as_secs().to_string()),
             ("MAX_UPLOAD_BYTES", self.max_upload_bytes.to_string()),
+            ("AWS_ENDPOINT_URL", self.s3.endpoint.clone().unwrap_or_else(|| "(unset)".to_owned())),
+            ("AWS_REGION", self.s3.region.clone().unwrap_or_else(|| "(unset)".to_owned())),
+            ("AWS_ACCESS_KEY_ID", self.s3.access_key_id.clone().unwrap_or_else(|| "(unset)".to_owned())),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                if self.s3.secret_access_key.is_some() { "**** (set)" } else { "(unset)" }.to_owned(),
+            ),
+            ("AWS_ALLOW_HTTP", self.s3.allow_http.to_string()),
         ]
     }
 }

@@ -290,7 +290,19 @@ mod probes {
 /// The object store `STORAGE_URL` names; local folder and memory stores sign URLs for the
 /// app's own `/media` route.
 pub fn open_blobs(config: &Config, media: &application::media_url::MediaUrls) -> anyhow::Result<Arc<dyn BlobStore>> {
-    let options = StoreOptions { media_urls: Some(media.clone()), ..StoreOptions::default() };
+    use secrecy::ExposeSecret as _;
+    let s3 = &config.s3;
+    let options = StoreOptions {
+        media_urls: Some(media.clone()),
+        s3: sp_blob::S3Overrides {
+            endpoint: s3.endpoint.clone(),
+            region: s3.region.clone(),
+            access_key_id: s3.access_key_id.clone(),
+            secret_access_key: s3.secret_access_key.as_ref().map(|k| k.expose_secret().to_owned()),
+            allow_http: s3.allow_http,
+        },
+        ..StoreOptions::default()
+    };
     Ok(Arc::new(ObjectBlobStore::open(&config.storage, &options).context("opening object storage")?))
 }
 

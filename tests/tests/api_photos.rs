@@ -76,6 +76,8 @@ async fn journey(extra: &[(&str, &str)]) {
     let got = reqwest::get(&signed).await.unwrap();
     assert_eq!(got.status(), 200);
     assert_eq!(got.bytes().await.unwrap().len(), original.len());
+    let unsigned = signed.split('?').next().unwrap();
+    assert_ne!(reqwest::get(unsigned).await.unwrap().status(), 200, "the original is private: {unsigned}");
 
     // Refusals: each a documented 4xx, nothing kept.
     let (rows, files) = (photos(&app, &id).await, objects(&app).await);
@@ -137,4 +139,26 @@ async fn photos_on_a_local_folder() {
     let dir = tempfile::tempdir().unwrap();
     let url = url::Url::from_directory_path(dir.path()).unwrap().to_string();
     journey(&[("STORAGE_URL", &url)]).await;
+}
+
+/// On the fake S3 (moto): the variants are fetched from the bucket itself, as a CDN in
+/// front of it would, and the original through an S3 presigned URL.
+#[tokio::test]
+async fn photos_on_the_fake_s3() {
+    let endpoint = sp_tests::services::s3_endpoint();
+    sp_tests::services::require("the fake S3 server (moto)", &endpoint);
+    let bucket = sp_tests::services::s3_bucket();
+    let prefix = format!("journey-{}", uuid::Uuid::new_v4().simple());
+    let storage = format!("s3://{bucket}/{prefix}");
+    let media = format!("{endpoint}/{bucket}/{prefix}");
+    journey(&[
+        ("STORAGE_URL", &storage),
+        ("MEDIA_BASE_URL", &media),
+        ("AWS_ENDPOINT_URL", &endpoint),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_ALLOW_HTTP", "true"),
+    ])
+    .await;
 }

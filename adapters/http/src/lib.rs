@@ -94,6 +94,7 @@ pub struct Services {
 
 /// HTTP behaviour that differs per environment.
 #[derive(Clone)]
+#[allow(clippy::struct_excessive_bools, reason = "independent switches, each set from its own setting")]
 pub struct HttpConfig {
     /// Development conveniences (`/_dev/*` routes). Never on in staging/prod.
     pub dev_routes: bool,
