@@ -24,7 +24,10 @@
 #     clients sign in with wrong passwords for BENCH_STORM_SECONDS (default 20) while 4
 #     clients search; the server's peak resident memory (target < 256 MiB), every answer's
 #     status (target: only 401 and 503) and the searches' p95 (target < 100 ms).
-# BENCH_ONLY=storm runs steps 1-3 and 7 only.
+#  8. photos (tests/src/bin/photo_bench.rs): a generated 12 MP phone JPEG (~5 MB) to every
+#     variant, BENCH_PHOTOS times (default 12), one at a time (images/s per core) and one
+#     per core; the peak resident memory of the process doing it.
+# BENCH_ONLY=storm runs steps 1-3 and 7 only; BENCH_ONLY=photos runs step 8 only.
 # Results, ratios and targets are printed; record them in docs/performance.md.
 # BENCH_REUSE_DB=1 keeps an existing sp_bench (skips the ~100 s seed) and only migrates it.
 # Nothing here runs in CI.
@@ -47,7 +50,16 @@ command -v pgbench >/dev/null || { echo "pgbench missing: apt-get install -y pos
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -q wrk >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }; }
 
 echo "== building release binaries"
-cargo build --release --quiet -p bootstrap --bin student-palace -p sp-tests --bin search-bench --bin login-storm
+cargo build --release --quiet -p bootstrap --bin student-palace -p sp-tests --bin search-bench --bin login-storm --bin photo-bench
+
+photo_bench() {
+  echo "== photos: a 12 MP JPEG to every variant, ${BENCH_PHOTOS:-12} times"
+  "$BIN/photo-bench" "${BENCH_PHOTOS:-12}" | tee -a "${1:-/dev/null}"
+}
+if [ "${BENCH_ONLY:-}" = photos ]; then
+  photo_bench
+  exit 0
+fi
 
 if [ "${BENCH_REUSE_DB:-0}" = 1 ] && psql "$DB_URL" -qAtc "SELECT 1 FROM listings LIMIT 1" 2>/dev/null | grep -q 1; then
   echo "== database sp_bench: reused (BENCH_REUSE_DB=1), migrated to the latest schema"
@@ -147,6 +159,7 @@ echo "== login storm: $STORM_C concurrent wrong-password sign-ins for ${STORM_S}
 ulimit -n 65536 2>/dev/null || true
 "$BIN/login-storm" "$BASE" "$SERVER" "$STORM_C" "$STORM_S" | tee -a "$RESULTS"
 kill $SERVER; wait $SERVER 2>/dev/null || true
+photo_bench "$RESULTS"
 
 python3 - "$RESULTS" <<'PY'
 import re, statistics, sys
@@ -200,4 +213,8 @@ if storm:
           f"(target < 256 MiB: {ok(rss['peak_mib'] < 256)})")
     print(f"searches during the storm: {int(se['requests'])} ({int(se['failures'])} failed), p50 {se['p50_ms']:.1f} ms, "
           f"p95 {se['p95_ms']:.1f} ms, p99 {se['p99_ms']:.1f} ms (target p95 < 100 ms: {ok(se['p95_ms'] < 100)})")
+if "photo-bench" in storm:
+    p1, pn, pr = storm["photo-bench"], storm["photo-bench-cores"], storm["photo-bench-rss"]
+    print(f"photos: {p1['per_s']:.2f} images/s per core ({p1['ms_each']:.0f} ms each, 12 MP JPEG to 3 WebP + 1 JPEG), "
+          f"{pn['per_s']:.2f}/s on {int(pn['workers'])} cores; peak memory {pr['peak_mib']:.0f} MiB")
 PY

@@ -6,9 +6,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use migrations::{Migrator, MigratorTrait};
 
+use crate::AppEnv;
 use crate::config::Config;
 use crate::startup::{Application, open_database_for_migrations, open_dependencies, shutdown_signal};
-use crate::{AppEnv, Dependencies};
 
 #[derive(Parser)]
 #[command(name = "student-palace", version, about = "Student Palace: UK student accommodation service")]
@@ -41,6 +41,11 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Object storage against the database.
+    Media {
+        #[command(subcommand)]
+        action: MediaAction,
+    },
     /// Load data.
     Seed {
         /// The shipped reference list of UK university cities and their student areas
@@ -58,6 +63,17 @@ pub enum Command {
         /// Random seed (same seed, same data).
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MediaAction {
+    /// Compare the bucket with the photos table: objects no photo names (older than an
+    /// hour), photos whose original is gone, ready photos missing a variant. A dry run
+    /// unless --apply, which deletes the orphans and the photos without an original.
+    Reconcile {
+        #[arg(long)]
+        apply: bool,
     },
 }
 
@@ -114,23 +130,38 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             app.run_until_stopped(stop).await
         }
         Command::Worker => {
-            let db = crate::startup::open_database(&config).await?;
-            let pending = Migrator::get_pending_migrations(&db).await.context("reading the migration state")?;
-            anyhow::ensure!(
-                pending.is_empty(),
-                "{} migration(s) not applied; run `student-palace migrate up` first",
-                pending.len()
-            );
-            let media = crate::startup::media_urls(&config)?;
-            let blobs = crate::startup::open_blobs(&config, &media)?;
-            let cache = std::sync::Arc::new(sp_memory::InProcessCache::default());
-            let deps = Dependencies::sql(db.clone(), blobs, cache, media);
+            let deps = crate::startup::open_storage_dependencies(&config).await?;
+            let db = deps.db.clone();
             let worker = crate::worker::build(&deps, &config, crate::worker::mailer(&config)?);
             let stop = shutdown_signal();
             println!("Student Palace worker running ({} at once); SIGTERM stops it", config.worker_concurrency);
             let summary = worker.run(stop).await;
             tracing::info!(finished = summary.finished, released = summary.released, "worker stopped");
             db.close().await.context("closing the database pool")?;
+            Ok(())
+        }
+        Command::Media { action: MediaAction::Reconcile { apply } } => {
+            let deps = crate::startup::open_storage_dependencies(&config).await?;
+            let r = application::photos::ReconcileMedia::new(deps.photo_ports()).execute(apply).await?;
+            println!("objects in storage: {}, photo rows: {}", r.objects, r.rows);
+            println!("orphaned objects (no photo names them): {}", r.orphan_objects.len());
+            for k in &r.orphan_objects {
+                println!("  {k}");
+            }
+            println!("photos whose original is missing: {}", r.missing_originals.len());
+            for id in &r.missing_originals {
+                println!("  {id}");
+            }
+            println!("ready photos missing a variant: {}", r.missing_variants.len());
+            for id in &r.missing_variants {
+                println!("  {id}");
+            }
+            match (r.is_clean(), apply) {
+                (true, _) => println!("storage and rows agree"),
+                (false, true) => println!("applied: orphans deleted, photos without an original removed"),
+                (false, false) => println!("dry run: nothing changed (run with --apply to fix)"),
+            }
+            deps.db.close().await.context("closing the database pool")?;
             Ok(())
         }
         Command::Migrate { action } => {

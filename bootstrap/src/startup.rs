@@ -198,6 +198,23 @@ impl Dependencies {
     }
 }
 
+/// The adapters for commands that need the real object storage (`worker`, `media
+/// reconcile`): refuses a database with pending migrations.
+pub async fn open_storage_dependencies(config: &Config) -> anyhow::Result<Dependencies> {
+    let db = open_database(config).await?;
+    let pending = Migrator::get_pending_migrations(&db).await.context("reading the migration state")?;
+    anyhow::ensure!(
+        pending.is_empty(),
+        "{} migration(s) not applied; run `student-palace migrate up` first",
+        pending.len()
+    );
+    let media = media_urls(config)?;
+    let blobs = open_blobs(config, &media)?;
+    let mut deps = Dependencies::sql(db, blobs, Arc::new(sp_memory::InProcessCache::default()), media);
+    deps.max_upload_bytes = config.max_upload_bytes;
+    Ok(deps)
+}
+
 /// The adapters for one-shot commands (no cache or storage needed): memory stand-ins for
 /// those, SQL for the rest. Applies migrations first in dev.
 pub async fn open_dependencies(config: &Config) -> anyhow::Result<Dependencies> {

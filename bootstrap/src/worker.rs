@@ -27,6 +27,16 @@ pub fn hmo_sweep_schedule() -> Schedule {
     }
 }
 
+/// The daily `media reconcile` dry run at 04:00 UTC (what it finds is logged).
+pub fn reconcile_schedule() -> Schedule {
+    Schedule {
+        kind: application::photos::RECONCILE_MEDIA,
+        every: Duration::from_secs(86_400),
+        offset: Duration::from_secs(4 * 3600),
+        max_attempts: 3,
+    }
+}
+
 /// SMTP when `SMTP_URL` is set, otherwise (dev) `.eml` files in `MAIL_OUTBOX_DIR`.
 /// Call inside the runtime.
 pub fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
@@ -57,5 +67,9 @@ pub fn build(deps: &Dependencies, config: &Config, mailer: Arc<dyn Mailer>) -> W
         }))
         .handle(Arc::new(HmoLicenceSweep { ports: deps.listing_ports() }))
         .handle(Arc::new(application::photos::ProcessPhoto { ports: deps.photo_ports() }))
+        .handle(Arc::new(application::photos::ReconcileMediaDryRun(application::photos::ReconcileMedia::new(
+            deps.photo_ports(),
+        ))))
         .schedule(hmo_sweep_schedule())
+        .schedule(reconcile_schedule())
 }

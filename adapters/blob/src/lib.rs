@@ -276,6 +276,7 @@ impl BlobStore for ObjectBlobStore {
             size: got.meta.size,
             content_type: attr(&Attribute::ContentType),
             cache_control: attr(&Attribute::CacheControl),
+            modified: Some(got.meta.last_modified),
         })
     }
 
@@ -294,7 +295,13 @@ impl BlobStore for ObjectBlobStore {
         let mut out = metas
             .into_iter()
             .map(|m| {
-                Ok(BlobMeta { key: self.key_of(&m.location)?, size: m.size, content_type: None, cache_control: None })
+                Ok(BlobMeta {
+                    key: self.key_of(&m.location)?,
+                    size: m.size,
+                    content_type: None,
+                    cache_control: None,
+                    modified: Some(m.last_modified),
+                })
             })
             .collect::<Result<Vec<_>, BlobError>>()?;
         out.sort_by(|a, b| a.key.cmp(&b.key));

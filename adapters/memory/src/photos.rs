@@ -100,6 +100,14 @@ impl PhotoRepository for InMemoryPhotoRepository {
         Ok(())
     }
 
+    async fn all(&self, after: Option<PhotoId>, limit: u32) -> Result<Vec<Photo>, RepositoryError> {
+        let mut v: Vec<Photo> =
+            self.state.read().photos.values().filter(|p| after.is_none_or(|a| p.id > a)).cloned().collect();
+        v.sort_by_key(|p| p.id);
+        v.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(v)
+    }
+
     async fn delete(&self, id: PhotoId) -> Result<Option<Photo>, RepositoryError> {
         let mut s = self.state.write();
         let Some(gone) = s.photos.remove(&id) else { return Ok(None) };

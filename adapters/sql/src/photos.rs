@@ -206,6 +206,16 @@ impl PhotoRepository for SqlPhotoRepository {
         txn.commit().await.map_err(unexpected)
     }
 
+    async fn all(&self, after: Option<PhotoId>, limit: u32) -> Result<Vec<Photo>, RepositoryError> {
+        use sea_orm::QuerySelect;
+        let mut q = photos::Entity::find();
+        if let Some(a) = after {
+            q = q.filter(Column::Id.gt(a.0));
+        }
+        let rows = q.order_by_asc(Column::Id).limit(u64::from(limit)).all(&self.db).await.map_err(unexpected)?;
+        rows.into_iter().map(to_domain).collect()
+    }
+
     async fn delete(&self, id: PhotoId) -> Result<Option<Photo>, RepositoryError> {
         let txn = self.db.begin().await.map_err(unexpected)?;
         let Some(row) = photos::Entity::find_by_id(id.0).one(&txn).await.map_err(unexpected)? else {

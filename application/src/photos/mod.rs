@@ -8,6 +8,7 @@
 //! | `delete` | [`DeletePhoto`] | `DELETE /listings/{id}/photos/{photo_id}` |
 //! | `process` | [`ProcessPhoto`] | the `photo.process` job |
 //! | `serve` | [`ServeMedia`] | `GET /media/{key}` (dev storage only) |
+//! | `reconcile` | [`ReconcileMedia`] | `student-palace media reconcile`, the daily `media.reconcile` job |
 //!
 //! The flow: the upload is checked whole (type from its bytes, decodable, within the
 //! pixel and memory limits) before anything is kept; the original is written under a
@@ -18,6 +19,7 @@
 mod delete;
 mod list;
 mod process;
+mod reconcile;
 mod reorder;
 mod serve;
 mod upload;
@@ -29,6 +31,9 @@ pub use delete::{DeletePhoto, DeletePhotoError};
 use domain::photo::{Photo, PhotoStatus};
 pub use list::{ListPhotos, ListPhotosError};
 pub use process::{PROCESS_PHOTO, ProcessPhoto};
+pub use reconcile::{
+    ORPHAN_MIN_AGE, RECONCILE_MEDIA, ReconcileMedia, ReconcileMediaDryRun, ReconcileMediaError, ReconcileReport,
+};
 pub use reorder::{ReorderPhotos, ReorderPhotosError};
 pub use serve::{MediaObject, ServeMedia, ServeMediaError};
 pub use upload::{UploadPhoto, UploadPhotoError};

@@ -35,6 +35,8 @@ pub struct BlobMeta {
     pub size: u64,
     pub content_type: Option<String>,
     pub cache_control: Option<String>,
+    /// When the object was last written (every backend reports it).
+    pub modified: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// HTTP attributes stored with an object and served with it (by the bucket or the CDN).

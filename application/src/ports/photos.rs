@@ -38,6 +38,10 @@ pub trait PhotoRepository: Send + Sync + 'static {
     /// added or deleted meanwhile).
     async fn reorder(&self, listing: ListingId, order: &[PhotoId], at: DateTime<Utc>) -> Result<(), RepositoryError>;
 
+    /// Every photo of every listing, by id, `limit` at a time after `after` (for
+    /// `media reconcile`).
+    async fn all(&self, after: Option<PhotoId>, limit: u32) -> Result<Vec<Photo>, RepositoryError>;
+
     /// Removes the row; the others close the gap. Returns what was removed (`None`:
     /// there was nothing), so the caller deletes its files.
     async fn delete(&self, id: PhotoId) -> Result<Option<Photo>, RepositoryError>;
