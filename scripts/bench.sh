@@ -24,7 +24,7 @@
 #     clients sign in with wrong passwords for BENCH_STORM_SECONDS (default 20) while 4
 #     clients search; the server's peak resident memory (target < 256 MiB), every answer's
 #     status (target: only 401 and 503) and the searches' p95 (target < 100 ms).
-#  8. photos (tests/src/bin/photo_bench.rs): a generated 12 MP phone JPEG (~5 MB) to every
+#  8. photos (tests/src/bin/photo_bench.rs): a generated 12 MP phone JPEG (noise, ~15 MB) to every
 #     variant, BENCH_PHOTOS times (default 12), one at a time (images/s per core) and one
 #     per core; the peak resident memory of the process doing it.
 # BENCH_ONLY=storm runs steps 1-3 and 7 only; BENCH_ONLY=photos runs step 8 only.

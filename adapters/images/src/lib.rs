@@ -33,9 +33,10 @@ pub struct ImageLimits {
 }
 
 impl Default for ImageLimits {
-    /// 10,000 px a side, 50 MP (phones make 12–48 MP), 512 MiB of decoder memory.
+    /// 10,000 px a side, 50 MP (phones make 12–48 MP), 256 MiB of decoder memory (50 MP
+    /// of 8-bit RGBA; 16-bit images that large are refused).
     fn default() -> Self {
-        Self { max_side: 10_000, max_pixels: 50_000_000, max_alloc: 512 * 1024 * 1024 }
+        Self { max_side: 10_000, max_pixels: 50_000_000, max_alloc: 256 * 1024 * 1024 }
     }
 }
 

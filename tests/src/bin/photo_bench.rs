@@ -2,7 +2,7 @@
 //! variant, and how much memory that takes.
 //!
 //! Usage: `photo-bench [IMAGES=12]`. Processes IMAGES copies of one generated 4000 × 3000
-//! JPEG (orientation 6, EXIF, XMP, ~5 MB) with one image at a time (images per second
+//! JPEG (orientation 6, EXIF, XMP; noise, so ~15 MB: the slowest case to decode) with one image at a time (images per second
 //! per core), then with one per core (the worker's default), and reports the process's
 //! peak resident memory (what a worker needs for image work on top of its baseline).
 //! Prints `RESULT` lines for scripts/bench.sh.
