@@ -134,7 +134,7 @@ impl Dependencies {
             my_listings: MyListings::new(listings.clone()),
             create_listing: CreateListing::new(listings.clone()),
             update_listing: UpdateListing::new(listings.clone()),
-            publish_listing: PublishListing::new(listings.clone()),
+            publish_listing: PublishListing::new(listings.clone(), self.photos.clone()),
             archive_listing: ArchiveListing::new(listings.clone()),
             mark_listing_let: MarkListingLet::new(listings.clone()),
             delete_listing: DeleteListing::new(listings.clone()),

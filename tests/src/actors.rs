@@ -15,6 +15,8 @@ pub struct Actor {
     pub csrf: String,
     pub client: reqwest::Client,
     base: String,
+    /// The service's photo rows: `create_listing` gives each listing a ready photo.
+    photos: std::sync::Arc<dyn application::ports::PhotoRepository>,
 }
 
 fn new_client() -> reqwest::Client {
@@ -110,13 +112,48 @@ impl Actor {
         self.conditional(Method::POST, &format!("/api/v1/admin/listings/{id}/unpublish"), id, Some(&body)).await
     }
 
-    /// Creates a listing from `body` and returns its id (asserting 201).
+    /// Creates a listing from `body` and returns its id (asserting 201). The listing gets
+    /// one ready photo row (no files: listing tests do not look at them), since publishing
+    /// needs one; `tests/tests/api_photos.rs` takes photos through the real pipeline.
     pub async fn create_listing(&self, body: &Value) -> String {
         let r = self.post("/api/v1/listings", body).await;
         let status = r.status();
         let v: Value = r.json().await.expect("json");
         assert_eq!(status, 201, "{v}");
-        v["id"].as_str().expect("id").to_owned()
+        let id = v["id"].as_str().expect("id").to_owned();
+        self.add_ready_photo(&id).await;
+        id
+    }
+
+    /// Stores a ready photo row for listing `id` directly (its job never runs).
+    pub async fn add_ready_photo(&self, id: &str) {
+        use domain::photo::{Photo, PhotoId, PhotoStatus};
+        let now = chrono::Utc::now();
+        let photo = Photo {
+            id: PhotoId(uuid::Uuid::now_v7()),
+            listing_id: domain::listing::ListingId(id.parse().expect("a listing id")),
+            status: PhotoStatus::Pending,
+            position: 0,
+            content_type: "image/jpeg".into(),
+            bytes: 1,
+            width: None,
+            height: None,
+            reject_reason: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let far = chrono::DateTime::parse_from_rfc3339("2100-01-01T00:00:00Z").expect("a date").to_utc();
+        let job = application::ports::NewJob {
+            run_at: far,
+            ..application::ports::NewJob::now(
+                uuid::Uuid::now_v7(),
+                "test.placeholder-photo",
+                serde_json::json!({}),
+                now,
+            )
+        };
+        let stored = self.photos.insert(&photo, domain::photo::MAX_PHOTOS_PER_LISTING, &job).await.expect("photo row");
+        self.photos.mark_ready(stored.id, 1200, 900, now).await.expect("ready");
     }
 
     /// Creates and publishes a complete listing; returns its id.
@@ -216,6 +253,7 @@ impl TestApp {
             csrf: v["csrf_token"].as_str().expect("csrf").to_owned(),
             client,
             base: self.address.clone(),
+            photos: self.deps.photos.clone(),
         }
     }
 

@@ -189,7 +189,8 @@ async fn every_change_is_audited_with_the_servers_request_id() {
         .unwrap();
     let server_id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
     let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    owner.transition(&id, "publish").await;
+    owner.add_ready_photo(&id).await;
+    assert_eq!(owner.transition(&id, "publish").await.status(), 200);
     let r = admin.unpublish(&id, "Photos do not match").await;
     assert_eq!(r.status(), 200);
     let l: Value = owner.get(&format!("/api/v1/listings/{id}")).await.json().await.unwrap();

@@ -27,6 +27,12 @@ async fn journey(extra: &[(&str, &str)]) {
     let listing: Value = r.json().await.unwrap();
     let id = listing["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/listings/{id}/photos");
+    // Complete, but no photo yet: not publishable, and the problem says why.
+    let r = owner.transition(&id, "publish").await;
+    assert_eq!(r.status(), 409);
+    let problem: Value = r.json().await.unwrap();
+    assert!(problem["type"].as_str().unwrap().ends_with("listing-incomplete"), "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "photos", "{problem}");
 
     // A phone photo: 3264 × 2448 as stored, orientation 6 (shown portrait), GPS in EXIF.
     let original = phone_jpeg(3264, 2448, 6, 92);
@@ -71,7 +77,13 @@ async fn journey(extra: &[(&str, &str)]) {
         assert!(is_red(pixel(&bytes, w - 3, 3)), "{name}: the stored top-left corner is now top right");
         assert!(!is_red(pixel(&bytes, 3, 3)), "{name}");
     }
-    // The original: a signed link for the owner only; the public list shows no link.
+    // Now it publishes, and the public sees the ready photo without the original's link.
+    assert_eq!(owner.transition(&id, "publish").await.status(), 200);
+    let public: Value = reqwest::get(app.url(&path)).await.unwrap().json().await.unwrap();
+    assert_eq!(public["items"][0]["status"], "ready");
+    assert!(public["items"][0]["original_url"].is_null() && public["items"][0]["urls"]["large"].is_string());
+
+    // The original: a signed link for the owner only.
     let signed = ready["original_url"].as_str().unwrap().to_owned();
     let got = reqwest::get(&signed).await.unwrap();
     assert_eq!(got.status(), 200);
@@ -115,11 +127,11 @@ async fn journey(extra: &[(&str, &str)]) {
         "nothing left in storage or the database"
     );
 
-    // Others may not add or delete (a draft does not exist for them).
+    // Others may look but not add or delete.
     let student = app.actor("student").await;
-    assert_eq!(student.upload(&path, "x.jpg", jpeg(&noisy(64, 64, 1), 80)).await.status(), 404);
-    assert_eq!(student.get(&path).await.status(), 404);
-    assert_eq!(student.delete(&format!("{path}/{photo_id}")).await.status(), 404, "a draft is not visible to others");
+    assert_eq!(student.upload(&path, "x.jpg", jpeg(&noisy(64, 64, 1), 80)).await.status(), 403);
+    assert_eq!(student.get(&path).await.status(), 200);
+    assert_eq!(student.delete(&format!("{path}/{photo_id}")).await.status(), 403);
 
     // Delete: the row and every file.
     assert_eq!(owner.delete(&format!("{path}/{photo_id}")).await.status(), 204);
