@@ -107,7 +107,8 @@ impl Dependencies {
             ids: self.ids.clone(),
         };
         let listings = self.listing_ports();
-        let get_listing = GetListing::new(listings.clone(), self.users.clone());
+        let get_listing =
+            GetListing::new(listings.clone(), self.users.clone()).with_gallery(self.photos.clone(), self.media.clone());
         let enquiries = EnquiryPorts {
             enquiries: self.enquiries.clone(),
             get_listing: get_listing.clone(),

@@ -42,7 +42,9 @@ async fn a_landlord_drafts_completes_and_publishes() {
     assert!(public.get("postcode").is_none() && public.get("address_line").is_none(), "{public}");
     assert_eq!(public["features"], json!(["wifi", "garden", "washing_machine"]));
     assert_eq!(public["rent_pppw_pence"], 12500);
-    assert_eq!(public["photos"], json!([]));
+    assert_eq!(public["photos"].as_array().unwrap().len(), 1, "its ready photo: {public}");
+    assert_eq!(public["photos"][0]["status"], "ready");
+    assert!(public["photos"][0]["urls"]["thumb"].as_str().unwrap().starts_with("http"));
     app.stop().await;
 }
 

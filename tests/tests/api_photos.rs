@@ -82,6 +82,10 @@ async fn journey(extra: &[(&str, &str)]) {
     let public: Value = reqwest::get(app.url(&path)).await.unwrap().json().await.unwrap();
     assert_eq!(public["items"][0]["status"], "ready");
     assert!(public["items"][0]["original_url"].is_null() && public["items"][0]["urls"]["large"].is_string());
+    let detail: Value = reqwest::get(app.url(&format!("/api/v1/listings/{id}"))).await.unwrap().json().await.unwrap();
+    assert_eq!(detail["photos"].as_array().unwrap().len(), 1, "the listing carries its gallery");
+    assert_eq!(detail["photos"][0]["urls"], ready["urls"]);
+    assert!(detail["photos"][0]["original_url"].is_null());
 
     // The original: a signed link for the owner only.
     let signed = ready["original_url"].as_str().unwrap().to_owned();

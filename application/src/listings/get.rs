@@ -1,10 +1,12 @@
 use std::sync::Arc;
 
 use domain::listing::{Hidden, Listing, ListingId, ListingStatus};
+use domain::photo::PhotoStatus;
 
 use super::{ListingPorts, Viewer};
 use crate::errors::storage_errors_are_unexpected;
-use crate::ports::UserRepository;
+use crate::media_url::MediaUrls;
+use crate::ports::{PhotoRepository, UserRepository};
 
 /// Why a listing could not be shown.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +27,9 @@ pub struct ListingView {
     pub listing: Listing,
     pub private: bool,
     pub hidden: Option<Hidden>,
+    /// The gallery, in order (`execute` of a `GetListing` with a gallery only): every
+    /// photo for managers, the ready ones for everyone else; public URLs only.
+    pub photos: Vec<crate::photos::PhotoView>,
 }
 
 /// `GET /listings/{id}`. Managers see everything (with the reason the public can't, if
@@ -34,18 +39,39 @@ pub struct ListingView {
 pub struct GetListing {
     ports: ListingPorts,
     users: Arc<dyn UserRepository>,
+    gallery: Option<(Arc<dyn PhotoRepository>, MediaUrls)>,
 }
 
 impl GetListing {
     pub fn new(ports: ListingPorts, users: Arc<dyn UserRepository>) -> Self {
-        Self { ports, users }
+        Self { ports, users, gallery: None }
+    }
+
+    /// `execute` also reads the listing's photos (one more query), with their URLs.
+    #[must_use]
+    pub fn with_gallery(mut self, photos: Arc<dyn PhotoRepository>, media: MediaUrls) -> Self {
+        self.gallery = Some((photos, media));
+        self
     }
 
     #[tracing::instrument(name = "listings.get", skip_all, fields(listing_id = %id))]
     pub async fn execute(&self, viewer: Option<Viewer>, id: ListingId) -> Result<ListingView, GetListingError> {
-        let view = self.view(viewer, id).await?;
+        let mut view = self.view(viewer, id).await?;
         if !view.private && view.hidden.is_some() {
             return Err(GetListingError::NotFound);
+        }
+        if let Some((photos, media)) = &self.gallery {
+            view.photos = photos
+                .list(id)
+                .await?
+                .into_iter()
+                .filter(|p| view.private || p.status == PhotoStatus::Ready)
+                .map(|photo| crate::photos::PhotoView {
+                    urls: crate::photos::variant_urls(&photo, media),
+                    photo,
+                    original_url: None,
+                })
+                .collect();
         }
         Ok(view)
     }
@@ -67,6 +93,6 @@ impl GetListing {
         } else {
             Some(Hidden::NotPublic)
         };
-        Ok(ListingView { listing: l, private, hidden })
+        Ok(ListingView { listing: l, private, hidden, photos: Vec::new() })
     }
 }

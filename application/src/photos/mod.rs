@@ -68,16 +68,20 @@ pub struct PhotoView {
     pub original_url: Option<String>,
 }
 
+/// The public URLs of a photo's variants (none until it is ready).
+pub fn variant_urls(photo: &Photo, media: &MediaUrls) -> BTreeMap<&'static str, String> {
+    if photo.status != PhotoStatus::Ready {
+        return BTreeMap::new();
+    }
+    domain::photo::VARIANT_FILES
+        .iter()
+        .filter_map(|(name, _)| Some((*name, media.public(&photo.variant_key(name)?).to_string())))
+        .collect()
+}
+
 impl PhotoPorts {
     pub(crate) async fn view(&self, photo: Photo, manager: bool) -> PhotoView {
-        let urls = if photo.status == PhotoStatus::Ready {
-            domain::photo::VARIANT_FILES
-                .iter()
-                .filter_map(|(name, _)| Some((*name, self.media.public(&photo.variant_key(name)?).to_string())))
-                .collect()
-        } else {
-            BTreeMap::new()
-        };
+        let urls = variant_urls(&photo, &self.media);
         let original_url = if manager {
             match BlobKey::parse(&photo.original_key()) {
                 Ok(key) => match self.blobs.signed_url(&key, ORIGINAL_URL_TTL).await {

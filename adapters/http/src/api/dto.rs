@@ -442,6 +442,9 @@ pub struct ListingDto {
     pub epc_expires: Nullable<Date>,
     /// The registered exemption reference (for a home rated F or G).
     pub epc_exemption: Nullable<String>,
+    /// The gallery in order, in `GET /listings/{id}` (every photo for the owner and
+    /// admins, the ready ones for everyone else; `original_url` is only in
+    /// `GET /listings/{id}/photos`). Other responses that carry a listing leave it empty.
     pub photos: Vec<PhotoDto>,
     /// Why an admin took the listing down (owner and admins only).
     #[oai(skip_serializing_if_is_none)]

@@ -11,7 +11,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::dto::{ListingCardDto, ListingDto, ListingInput, ListingPatchInput};
+use super::dto::{ListingCardDto, ListingDto, ListingInput, ListingPatchInput, PhotoDto};
 use super::{ApiTags, page_request, reject_unknown_params};
 use crate::Services;
 use crate::auth::{MaybeSignedIn, SignedIn};
@@ -204,11 +204,16 @@ impl ListingsApi {
     #[oai(path = "/listings/:id", method = "get", operation_id = "getListing")]
     async fn get(&self, who: MaybeSignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<Viewed> {
         let view = s.get_listing.execute(who.viewer(), ListingId(id.0)).await?;
+        let photos: Vec<PhotoDto> = view.photos.into_iter().map(PhotoDto::from).collect();
         if view.private {
             let tag = Some(EtagText::of(view.listing.version));
-            return Ok(Viewed::Ok(JsonOut(ListingDto::for_manager(view.listing, view.hidden)), tag));
+            let mut dto = ListingDto::for_manager(view.listing, view.hidden);
+            dto.photos = photos;
+            return Ok(Viewed::Ok(JsonOut(dto), tag));
         }
-        Ok(Viewed::Ok(JsonOut(ListingDto::from_listing(view.listing, false)), None))
+        let mut dto = ListingDto::from_listing(view.listing, false);
+        dto.photos = photos;
+        Ok(Viewed::Ok(JsonOut(dto), None))
     }
 
     /// Create a draft listing (landlords and agents)
