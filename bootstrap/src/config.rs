@@ -412,8 +412,14 @@ impl Config {
         match &raw.smtp_url {
             Some(u) => {
                 let parsed = url::Url::parse(u.expose_secret()).map_err(|_| err("SMTP_URL", "is not a URL"))?;
+                // lettre reads the first `tls` pair; more than one is refused outright.
+                let tls: Vec<String> =
+                    parsed.query_pairs().filter(|(k, _)| k == "tls").map(|(_, v)| v.into_owned()).collect();
+                if tls.len() > 1 {
+                    return Err(err("SMTP_URL", "names tls= more than once"));
+                }
                 let tls_required = parsed.scheme() == "smtps"
-                    || (parsed.scheme() == "smtp" && parsed.query_pairs().any(|(k, v)| k == "tls" && v == "required"));
+                    || (parsed.scheme() == "smtp" && tls.first().is_some_and(|v| v == "required"));
                 if !matches!(parsed.scheme(), "smtp" | "smtps") {
                     return Err(err("SMTP_URL", "must be an smtps:// or smtp:// URL"));
                 }
@@ -671,6 +677,11 @@ mod tests {
         assert_eq!(prod(&[("PUBLIC_BASE_URL", "http://student-palace.co.uk")], "").unwrap_err().var, "PUBLIC_BASE_URL");
         assert_eq!(prod(&[("SMTP_URL", "smtp://smtp.example.com:587")], "").unwrap_err().var, "SMTP_URL", "no TLS");
         assert!(prod(&[("SMTP_URL", "smtp://u:p@smtp.example.com:587?tls=required")], "").is_ok(), "STARTTLS");
+        assert_eq!(
+            prod(&[("SMTP_URL", "smtp://smtp.example.com:587?tls=opportunistic&tls=required")], "").unwrap_err().var,
+            "SMTP_URL",
+            "lettre would use the first (opportunistic)"
+        );
         assert_eq!(cfg(&[("APP_ENV", "staging"), s3, cdn, key, site, smtp]).unwrap_err().var, "DATABASE_URL");
         let c = prod(&[], "").unwrap();
         assert!(!c.auto_migrate && !c.embedded_worker, "migrations and the worker run on their own in prod");

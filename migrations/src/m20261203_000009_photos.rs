@@ -1,6 +1,7 @@
 //! Photos of listings: one row per upload (the files live in object storage under
-//! `listings/{listing_id}/{photo_id}/`). Deleting a listing deletes its photo rows
-//! (its files are removed by the use case, or found by `media reconcile`).
+//! `listings/{listing_id}/{photo_id}/`). Deleting a listing (a never-published draft)
+//! deletes its photo rows; their files are left for `media reconcile`, which reports
+//! them daily and removes them with `--apply`.
 
 use sea_orm_migration::prelude::*;
 

@@ -272,3 +272,104 @@ fn terminate(child: &tokio::process::Child) {
     let ok = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success();
     assert!(ok, "kill -TERM {pid}");
 }
+
+/// The queue, except that heartbeats fail (the database hiccups for longer than a lease).
+struct ExtendFails(Arc<SqlJobQueue>);
+
+#[async_trait]
+impl JobQueue for ExtendFails {
+    async fn enqueue(&self, job: &NewJob) -> Result<bool, application::RepositoryError> {
+        self.0.enqueue(job).await
+    }
+    async fn claim(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, application::RepositoryError> {
+        self.0.claim(now, until, limit).await
+    }
+    async fn extend(
+        &self,
+        _: Uuid,
+        _: Uuid,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), application::RepositoryError> {
+        Err(application::RepositoryError::Unexpected(anyhow::anyhow!("connection reset")))
+    }
+    async fn finish(
+        &self,
+        id: Uuid,
+        lease: Uuid,
+        outcome: &application::ports::Outcome,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), application::RepositoryError> {
+        self.0.finish(id, lease, outcome, now).await
+    }
+    async fn find(&self, id: Uuid) -> Result<Option<Job>, application::RepositoryError> {
+        self.0.find(id).await
+    }
+    async fn list(
+        &self,
+        status: Option<JobStatus>,
+        page: PageRequest,
+    ) -> Result<application::paging::Page<Job>, application::RepositoryError> {
+        self.0.list(status, page).await
+    }
+    async fn retry(
+        &self,
+        id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+        audit: &application::audit::AuditEvent,
+    ) -> Result<(), application::RepositoryError> {
+        self.0.retry(id, now, audit).await
+    }
+}
+
+/// Records when its run ends, however it ends (finished, or dropped by the worker).
+struct Finishes(Arc<Mutex<Option<chrono::DateTime<chrono::Utc>>>>);
+
+struct StampOnDrop(Arc<Mutex<Option<chrono::DateTime<chrono::Utc>>>>);
+
+impl Drop for StampOnDrop {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap() = Some(chrono::Utc::now());
+    }
+}
+
+#[async_trait]
+impl JobHandler for Finishes {
+    fn kind(&self) -> &'static str {
+        "test.long"
+    }
+    async fn run(&self, _: &Job) -> Result<(), JobError> {
+        let _stamp = StampOnDrop(self.0.clone());
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_run_whose_lease_cannot_be_extended_stops_before_the_lease_runs_out() {
+    let db = TestDb::postgres().await;
+    let queue = Arc::new(SqlJobQueue::new(db.migrated().await));
+    let id = enqueue(&queue, "test.long", 1).await;
+    let ended = Arc::new(Mutex::new(None));
+    let config = WorkerConfig { lease: Duration::from_millis(900), ..fast() };
+    let w = Worker::new(Arc::new(ExtendFails(queue.clone())), Arc::new(SystemClock), Arc::new(UuidV7), config)
+        .handle(Arc::new(Finishes(ended.clone())));
+    let q = queue.clone();
+    run_until(vec![w], "the job dead after its only lease ran out", async || {
+        let j = q.find(id).await.unwrap().unwrap();
+        if j.status == JobStatus::Dead { Ok(()) } else { Err(format!("{:?}", j.status)) }
+    })
+    .await;
+    let job = queue.find(id).await.unwrap().unwrap();
+    let ended = ended.lock().unwrap().expect("the run ended");
+    assert!(
+        ended < job.updated_at,
+        "the run stopped ({ended}) before its lease ran out and the job was declared dead ({})",
+        job.updated_at
+    );
+    assert!(job.last_error.unwrap().contains("lease"));
+}

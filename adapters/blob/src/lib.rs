@@ -68,7 +68,8 @@ impl StorageLocation {
 
 /// Explicit settings for S3-compatible endpoints (tests, MinIO, moto). In production the
 /// usual AWS environment (role credentials, `AWS_REGION`, `AWS_ENDPOINT_URL`) is used.
-#[derive(Debug, Clone, Default)]
+/// `Debug` never shows the secret key.
+#[derive(Clone, Default)]
 pub struct S3Overrides {
     pub endpoint: Option<String>,
     pub region: Option<String>,
@@ -79,7 +80,8 @@ pub struct S3Overrides {
 
 /// Backend settings that are not part of `STORAGE_URL`. Production leaves them empty and
 /// relies on each SDK's usual environment (workload identity, `AWS_*`, `GOOGLE_*`).
-#[derive(Debug, Clone, Default)]
+/// `Debug` shows no key.
+#[derive(Clone, Default)]
 pub struct StoreOptions {
     pub s3: S3Overrides,
     /// A GCS service-account key JSON (tests point `gcs_base_url` in it at a fake).
@@ -93,6 +95,30 @@ pub struct StoreOptions {
     /// The app's own `/media` URLs: a local folder or memory store signs URLs for them
     /// (dev). Without it those stores answer `Unsupported` to `signed_url`.
     pub media_urls: Option<MediaUrls>,
+}
+
+impl std::fmt::Debug for S3Overrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Overrides")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "****"))
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for StoreOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreOptions")
+            .field("s3", &self.s3)
+            .field("gcs_service_account_key", &self.gcs_service_account_key.as_ref().map(|_| "****"))
+            .field("gcs_allow_http", &self.gcs_allow_http)
+            .field("gcs_signing_key", &self.gcs_signing_key.as_ref().map(|(email, _)| (email, "****")))
+            .field("media_urls", &self.media_urls)
+            .finish()
+    }
 }
 
 /// A `BlobStore` over any object_store backend.

@@ -21,6 +21,7 @@ use application::ports::{
 use async_trait::async_trait;
 use bytes::Bytes;
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 
 /// What a photo may be.
@@ -126,8 +127,13 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     false
 }
 
-/// Decodes within the limits and applies the orientation.
-fn decode(bytes: &[u8], limits: ImageLimits) -> Result<(ImageFormat, DynamicImage), ImageError> {
+/// Decodes within the limits; applies the orientation when `orient` (otherwise the
+/// image is as stored, and the orientation is returned for the caller).
+fn decode(
+    bytes: &[u8],
+    limits: ImageLimits,
+    orient: bool,
+) -> Result<(ImageFormat, DynamicImage, Orientation), ImageError> {
     let format = format_of(bytes)?;
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(ImageError::Undecodable("the JPEG is truncated (it has no end-of-image marker)".into()));
@@ -157,10 +163,12 @@ fn decode(bytes: &[u8], limits: ImageLimits) -> Result<(ImageFormat, DynamicImag
             limits.max_alloc / (1024 * 1024)
         )));
     }
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
-    img.apply_orientation(orientation);
-    Ok((format, img))
+    if orient {
+        img.apply_orientation(orientation);
+    }
+    Ok((format, img, orientation))
 }
 
 /// The size that fits within `max` × `max`, keeping the aspect ratio, never larger.
@@ -187,9 +195,10 @@ fn resize(src: &DynamicImage, w: u32, h: u32) -> Result<DynamicImage, ImageProce
     Ok(dst)
 }
 
-fn make_variants(img: &DynamicImage) -> Result<Processed, ImageProcessingError> {
-    // Three 8-bit channels: what JPEG and the WebP encoder take; alpha is dropped.
-    let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
+fn make_variants(img: DynamicImage) -> Result<Processed, ImageProcessingError> {
+    // Three 8-bit channels: what JPEG and the WebP encoder take; alpha is dropped. No copy
+    // when the decoder gave RGB8 already (JPEG).
+    let rgb = DynamicImage::ImageRgb8(img.into_rgb8());
     let (w, h) = (rgb.width(), rgb.height());
     let mut variants = Vec::with_capacity(VARIANTS.len() + 1);
     for &(name, max) in VARIANTS {
@@ -226,8 +235,17 @@ impl ImageProcessor for Images {
         format_of(&bytes)?;
         let limits = self.limits;
         self.blocking(move || {
-            let (format, img) = decode(&bytes, limits)?;
-            Ok(ImageInfo { format, width: img.width(), height: img.height() })
+            // Decoded whole (proves it decodes), not turned: the size is swapped instead.
+            let (format, img, orientation) = decode(&bytes, limits, false)?;
+            let turned = matches!(
+                orientation,
+                Orientation::Rotate90
+                    | Orientation::Rotate270
+                    | Orientation::Rotate90FlipH
+                    | Orientation::Rotate270FlipH
+            );
+            let (w, h) = if turned { (img.height(), img.width()) } else { (img.width(), img.height()) };
+            Ok(ImageInfo { format, width: w, height: h })
         })
         .await
     }
@@ -236,8 +254,8 @@ impl ImageProcessor for Images {
         format_of(&bytes)?;
         let limits = self.limits;
         self.blocking(move || {
-            let (_, img) = decode(&bytes, limits)?;
-            make_variants(&img)
+            let (_, img, _) = decode(&bytes, limits, true)?;
+            make_variants(img)
         })
         .await
     }

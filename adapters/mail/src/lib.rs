@@ -72,12 +72,27 @@ impl Mailer for SmtpMailer {
         let mime = mime(&self.from, message)?;
         match self.transport.send(mime).await {
             Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => {
-                let code = e.status().map_or_else(|| "permanent".to_owned(), |c| c.to_string());
-                Err(MailError::Rejected(format!("the SMTP server refused the message ({code})")))
-            }
-            Err(e) => Err(MailError::Unavailable(anyhow::Error::new(e).context("sending through SMTP"))),
+            Err(e) => Err(classify(&e)),
         }
+    }
+}
+
+/// What an SMTP failure means for the job. A server's reply text often repeats the
+/// recipient's address, so replies are reported by their code only; errors without a
+/// reply (connection, TLS, timeout) keep their cause chain, which names no person.
+/// Only mailbox refusals (550–553) are permanent: an authentication or policy refusal
+/// (530, 535, 554) is our configuration, fixed and retried, not the recipient's fault.
+fn classify(e: &lettre::transport::smtp::Error) -> MailError {
+    match e.status() {
+        Some(code) if e.is_permanent() && (550..=553).contains(&u16::from(code)) => {
+            MailError::Rejected(format!("the SMTP server refused the recipient ({code})"))
+        }
+        Some(code) => MailError::Unavailable(anyhow::anyhow!(
+            "the SMTP server answered {code} ({})",
+            if e.is_permanent() { "refused; check the SMTP settings" } else { "try again later" }
+        )),
+        None if e.is_timeout() => MailError::Unavailable(anyhow::anyhow!("the SMTP server timed out")),
+        None => MailError::Unavailable(anyhow::anyhow!("{e:#}").context("sending through SMTP")),
     }
 }
 

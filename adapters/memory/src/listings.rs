@@ -172,7 +172,12 @@ impl ListingRepository for InMemoryListingRepository {
         Ok(page(rows, req, 0, true, |l| (micros(l.created_at), l.id.0)))
     }
 
-    async fn lapsed_licences(&self, today: NaiveDate, limit: u32) -> Result<Vec<Listing>, RepositoryError> {
+    async fn lapsed_licences(
+        &self,
+        today: NaiveDate,
+        after: Option<ListingId>,
+        limit: u32,
+    ) -> Result<Vec<Listing>, RepositoryError> {
         let mut rows: Vec<Listing> = self
             .state
             .read()
@@ -180,6 +185,7 @@ impl ListingRepository for InMemoryListingRepository {
             .values()
             .filter(|l| l.status == ListingStatus::Published)
             .filter(|l| l.details.searchable_until().is_some_and(|until| until < today))
+            .filter(|l| after.is_none_or(|a| l.id.0 > a.0))
             .cloned()
             .collect();
         rows.sort_by_key(|l| l.id.0);

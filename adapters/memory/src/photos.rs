@@ -32,7 +32,7 @@ impl PhotoRepository for InMemoryPhotoRepository {
     async fn insert(&self, photo: &Photo, max: usize, process: &NewJob) -> Result<Photo, RepositoryError> {
         let mut s = self.state.write();
         if !s.listings.contains_key(&photo.listing_id) {
-            return Err(unexpected(format!("listing {} does not exist", photo.listing_id)));
+            return Err(RepositoryError::Stale);
         }
         if s.photos.contains_key(&photo.id) || s.jobs.contains_key(&process.id) {
             return Err(RepositoryError::Conflict("a photo or job with this id exists".into()));

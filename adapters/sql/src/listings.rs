@@ -286,9 +286,18 @@ impl ListingRepository for SqlListingRepository {
         Ok(Page::from_rows(items, page.size, 0, |l| (l.created_at.timestamp_micros(), l.id.0)))
     }
 
-    async fn lapsed_licences(&self, today: NaiveDate, limit: u32) -> Result<Vec<Listing>, RepositoryError> {
+    async fn lapsed_licences(
+        &self,
+        today: NaiveDate,
+        after: Option<ListingId>,
+        limit: u32,
+    ) -> Result<Vec<Listing>, RepositoryError> {
         use sea_orm::{QueryOrder, QuerySelect};
-        let rows = listings::Entity::find()
+        let mut q = listings::Entity::find();
+        if let Some(a) = after {
+            q = q.filter(Column::Id.gt(a.0));
+        }
+        let rows = q
             .filter(Column::Status.eq(ListingStatus::Published.as_str()))
             .filter(Column::SearchableUntil.lt(today))
             .order_by_asc(Column::Id)

@@ -112,10 +112,14 @@ impl PhotoRepository for SqlPhotoRepository {
                 max.into(),
             ]
         };
-        let res = txn
-            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await
-            .map_err(|e| map_db_err(e, "a photo with this id exists"))?;
+        let res = txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(|e| {
+            // The listing was deleted since the caller read it.
+            if matches!(e.sql_err(), Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))) {
+                RepositoryError::Stale
+            } else {
+                map_db_err(e, "a photo with this id exists")
+            }
+        })?;
         if res.rows_affected() == 0 {
             return Err(RepositoryError::Conflict(GALLERY_FULL.to_owned()));
         }

@@ -262,14 +262,22 @@ impl Worker {
                 let run = handler.run(&job);
                 tokio::pin!(run);
                 let beat = (self.config.lease / 3).max(Duration::from_millis(50));
+                let beat_chrono = chrono::Duration::from_std(beat).unwrap_or(chrono::Duration::seconds(1));
+                // The end of the lease as last stored: once a failed heartbeat leaves less
+                // than a beat of it, another worker may claim the job, so this run stops.
+                let mut held_until = job.lease.map_or_else(|| self.clock.now(), |l| l.until);
                 loop {
                     tokio::select! {
                         r = &mut run => break Some(r),
                         () = tokio::time::sleep(beat) => {
                             let until = self.clock.now() + chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::minutes(1));
                             match self.queue.extend(job.id, lease, until).await {
-                                Ok(()) => {}
+                                Ok(()) => held_until = until,
                                 Err(application::RepositoryError::Stale) => break None,
+                                Err(e) if self.clock.now() + beat_chrono >= held_until => {
+                                    tracing::warn!(error = %chain(e), "the lease cannot be extended and is about to run out; stopping this run");
+                                    break None;
+                                }
                                 Err(e) => {
                                     tracing::warn!(error = %chain(e), "extending a lease failed; retrying at the next beat");
                                 }
@@ -280,7 +288,7 @@ impl Worker {
             }
         };
         let Some(result) = result else {
-            tracing::warn!("lease lost (it ran out and the job was claimed again); stopped this run");
+            tracing::warn!("lease lost or about to run out; stopped this run (the job runs again after its lease)");
             metrics::counter!("jobs_lease_lost_total", "kind" => job.kind.clone()).increment(1);
             return Ended::LeaseLost;
         };

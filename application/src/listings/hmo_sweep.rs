@@ -19,7 +19,7 @@ const BATCH: u32 = 100;
 /// so the owner sees it and must renew the licence to publish again.
 ///
 /// Idempotent: a listing already unlisted is no longer found; one changed meanwhile
-/// (`Stale`) is left for the next run.
+/// (`Stale`) is left for the next run. It pages by id, so any number are swept.
 #[derive(Clone)]
 pub struct HmoLicenceSweep {
     pub ports: ListingPorts,
@@ -34,38 +34,47 @@ impl JobHandler for HmoLicenceSweep {
     async fn run(&self, job: &Job) -> Result<(), JobError> {
         let origin = Origin { actor: None, request_id: Some(format!("job:{}", job.id)) };
         let mut unlisted = 0u64;
-        let mut skipped = std::collections::HashSet::new();
+        let mut skipped = 0u64;
+        let now = self.ports.clock.now();
+        let today = domain::uk_today(now);
+        let mut after = None;
         loop {
-            let now = self.ports.clock.now();
-            let today = domain::uk_today(now);
-            let lapsed =
-                self.ports.listings.lapsed_licences(today, BATCH).await.map_err(|e| JobError::Retry(e.into()))?;
-            let fresh: Vec<_> = lapsed.into_iter().filter(|l| !skipped.contains(&l.id)).collect();
-            if fresh.is_empty() {
-                break;
-            }
-            for before in fresh {
+            let lapsed = self
+                .ports
+                .listings
+                .lapsed_licences(today, after, BATCH)
+                .await
+                .map_err(|e| JobError::Retry(e.into()))?;
+            let Some(last) = lapsed.last() else { break };
+            after = Some(last.id);
+            for before in lapsed {
                 let expired = before.details.searchable_until().map(|d| d.format("%-d %B %Y").to_string());
                 let reason = format!(
                     "Unlisted automatically: the HMO licence expired on {}. Add the renewed licence and its expiry date, then publish again.",
                     expired.as_deref().unwrap_or("its expiry date")
                 );
-                let mut after = before.clone();
-                if after.unpublish(reason, now).is_err() {
-                    skipped.insert(before.id);
+                let mut after_change = before.clone();
+                if after_change.unpublish(reason, now).is_err() {
+                    skipped += 1;
                     continue;
                 }
-                let ev = audit_event(&self.ports, &origin, "listing.unpublish", Some(&before), Some(&after), before.id);
-                match save(&self.ports, &before, after, &ev).await {
+                let ev = audit_event(
+                    &self.ports,
+                    &origin,
+                    "listing.unpublish",
+                    Some(&before),
+                    Some(&after_change),
+                    before.id,
+                );
+                match save(&self.ports, &before, after_change, &ev).await {
                     Ok(_) => unlisted += 1,
-                    Err(RepositoryError::Stale) => {
-                        skipped.insert(before.id);
-                    }
+                    // Changed meanwhile: left for the next run.
+                    Err(RepositoryError::Stale) => skipped += 1,
                     Err(e) => return Err(JobError::Retry(e.into())),
                 }
             }
         }
-        tracing::info!(unlisted, skipped = skipped.len(), "HMO licence sweep done");
+        tracing::info!(unlisted, skipped, "HMO licence sweep done");
         Ok(())
     }
 }

@@ -11,8 +11,9 @@ use crate::ports::{BlobKey, Job};
 /// The kind of the daily dry run.
 pub const RECONCILE_MEDIA: &str = "media.reconcile";
 
-/// An object younger than this is never called an orphan: an upload writes its original
-/// before its row, and a row may be committing right now.
+/// An object or row younger than this is never reported: an upload writes its original
+/// before its row, a row may be committing right now, and a new photo's variants come
+/// later.
 pub const ORPHAN_MIN_AGE: chrono::Duration = chrono::Duration::hours(1);
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +85,11 @@ impl ReconcileMedia {
             }
         }
         for photo in rows.values() {
+            // Objects were listed before rows were read: a photo uploaded meanwhile, or
+            // still being processed, is not missing anything yet.
+            if now - photo.created_at < ORPHAN_MIN_AGE {
+                continue;
+            }
             if !present.contains(photo.original_key().as_str()) {
                 report.missing_originals.push(photo.id);
             } else if photo.status == domain::photo::PhotoStatus::Ready

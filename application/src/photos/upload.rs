@@ -107,7 +107,8 @@ impl UploadPhoto {
                 }
                 return Err(match e {
                     RepositoryError::Conflict(_) => UploadPhotoError::GalleryFull,
-                    other => other.into(),
+                    RepositoryError::Stale => UploadPhotoError::NotFound,
+                    other @ RepositoryError::Unexpected(_) => other.into(),
                 });
             }
         };

@@ -148,8 +148,14 @@ pub trait ListingRepository: Send + Sync + 'static {
     async fn list_by_owner(&self, owner: UserId, page: PageRequest) -> Result<Page<Listing>, RepositoryError>;
 
     /// Published listings whose HMO licence expired before `today` (their
-    /// `searchable_until` is past), by id, at most `limit` (the daily sweep unlists them).
-    async fn lapsed_licences(&self, today: NaiveDate, limit: u32) -> Result<Vec<Listing>, RepositoryError>;
+    /// `searchable_until` is past), by id after `after`, at most `limit` (the daily sweep
+    /// unlists them).
+    async fn lapsed_licences(
+        &self,
+        today: NaiveDate,
+        after: Option<ListingId>,
+        limit: u32,
+    ) -> Result<Vec<Listing>, RepositoryError>;
 
     /// The cards of visible listings matching `query`, in its order, one page
     /// (`query.page`, default first page of 20). The cursor must belong to `query.sort`

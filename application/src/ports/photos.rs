@@ -18,7 +18,8 @@ pub trait PhotoRepository: Send + Sync + 'static {
     /// whatever `photo.position` says) and its processing job, in one transaction, only
     /// while the listing has fewer than `max` photos (checked with the insert: two
     /// concurrent uploads cannot both take the last place). Returns the photo as stored.
-    /// Errors: `Conflict` when the gallery is full or the id is taken.
+    /// Errors: `Conflict` when the gallery is full or the id is taken; `Stale` when the
+    /// listing is gone (nothing stored).
     async fn insert(&self, photo: &Photo, max: usize, process: &NewJob) -> Result<Photo, RepositoryError>;
 
     async fn find(&self, id: PhotoId) -> Result<Option<Photo>, RepositoryError>;
