@@ -122,6 +122,8 @@ pub struct DemoSummary {
     pub cities: usize,
     pub users: usize,
     pub listings: usize,
+    /// The listings added, in order.
+    pub listing_ids: Vec<ListingId>,
 }
 
 const STREETS: &[&str] = &[
@@ -363,12 +365,68 @@ pub async fn seed(p: &DemoPorts, listings: usize, seed: u64, admin: DemoAdmin) -
         }
     }
 
+    let mut listing_ids = Vec::with_capacity(listings);
     for _ in 0..listings {
         let owner = *pick(&mut rng, &owners);
         let l = listing(&mut rng, &ids, owner, now);
         p.listings.insert(&l, &audit(&ids, "listing.seed", ("listing", l.id.to_string()), now)).await?;
+        listing_ids.push(l.id);
     }
-    Ok(DemoSummary { cities, users, listings })
+    Ok(DemoSummary { cities, users, listings, listing_ids })
+}
+
+/// Gives every listing in `ids` one ready photo, made through the real pipeline: a few
+/// generated images are processed once by the `ImageProcessor` (orientation, metadata
+/// stripped, every variant), and each listing gets its own copy of one of them under its
+/// own keys, with a row marked ready. Each row's `photo.process` job finds it ready and
+/// does nothing. For `make run` (a local folder); `seed --demo` leaves photos out (its
+/// listings number up to 100k in `make bench`).
+pub async fn seed_photos(p: &application::photos::PhotoPorts, ids: &[ListingId]) -> anyhow::Result<usize> {
+    use application::ports::{BlobAttrs, BlobKey, NewJob};
+    use domain::photo::{Photo, PhotoId, PhotoStatus};
+    let mut processed = Vec::new();
+    for seed in 0..4u32 {
+        let original = bytes::Bytes::from(sp_images::sample_photo(seed));
+        let variants = p.images.process(original.clone()).await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        processed.push((original, variants));
+    }
+    let now = p.clock.now();
+    for (i, listing_id) in ids.iter().enumerate() {
+        let (original, variants) = &processed[i % processed.len()];
+        let photo = Photo {
+            id: PhotoId(p.ids.new_id()),
+            listing_id: *listing_id,
+            status: PhotoStatus::Pending,
+            position: 0,
+            content_type: "image/jpeg".into(),
+            bytes: original.len() as u64,
+            width: None,
+            height: None,
+            reject_reason: None,
+            created_at: now,
+            updated_at: now,
+        };
+        p.blobs
+            .put(&BlobKey::parse(&photo.original_key())?, original.clone(), &BlobAttrs::private("image/jpeg"))
+            .await?;
+        for v in &variants.variants {
+            let key = photo.variant_key(v.name).ok_or_else(|| anyhow::anyhow!("no key for {}", v.name))?;
+            p.blobs.put(&BlobKey::parse(&key)?, v.bytes.clone(), &BlobAttrs::immutable(v.content_type)).await?;
+        }
+        let job = NewJob::now(
+            p.ids.new_id(),
+            application::photos::PROCESS_PHOTO,
+            serde_json::json!({ "photo_id": photo.id }),
+            now,
+        );
+        let stored = p.photos.insert(&photo, domain::photo::MAX_PHOTOS_PER_LISTING, &job).await?;
+        // The job may have run first (it made the same variants and marked it ready).
+        match p.photos.mark_ready(stored.id, variants.width, variants.height, now).await {
+            Ok(()) | Err(application::RepositoryError::Stale) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(ids.len())
 }
 
 #[cfg(test)]

@@ -202,6 +202,26 @@ fn the_worker_refuses_an_unmigrated_database_then_runs_until_sigterm() {
 }
 
 #[tokio::test]
+async fn make_run_shows_demo_listings_with_photos_served_by_the_app() {
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let page: serde_json::Value =
+        client.get(server.url("/api/v1/listings?page_size=1")).send().await.unwrap().json().await.unwrap();
+    let id = page["items"][0]["id"].as_str().expect("a demo listing").to_owned();
+    let detail: serde_json::Value =
+        client.get(server.url(&format!("/api/v1/listings/{id}"))).send().await.unwrap().json().await.unwrap();
+    let photo = &detail["photos"][0];
+    assert_eq!(photo["status"], "ready", "{detail}");
+    for name in ["thumb", "medium", "large", "medium_jpeg"] {
+        let url = photo["urls"][name].as_str().unwrap();
+        assert!(url.starts_with(&format!("http://127.0.0.1:{}/media/", server.port)), "{url}");
+        let r = client.get(url).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{url}");
+        assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
+    }
+}
+
+#[tokio::test]
 async fn every_log_line_of_a_request_carries_its_request_id() {
     let mut server = Server::start(&[]);
     let client = reqwest::Client::new();

@@ -261,6 +261,28 @@ impl ImageProcessor for Images {
     }
 }
 
+/// A demo photo: a 1600 × 1200 JPEG of soft gradients (a sky over a brick-red house
+/// front, the tint varying with `seed`). Small to store, cheap to process.
+pub fn sample_photo(seed: u32) -> Vec<u8> {
+    let tint = u8::try_from(seed % 4 * 30).unwrap_or(0);
+    let img = image::RgbImage::from_fn(1600, 1200, |x, y| {
+        let fx = u8::try_from(x * 60 / 1600).unwrap_or(0);
+        if y < 500 {
+            let fy = u8::try_from(y * 80 / 500).unwrap_or(0);
+            image::Rgb([120 + fy / 2, 170 + fy / 3, 230 - fx / 3])
+        } else if (500..1100).contains(&y) && (300..1300).contains(&x) {
+            image::Rgb([150 + fx / 2 + tint / 3, 60 + tint / 2, 50 + fx / 4])
+        } else {
+            image::Rgb([90 + fx / 3, 120 + tint / 4, 70])
+        }
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&img)
+        .expect("encoding into memory does not fail");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
