@@ -355,7 +355,8 @@ async fn a_run_whose_lease_cannot_be_extended_stops_before_the_lease_runs_out() 
     let queue = Arc::new(SqlJobQueue::new(db.migrated().await));
     let id = enqueue(&queue, "test.long", 1).await;
     let ended = Arc::new(Mutex::new(None));
-    let config = WorkerConfig { lease: Duration::from_millis(900), ..fast() };
+    // Beats every second; the run must stop by 2 s, a second before the lease ends at 3 s.
+    let config = WorkerConfig { lease: Duration::from_secs(3), ..fast() };
     let w = Worker::new(Arc::new(ExtendFails(queue.clone())), Arc::new(SystemClock), Arc::new(UuidV7), config)
         .handle(Arc::new(Finishes(ended.clone())));
     let q = queue.clone();
