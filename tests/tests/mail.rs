@@ -75,3 +75,60 @@ async fn eml_folder_writes_the_same_message() {
     assert_eq!(files.len(), 1);
     check(&std::fs::read_to_string(&files[0]).unwrap(), "owner@example.com");
 }
+
+/// A scripted SMTP server on a free port that answers `RCPT TO` with `reply` (and
+/// everything else as a server that accepts would). Servers quote the address in such
+/// replies; the mailer must not.
+async fn scripted_server(reply: &'static str) -> u16 {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 fake.test ESMTP\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let answer: &[u8] = if upper.starts_with("EHLO") {
+                        b"250-fake.test\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("RCPT") {
+                        reply.as_bytes()
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    if write.write_all(answer).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+async fn send_via(reply: &'static str) -> MailError {
+    let port = scripted_server(reply).await;
+    let url = SecretString::from(format!("smtp://127.0.0.1:{port}"));
+    let mailer = SmtpMailer::new(&url, FROM, Duration::from_secs(5)).unwrap();
+    mailer.send(&message("owner@example.com")).await.unwrap_err()
+}
+
+#[tokio::test]
+async fn smtp_refusals_are_told_by_their_code_and_never_repeat_the_address() {
+    let rejected = send_via("550 5.1.1 <owner@example.com>: Recipient address rejected\r\n").await;
+    assert!(matches!(rejected, MailError::Rejected(_)), "a mailbox refusal is permanent: {rejected:?}");
+    let greylisted = send_via("450 4.2.0 <owner@example.com>: Recipient greylisted\r\n").await;
+    assert!(matches!(greylisted, MailError::Unavailable(_)), "4xx is retried: {greylisted:?}");
+    let policy = send_via("554 5.7.1 <owner@example.com>: Relay access denied\r\n").await;
+    assert!(matches!(policy, MailError::Unavailable(_)), "a policy refusal is our configuration, retried: {policy:?}");
+    for e in [rejected, greylisted, policy] {
+        let shown = format!("{e} {e:?}");
+        let text = format!("{shown} {:#}", anyhow::Error::new(e));
+        assert!(!text.contains("owner@example.com"), "no address in what is stored or logged: {text}");
+    }
+}
