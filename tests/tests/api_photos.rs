@@ -95,6 +95,37 @@ async fn journey(extra: &[(&str, &str)]) {
     let unsigned = signed.split('?').next().unwrap();
     assert_ne!(reqwest::get(unsigned).await.unwrap().status(), 200, "the original is private: {unsigned}");
 
+    // A second photo, put first, then removed again.
+    let second: Value =
+        owner.upload(&path, "b.png", sp_tests::images::png(&noisy(64, 48, 5))).await.json().await.unwrap();
+    let second_id = second["id"].as_str().unwrap().to_owned();
+    let r = owner
+        .req(reqwest::Method::PUT, &format!("{path}/order"))
+        .json(&serde_json::json!({"photo_ids": [second_id, photo_id]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let ordered: Value = r.json().await.unwrap();
+    let ids: Vec<&str> = ordered["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [second_id.as_str(), photo_id.as_str()]);
+    assert_eq!(ordered["items"][0]["position"], 0);
+    let r = owner
+        .req(reqwest::Method::PUT, &format!("{path}/order"))
+        .json(&serde_json::json!({"photo_ids": [photo_id]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "the order must name every photo");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while app.deps.photos.find(domain::photo::PhotoId(second_id.parse().unwrap())).await.unwrap().unwrap().status
+        == domain::photo::PhotoStatus::Pending
+    {
+        assert!(Instant::now() < deadline, "the second photo was not processed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(owner.delete(&format!("{path}/{second_id}")).await.status(), 204);
+
     // Refusals: each a documented 4xx, nothing kept.
     let (rows, files) = (photos(&app, &id).await, objects(&app).await);
     let cases: [(&str, Vec<u8>, u16); 4] = [

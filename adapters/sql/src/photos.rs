@@ -50,6 +50,24 @@ fn to_domain(m: photos::Model) -> Result<Photo, RepositoryError> {
     })
 }
 
+impl SqlPhotoRepository {
+    /// `UPDATE photos SET … , updated_at = at WHERE id = ? AND status = 'pending'`;
+    /// `Stale` when no row matched.
+    async fn if_pending(
+        &self,
+        id: PhotoId,
+        at: DateTime<Utc>,
+        set: impl FnOnce(sea_orm::UpdateMany<photos::Entity>) -> sea_orm::UpdateMany<photos::Entity>,
+    ) -> Result<(), RepositoryError> {
+        let update = photos::Entity::update_many()
+            .col_expr(Column::UpdatedAt, Expr::value(stored(at)))
+            .filter(Column::Id.eq(id.0))
+            .filter(Column::Status.eq(PhotoStatus::Pending.as_str()));
+        let res = set(update).exec(&self.db).await.map_err(unexpected)?;
+        if res.rows_affected == 0 { Err(RepositoryError::Stale) } else { Ok(()) }
+    }
+}
+
 /// The gallery is full (the message the use case maps).
 pub const GALLERY_FULL: &str = "the listing has as many photos as allowed";
 
@@ -146,30 +164,22 @@ impl PhotoRepository for SqlPhotoRepository {
 
     async fn mark_ready(&self, id: PhotoId, width: u32, height: u32, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         let dim = |v: u32| i32::try_from(v).map_err(unexpected);
-        let res = photos::Entity::update_many()
-            .col_expr(Column::Status, Expr::value(PhotoStatus::Ready.as_str()))
-            .col_expr(Column::Width, Expr::value(dim(width)?))
-            .col_expr(Column::Height, Expr::value(dim(height)?))
-            .col_expr(Column::UpdatedAt, Expr::value(stored(at)))
-            .filter(Column::Id.eq(id.0))
-            .filter(Column::Status.eq(PhotoStatus::Pending.as_str()))
-            .exec(&self.db)
-            .await
-            .map_err(unexpected)?;
-        if res.rows_affected == 0 { Err(RepositoryError::Stale) } else { Ok(()) }
+        let (width, height) = (dim(width)?, dim(height)?);
+        self.if_pending(id, at, |u| {
+            u.col_expr(Column::Status, Expr::value(PhotoStatus::Ready.as_str()))
+                .col_expr(Column::Width, Expr::value(width))
+                .col_expr(Column::Height, Expr::value(height))
+        })
+        .await
     }
 
     async fn mark_rejected(&self, id: PhotoId, reason: &str, at: DateTime<Utc>) -> Result<(), RepositoryError> {
-        let res = photos::Entity::update_many()
-            .col_expr(Column::Status, Expr::value(PhotoStatus::Rejected.as_str()))
-            .col_expr(Column::RejectReason, Expr::value(reason.chars().take(500).collect::<String>()))
-            .col_expr(Column::UpdatedAt, Expr::value(stored(at)))
-            .filter(Column::Id.eq(id.0))
-            .filter(Column::Status.eq(PhotoStatus::Pending.as_str()))
-            .exec(&self.db)
-            .await
-            .map_err(unexpected)?;
-        if res.rows_affected == 0 { Err(RepositoryError::Stale) } else { Ok(()) }
+        let reason: String = reason.chars().take(500).collect();
+        self.if_pending(id, at, |u| {
+            u.col_expr(Column::Status, Expr::value(PhotoStatus::Rejected.as_str()))
+                .col_expr(Column::RejectReason, Expr::value(reason))
+        })
+        .await
     }
 
     async fn reorder(&self, listing: ListingId, order: &[PhotoId], at: DateTime<Utc>) -> Result<(), RepositoryError> {

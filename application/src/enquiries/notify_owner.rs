@@ -1,10 +1,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use uuid::Uuid;
 
 use super::NOTIFY_OWNER;
-use crate::jobs::{JobError, JobHandler};
+use crate::jobs::{JobError, JobHandler, payload_id};
 use crate::mail::EnquiryToOwner;
 use crate::ports::{EnquiryRepository, Job, ListingRepository, MailError, Mailer, UserRepository};
 
@@ -27,10 +26,6 @@ pub struct NotifyOwner {
     pub site_url: url::Url,
 }
 
-fn retry(e: impl Into<anyhow::Error>) -> JobError {
-    JobError::Retry(e.into())
-}
-
 #[async_trait]
 impl JobHandler for NotifyOwner {
     fn kind(&self) -> &'static str {
@@ -38,29 +33,30 @@ impl JobHandler for NotifyOwner {
     }
 
     async fn run(&self, job: &Job) -> Result<(), JobError> {
-        let id = job
-            .payload
-            .get("enquiry_id")
-            .and_then(|v| v.as_str())
-            .and_then(|s| Uuid::parse_str(s).ok())
-            .ok_or_else(|| JobError::Permanent(anyhow::anyhow!("the payload names no enquiry_id")))?;
+        let id = payload_id(job, "enquiry_id")?;
         let gone = |what: &str| JobError::Permanent(anyhow::anyhow!("{what} of enquiry {id} does not exist"));
         let enquiry = self
             .enquiries
             .find(domain::enquiry::EnquiryId(id))
             .await
-            .map_err(retry)?
+            .map_err(JobError::retry)?
             .ok_or_else(|| gone("the enquiry"))?;
-        let owner = self.users.find(enquiry.owner_id).await.map_err(retry)?.ok_or_else(|| gone("the owner"))?;
+        let owner =
+            self.users.find(enquiry.owner_id).await.map_err(JobError::retry)?.ok_or_else(|| gone("the owner"))?;
         if owner.suspended {
             tracing::info!(enquiry_id = %id, "owner suspended; no notification sent");
             return Ok(());
         }
-        let student = self.users.find(enquiry.sender_id).await.map_err(retry)?.ok_or_else(|| gone("the sender"))?;
-        let listing =
-            self.listings.find(enquiry.listing_id).await.map_err(retry)?.ok_or_else(|| gone("the listing"))?;
+        let student =
+            self.users.find(enquiry.sender_id).await.map_err(JobError::retry)?.ok_or_else(|| gone("the sender"))?;
+        let listing = self
+            .listings
+            .find(enquiry.listing_id)
+            .await
+            .map_err(JobError::retry)?
+            .ok_or_else(|| gone("the listing"))?;
         let title = listing.details.title.as_ref().map_or("your listing", |t| t.as_str());
-        let reply_url = self.site_url.join("me/enquiries?box=received").map_err(retry)?;
+        let reply_url = self.site_url.join("me/enquiries?box=received").map_err(JobError::retry)?;
         let message = EnquiryToOwner {
             owner_name: owner.display_name.as_str(),
             student_name: student.display_name.as_str(),

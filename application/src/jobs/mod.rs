@@ -44,6 +44,23 @@ pub enum JobError {
     Permanent(anyhow::Error),
 }
 
+impl JobError {
+    /// A retryable failure from any error.
+    pub fn retry(e: impl Into<anyhow::Error>) -> Self {
+        Self::Retry(e.into())
+    }
+}
+
+/// The id a job's payload names under `field` (payloads hold ids only); a payload without
+/// one can never run, so that is permanent.
+pub fn payload_id(job: &Job, field: &str) -> Result<uuid::Uuid, JobError> {
+    job.payload
+        .get(field)
+        .and_then(|v| v.as_str())
+        .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        .ok_or_else(|| JobError::Permanent(anyhow::anyhow!("the payload names no {field}")))
+}
+
 /// Runs the jobs of one kind. Idempotent: running a job twice has the effect of once.
 #[async_trait]
 pub trait JobHandler: Send + Sync + 'static {

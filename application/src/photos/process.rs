@@ -3,7 +3,7 @@ use domain::photo::{PhotoId, PhotoStatus};
 
 use super::PhotoPorts;
 use crate::RepositoryError;
-use crate::jobs::{JobError, JobHandler};
+use crate::jobs::{JobError, JobHandler, payload_id};
 use crate::ports::{BlobAttrs, BlobError, BlobKey, ImageProcessingError, Job};
 
 /// The kind of the job that makes a photo's variants.
@@ -21,10 +21,6 @@ pub struct ProcessPhoto {
     pub ports: PhotoPorts,
 }
 
-fn retry(e: impl Into<anyhow::Error>) -> JobError {
-    JobError::Retry(e.into())
-}
-
 #[async_trait]
 impl JobHandler for ProcessPhoto {
     fn kind(&self) -> &'static str {
@@ -33,14 +29,8 @@ impl JobHandler for ProcessPhoto {
 
     async fn run(&self, job: &Job) -> Result<(), JobError> {
         let p = &self.ports;
-        let id = job
-            .payload
-            .get("photo_id")
-            .and_then(|v| v.as_str())
-            .and_then(|s| uuid::Uuid::parse_str(s).ok())
-            .map(PhotoId)
-            .ok_or_else(|| JobError::Permanent(anyhow::anyhow!("the payload names no photo_id")))?;
-        let Some(photo) = p.photos.find(id).await.map_err(retry)? else {
+        let id = PhotoId(payload_id(job, "photo_id")?);
+        let Some(photo) = p.photos.find(id).await.map_err(JobError::retry)? else {
             tracing::info!(photo_id = %id, "photo deleted before processing");
             return Ok(());
         };
@@ -54,19 +44,19 @@ impl JobHandler for ProcessPhoto {
                 let _ = p.photos.mark_rejected(id, "the original is missing from storage", p.clock.now()).await;
                 return Err(JobError::Permanent(anyhow::anyhow!("the original of photo {id} is missing")));
             }
-            Err(e) => return Err(retry(e)),
+            Err(e) => return Err(JobError::retry(e)),
         };
         let processed = match p.images.process(bytes).await {
             Ok(x) => x,
             Err(ImageProcessingError::Image(e)) => {
                 match p.photos.mark_rejected(id, &e.to_string(), p.clock.now()).await {
                     Ok(()) | Err(RepositoryError::Stale) => {}
-                    Err(other) => return Err(retry(other)),
+                    Err(other) => return Err(JobError::retry(other)),
                 }
                 tracing::info!(photo_id = %id, reason = %e, "photo rejected");
                 return Ok(());
             }
-            Err(ImageProcessingError::Busy(b)) => return Err(retry(b)),
+            Err(ImageProcessingError::Busy(b)) => return Err(JobError::retry(b)),
             Err(ImageProcessingError::Unexpected(e)) => return Err(JobError::Retry(e)),
         };
         for v in &processed.variants {
@@ -74,7 +64,7 @@ impl JobHandler for ProcessPhoto {
                 .variant_key(v.name)
                 .ok_or_else(|| JobError::Permanent(anyhow::anyhow!("no key for variant {}", v.name)))?;
             let key = BlobKey::parse(&key).map_err(|e| JobError::Permanent(e.into()))?;
-            p.blobs.put(&key, v.bytes.clone(), &BlobAttrs::immutable(v.content_type)).await.map_err(retry)?;
+            p.blobs.put(&key, v.bytes.clone(), &BlobAttrs::immutable(v.content_type)).await.map_err(JobError::retry)?;
         }
         match p.photos.mark_ready(id, processed.width, processed.height, p.clock.now()).await {
             Ok(()) => {
@@ -83,12 +73,12 @@ impl JobHandler for ProcessPhoto {
             }
             Err(RepositoryError::Stale) => {
                 // Deleted (or rejected) meanwhile: its variants must not outlive it.
-                if p.photos.find(id).await.map_err(retry)?.is_none() {
+                if p.photos.find(id).await.map_err(JobError::retry)?.is_none() {
                     p.delete_files(&photo).await;
                 }
                 Ok(())
             }
-            Err(e) => Err(retry(e)),
+            Err(e) => Err(JobError::retry(e)),
         }
     }
 }

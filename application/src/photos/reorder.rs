@@ -1,7 +1,7 @@
 use domain::listing::ListingId;
-use domain::photo::{Photo, PhotoId};
+use domain::photo::PhotoId;
 
-use super::PhotoPorts;
+use super::{PhotoPorts, PhotoView};
 use crate::RepositoryError;
 use crate::listings::{GetListingError, Viewer};
 
@@ -40,13 +40,14 @@ impl ReorderPhotos {
         Self { p }
     }
 
+    /// Returns the gallery in its new order, as its manager sees it.
     #[tracing::instrument(name = "photos.reorder", skip_all, fields(listing_id = %listing_id))]
     pub async fn execute(
         &self,
         viewer: Viewer,
         listing_id: ListingId,
         order: &[PhotoId],
-    ) -> Result<Vec<Photo>, ReorderPhotosError> {
+    ) -> Result<Vec<PhotoView>, ReorderPhotosError> {
         match self.p.get_listing.execute(Some(viewer), listing_id).await {
             Ok(v) if v.private => {}
             Ok(_) => return Err(ReorderPhotosError::NotManager),
@@ -54,6 +55,10 @@ impl ReorderPhotos {
             Err(GetListingError::Unexpected(e)) => return Err(ReorderPhotosError::Unexpected(e)),
         }
         self.p.photos.reorder(listing_id, order, self.p.clock.now()).await?;
-        Ok(self.p.photos.list(listing_id).await?)
+        let mut out = Vec::new();
+        for photo in self.p.photos.list(listing_id).await? {
+            out.push(self.p.view(photo, true).await);
+        }
+        Ok(out)
     }
 }

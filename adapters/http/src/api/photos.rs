@@ -110,8 +110,7 @@ impl PhotosApi {
         body: Json<PhotoOrderInput>,
     ) -> ApiResult<Json<PhotoList>> {
         let order: Vec<PhotoId> = body.0.photo_ids.into_iter().map(PhotoId).collect();
-        s.reorder_photos.execute(who.viewer, ListingId(id.0), &order).await?;
-        let photos = s.list_photos.execute(Some(who.viewer), ListingId(id.0)).await?;
+        let photos = s.reorder_photos.execute(who.viewer, ListingId(id.0), &order).await?;
         Ok(Json(PhotoList { items: photos.into_iter().map(PhotoDto::from).collect() }))
     }
 
