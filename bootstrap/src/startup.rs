@@ -131,7 +131,8 @@ impl Dependencies {
             current_user: CurrentUser::new(self.users.clone(), self.clock.clone()),
             cities_with_counts: CitiesWithCounts::new(listings.clone(), self.cache.clone(), counts_ttl),
             stats: SiteCounters::new(listings.clone(), self.cache.clone(), counts_ttl),
-            search: SearchListings::new(listings.clone(), self.cache.clone(), Duration::from_secs(60)),
+            search: SearchListings::new(listings.clone(), self.cache.clone(), Duration::from_secs(60))
+                .with_covers(self.photos.clone(), self.media.clone()),
             my_listings: MyListings::new(listings.clone()),
             create_listing: CreateListing::new(listings.clone()),
             update_listing: UpdateListing::new(listings.clone()),

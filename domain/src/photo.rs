@@ -51,6 +51,27 @@ pub struct Photo {
 pub const VARIANT_FILES: &[(&str, &str)] =
     &[("thumb", "thumb.webp"), ("medium", "medium.webp"), ("large", "large.webp"), ("medium_jpeg", "medium.jpg")];
 
+/// The WebP variants made of every photo: the longest side at most this many pixels
+/// (never enlarged; see [`fit`]). `medium_jpeg` has `medium`'s size.
+pub const VARIANT_SIDES: &[(&str, u32)] = &[("thumb", THUMB_SIDE), ("medium", 1024), ("large", 2048)];
+
+/// The longest side of the `thumb` variant (the cover on results cards).
+pub const THUMB_SIDE: u32 = 400;
+
+/// The size that fits within `max` × `max`, keeping the aspect ratio, never larger.
+pub fn fit(w: u32, h: u32, max: u32) -> (u32, u32) {
+    if w <= max && h <= max {
+        return (w, h);
+    }
+    let longest = u64::from(w.max(h));
+    // Rounded to the nearest pixel, at least 1, at most `max`.
+    let side = |v: u32| {
+        let scaled = (u64::from(v) * u64::from(max) + longest / 2) / longest;
+        u32::try_from(scaled.clamp(1, u64::from(max))).unwrap_or(max)
+    };
+    (side(w), side(h))
+}
+
 impl Photo {
     /// The folder of every file of this photo.
     pub fn prefix(&self) -> String {

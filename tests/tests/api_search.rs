@@ -38,7 +38,12 @@ async fn filters_sorts_and_pages() {
     assert!(card.get("description").is_none() && card.get("deposit_pence").is_none(), "items are cards: {card}");
     let excerpt = card["excerpt"].as_str().unwrap();
     assert!(!excerpt.is_empty() && excerpt.chars().count() <= 200, "{card}");
-    assert_eq!(card["cover_photo"], Value::Null);
+    // The cover: the first ready photo's thumbnail (the test photo is 1200 × 900).
+    let cover = &card["cover_photo"];
+    let url = cover["url"].as_str().unwrap_or_else(|| panic!("a cover: {card}"));
+    assert!(url.starts_with("http") && url.contains(&format!("/listings/{}/", card["id"].as_str().unwrap())), "{url}");
+    assert!(url.ends_with("/thumb.webp"), "{url}");
+    assert_eq!((cover["width"].as_u64(), cover["height"].as_u64()), (Some(400), Some(300)), "{cover}");
     assert_eq!(ids(&all), [dear.clone(), mid.clone(), cheap.clone()], "newest first");
 
     assert_eq!(ids(&search(&app, "city=leeds&sort=rent_asc").await.1), [cheap.clone(), mid.clone()]);

@@ -41,9 +41,10 @@ impl Default for ImageLimits {
     }
 }
 
-/// The sizes made of every photo: the longest side at most this many pixels (never
-/// enlarged), WebP at quality 80; `medium_jpeg` is the JPEG fallback at quality 82.
-pub const VARIANTS: &[(&str, u32)] = &[("thumb", 400), ("medium", 1024), ("large", 2048)];
+/// The sizes made of every photo ([`domain::photo::VARIANT_SIDES`]), WebP at quality
+/// 80; `medium_jpeg` is the JPEG fallback at quality 82.
+pub use domain::photo::VARIANT_SIDES as VARIANTS;
+use domain::photo::fit;
 const WEBP_QUALITY: f32 = 80.0;
 const JPEG_QUALITY: u8 = 82;
 
@@ -169,20 +170,6 @@ fn decode(
         img.apply_orientation(orientation);
     }
     Ok((format, img, orientation))
-}
-
-/// The size that fits within `max` × `max`, keeping the aspect ratio, never larger.
-fn fit(w: u32, h: u32, max: u32) -> (u32, u32) {
-    if w <= max && h <= max {
-        return (w, h);
-    }
-    let longest = u64::from(w.max(h));
-    // Rounded to the nearest pixel, at least 1, at most `max`.
-    let side = |v: u32| {
-        let scaled = (u64::from(v) * u64::from(max) + longest / 2) / longest;
-        u32::try_from(scaled.clamp(1, u64::from(max))).unwrap_or(max)
-    };
-    (side(w), side(h))
 }
 
 fn resize(src: &DynamicImage, w: u32, h: u32) -> Result<DynamicImage, ImageProcessingError> {

@@ -64,6 +64,14 @@ impl PhotoRepository for InMemoryPhotoRepository {
         Ok(gallery(&self.state.read().photos, listing))
     }
 
+    async fn covers(&self, listings: &[ListingId]) -> Result<Vec<Photo>, RepositoryError> {
+        let s = self.state.read();
+        Ok(listings
+            .iter()
+            .filter_map(|l| gallery(&s.photos, *l).into_iter().find(|p| p.status == PhotoStatus::Ready))
+            .collect())
+    }
+
     async fn mark_ready(&self, id: PhotoId, width: u32, height: u32, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         let mut s = self.state.write();
         let p = s.photos.get_mut(&id).filter(|p| p.status == PhotoStatus::Pending).ok_or(RepositoryError::Stale)?;

@@ -162,6 +162,29 @@ impl PhotoRepository for SqlPhotoRepository {
         rows.into_iter().map(to_domain).collect()
     }
 
+    async fn covers(&self, listings: &[ListingId]) -> Result<Vec<Photo>, RepositoryError> {
+        if listings.is_empty() {
+            return Ok(Vec::new());
+        }
+        // At most 30 ready photos per listing come back; the first of each is its cover.
+        let rows = photos::Entity::find()
+            .filter(Column::ListingId.is_in(listings.iter().map(|l| l.0)))
+            .filter(Column::Status.eq(PhotoStatus::Ready.as_str()))
+            .order_by_asc(Column::ListingId)
+            .order_by_asc(Column::Position)
+            .order_by_asc(Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(unexpected)?;
+        let mut out: Vec<Photo> = Vec::new();
+        for row in rows {
+            if out.last().is_none_or(|p| p.listing_id.0 != row.listing_id) {
+                out.push(to_domain(row)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn mark_ready(&self, id: PhotoId, width: u32, height: u32, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         let dim = |v: u32| i32::try_from(v).map_err(unexpected);
         let (width, height) = (dim(width)?, dim(height)?);

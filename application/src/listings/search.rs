@@ -5,7 +5,8 @@ use domain::ValidationError;
 
 use super::ListingPorts;
 use crate::errors::storage_errors_are_unexpected;
-use crate::ports::{Cache, SearchQuery, SearchResults};
+use crate::media_url::MediaUrls;
+use crate::ports::{Cache, PhotoRepository, SearchQuery, SearchResults};
 
 /// Why a search could not run.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,7 @@ pub struct SearchListings {
     ports: ListingPorts,
     cache: Arc<dyn Cache>,
     estimate_ttl: Duration,
+    covers: Option<(Arc<dyn PhotoRepository>, MediaUrls)>,
 }
 
 /// Filters that cannot all hold.
@@ -50,7 +52,14 @@ fn contradictions(q: &SearchQuery) -> Vec<ValidationError> {
 
 impl SearchListings {
     pub fn new(ports: ListingPorts, cache: Arc<dyn Cache>, estimate_ttl: Duration) -> Self {
-        Self { ports, cache, estimate_ttl }
+        Self { ports, cache, estimate_ttl, covers: None }
+    }
+
+    /// `execute` also finds each card's cover photo (one more query per page).
+    #[must_use]
+    pub fn with_covers(mut self, photos: Arc<dyn PhotoRepository>, media: MediaUrls) -> Self {
+        self.covers = Some((photos, media));
+        self
     }
 
     #[tracing::instrument(name = "listings.search", skip_all)]
@@ -67,7 +76,14 @@ impl SearchListings {
         } else {
             self.estimate(query, today).await?
         };
-        Ok(SearchResults { page, total_estimate })
+        let covers = match &self.covers {
+            Some((photos, media)) if !page.items.is_empty() => {
+                let ids: Vec<_> = page.items.iter().map(|c| c.id).collect();
+                crate::photos::covers(photos.as_ref(), media, &ids).await?
+            }
+            _ => std::collections::HashMap::new(),
+        };
+        Ok(SearchResults { page, total_estimate, covers })
     }
 
     async fn estimate(&self, query: &SearchQuery, today: chrono::NaiveDate) -> Result<u64, SearchListingsError> {

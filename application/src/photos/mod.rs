@@ -68,6 +68,34 @@ pub struct PhotoView {
     pub original_url: Option<String>,
 }
 
+/// The thumbnail a results card shows: a listing's first ready photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cover {
+    /// Absolute URL of the `thumb` variant.
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The covers of a page of listings, in one query.
+pub async fn covers(
+    photos: &dyn PhotoRepository,
+    media: &MediaUrls,
+    listings: &[domain::listing::ListingId],
+) -> Result<std::collections::HashMap<domain::listing::ListingId, Cover>, crate::RepositoryError> {
+    Ok(photos
+        .covers(listings)
+        .await?
+        .into_iter()
+        .filter_map(|p| {
+            let (w, h) = (p.width?, p.height?);
+            let (width, height) = domain::photo::fit(w, h, domain::photo::THUMB_SIDE);
+            let url = media.public(&p.variant_key("thumb")?).to_string();
+            Some((p.listing_id, Cover { url, width, height }))
+        })
+        .collect())
+}
+
 /// The public URLs of a photo's variants (none until it is ready).
 pub fn variant_urls(photo: &Photo, media: &MediaUrls) -> BTreeMap<&'static str, String> {
     if photo.status != PhotoStatus::Ready {

@@ -80,6 +80,8 @@ pub struct SearchResults {
     pub page: Page<ListingCard>,
     /// Number of matches, exact up to `ESTIMATE_CAP` (1,000) and capped there.
     pub total_estimate: u64,
+    /// The cards' cover photos (cards without a ready photo have none).
+    pub covers: std::collections::HashMap<ListingId, crate::photos::Cover>,
 }
 
 /// Counting stops here: past it the exact number does not matter to a searcher ("1,000+").

@@ -27,6 +27,10 @@ pub trait PhotoRepository: Send + Sync + 'static {
     /// The listing's photos by position.
     async fn list(&self, listing: ListingId) -> Result<Vec<Photo>, RepositoryError>;
 
+    /// The cover of each of these listings: its first `ready` photo by position. Listings
+    /// without a ready photo are absent; one query for a whole results page.
+    async fn covers(&self, listings: &[ListingId]) -> Result<Vec<Photo>, RepositoryError>;
+
     /// The photo is processed: `ready` with its oriented size, only if still `pending`.
     /// Errors: `Stale` (deleted meanwhile, or already done).
     async fn mark_ready(&self, id: PhotoId, width: u32, height: u32, at: DateTime<Utc>) -> Result<(), RepositoryError>;

@@ -99,7 +99,16 @@ async fn reorder_and_delete(p: &Ports) {
     for bad in [vec![c, a], vec![c, a, b, PhotoId(uid(0x3999))], vec![c, c, a]] {
         assert!(matches!(p.photos.reorder(l1, &bad, at(31)).await, Err(RepositoryError::Conflict(_))), "{bad:?}");
     }
+    let covers = |ps: Vec<Photo>| ps.iter().map(|x| (x.listing_id, x.id)).collect::<Vec<_>>();
+    let (l2, none) = (ListingId(uid(L2)), ListingId(uid(0x2999)));
+    assert_eq!(
+        covers(p.photos.covers(&[l1, l2, none]).await.unwrap()),
+        [(l1, a)],
+        "the first READY photo covers L1 (c before it is pending); L2 has none"
+    );
+    assert!(p.photos.covers(&[]).await.unwrap().is_empty());
     let gone = p.photos.delete(a).await.unwrap().expect("deleted");
+    assert!(p.photos.covers(&[l1]).await.unwrap().is_empty(), "its only ready photo is gone");
     assert_eq!(gone.id, a);
     assert_eq!(order(p.photos.list(l1).await.unwrap()), [(c, 0), (b, 1)], "the gap is closed");
     assert!(p.photos.delete(a).await.unwrap().is_none());

@@ -5,10 +5,11 @@
 //! (letting rules, a city we list in, en-suites ≤ bedrooms, ...) are the domain's and
 //! answer 422 with every field at once.
 
+use application::photos::Cover;
 use domain::listing::{
     AcademicYear, AddressLine, Bill, Bills, CouncilTax, Description, EpcExemptionRef, EpcRating, Feature, Features,
-    Hidden, HmoLicenceNumber, Listing, ListingCard, ListingDetails, ListingPatch, ListingStatus, Patch, Postcode,
-    PropertyType, TenancyType, Title, Utility, bounds,
+    Hidden, HmoLicenceNumber, Listing, ListingCard, ListingDetails, ListingId, ListingPatch, ListingStatus, Patch,
+    Postcode, PropertyType, TenancyType, Title, Utility, bounds,
 };
 use domain::photo::PhotoStatus;
 use domain::{AreaName, CitySlug, Pence, ValidationError};
@@ -573,7 +574,8 @@ pub struct ListingCardDto {
     pub academic_year: Nullable<String>,
     pub furnished: bool,
     pub features: Vec<Closed<Feature>>,
-    /// The first ready photo's thumbnail; `null` until the listing has one.
+    /// The first ready photo's 400 px thumbnail on search results; `null` when the
+    /// listing has no ready photo (and, for now, on shortlist cards).
     pub cover_photo: Nullable<CoverPhotoDto>,
     pub published_at: Timestamp,
 }
@@ -600,6 +602,18 @@ impl From<ListingCard> for ListingCardDto {
             cover_photo: Nullable(None),
             published_at: Timestamp(c.published_at),
         }
+    }
+}
+
+impl ListingCardDto {
+    /// The card with its cover photo, if it has one.
+    pub fn with_cover(card: ListingCard, covers: &std::collections::HashMap<ListingId, Cover>) -> Self {
+        let cover = covers.get(&card.id).map(|c| CoverPhotoDto {
+            url: c.url.clone(),
+            width: i32::try_from(c.width).unwrap_or(i32::MAX),
+            height: i32::try_from(c.height).unwrap_or(i32::MAX),
+        });
+        Self { cover_photo: Nullable(cover), ..Self::from(card) }
     }
 }
 

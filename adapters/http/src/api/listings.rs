@@ -190,7 +190,7 @@ impl ListingsApi {
         Ok(JsonOut(SearchPage {
             next_cursor: Nullable(res.page.next.map(|c| c.encode())),
             total_estimate: res.total_estimate,
-            items: res.page.items.into_iter().map(ListingCardDto::from).collect(),
+            items: res.page.items.into_iter().map(|c| ListingCardDto::with_cover(c, &res.covers)).collect(),
         }))
     }
 
