@@ -143,7 +143,8 @@ impl Dependencies {
             unpublish_listing: UnpublishListing::new(listings),
             save_listing: SaveListing::new(self.shortlist.clone(), get_listing.clone(), self.clock.clone()),
             remove_saved_listing: RemoveSavedListing::new(self.shortlist.clone()),
-            my_shortlist: MyShortlist::new(self.shortlist.clone(), self.clock.clone()),
+            my_shortlist: MyShortlist::new(self.shortlist.clone(), self.clock.clone())
+                .with_covers(self.photos.clone(), self.media.clone()),
             send_enquiry: SendEnquiry::new(enquiries.clone()),
             set_enquiry_status: SetEnquiryStatus::new(enquiries.clone()),
             my_enquiries: MyEnquiries::new(enquiries),

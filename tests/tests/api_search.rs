@@ -165,6 +165,8 @@ async fn shortlist_and_enquiries() {
         assert_eq!(item["available"], true);
         assert_eq!(item["card"]["id"], item["listing_id"], "a public listing shows its card");
         assert!(item["card"].get("description").is_none(), "a card, not the whole listing");
+        let cover = item["card"]["cover_photo"]["url"].as_str().unwrap_or_else(|| panic!("a cover: {item}"));
+        assert!(cover.ends_with("/thumb.webp"), "{cover}");
     }
     assert_eq!(student.delete(&format!("/api/v1/me/shortlist/{b}")).await.status(), 204);
     let list: Value = student.get("/api/v1/me/shortlist").await.json().await.unwrap();

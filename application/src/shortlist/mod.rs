@@ -10,6 +10,6 @@ mod list;
 mod remove;
 mod save;
 
-pub use list::{MyShortlist, MyShortlistError};
+pub use list::{MyShortlist, MyShortlistError, Shortlist};
 pub use remove::{RemoveSavedListing, RemoveSavedListingError};
 pub use save::{SaveListing, SaveListingError};

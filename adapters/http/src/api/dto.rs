@@ -574,8 +574,8 @@ pub struct ListingCardDto {
     pub academic_year: Nullable<String>,
     pub furnished: bool,
     pub features: Vec<Closed<Feature>>,
-    /// The first ready photo's 400 px thumbnail on search results; `null` when the
-    /// listing has no ready photo (and, for now, on shortlist cards).
+    /// The first ready photo's 400 px thumbnail; `null` when the listing has no ready
+    /// photo.
     pub cover_photo: Nullable<CoverPhotoDto>,
     pub published_at: Timestamp,
 }

@@ -74,13 +74,13 @@ pub struct ShortlistItem {
     pub card: Nullable<ListingCardDto>,
 }
 
-impl From<SavedListing> for ShortlistItem {
-    fn from(s: SavedListing) -> Self {
+impl ShortlistItem {
+    fn new(s: SavedListing, covers: &std::collections::HashMap<ListingId, application::photos::Cover>) -> Self {
         Self {
             listing_id: s.listing_id.0,
             saved_at: Timestamp(s.saved_at),
             available: s.card.is_some(),
-            card: Nullable(s.card.map(ListingCardDto::from)),
+            card: Nullable(s.card.map(|c| ListingCardDto::with_cover(c, covers))),
         }
     }
 }
@@ -184,11 +184,11 @@ impl MeApi {
         page_size: Query<Option<i32>>,
     ) -> ApiResult<Json<PageDto<ShortlistItem>>> {
         reject_unknown_params(req, PAGING)?;
-        let page = s
+        let application::shortlist::Shortlist { page, covers } = s
             .my_shortlist
             .execute(who.viewer, page_request(cursor.0.as_ref().map(|c| c.0.as_str()), page_size.0, 0)?)
             .await?;
-        Ok(Json(page_dto(page, ShortlistItem::from)))
+        Ok(Json(page_dto(page, |i| ShortlistItem::new(i, &covers))))
     }
 
     /// Save a listing to my shortlist (students)
