@@ -95,3 +95,16 @@ impl Photo {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitting_keeps_the_ratio_and_never_enlarges() {
+        assert_eq!(fit(4000, 3000, 400), (400, 300));
+        assert_eq!(fit(3000, 4000, 1024), (768, 1024));
+        assert_eq!(fit(300, 200, 400), (300, 200));
+        assert_eq!(fit(10_000, 1, 400), (400, 1));
+    }
+}
