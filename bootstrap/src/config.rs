@@ -72,6 +72,14 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("AWS_ACCESS_KEY_ID", "S3 access key (unset: the task role / instance profile)"),
     ("AWS_SECRET_ACCESS_KEY", "S3 secret key (secret; unset: the task role / instance profile)"),
     ("AWS_ALLOW_HTTP", "true allows a plain-HTTP S3 endpoint (local fakes only; refused in staging/prod)"),
+    (
+        "GOOGLE_SERVICE_ACCOUNT_KEY",
+        "GCS service-account key JSON for gs:// storage (secret; unset: the workload identity or GOOGLE_APPLICATION_CREDENTIALS)",
+    ),
+    (
+        "GCS_ALLOW_HTTP",
+        "true allows a plain-HTTP GCS endpoint (the key's gcs_base_url; local fakes only; refused in staging/prod)",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -140,6 +148,8 @@ struct Raw {
     aws_access_key_id: Option<String>,
     aws_secret_access_key: Option<SecretString>,
     aws_allow_http: Option<bool>,
+    google_service_account_key: Option<SecretString>,
+    gcs_allow_http: Option<bool>,
 }
 
 /// The validated configuration.
@@ -187,6 +197,7 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// S3 settings read with the other variables (the SDK's own environment names).
     pub s3: S3Settings,
+    pub gcs: GcsSettings,
     /// `MEDIA_BASE_URL` / `PUBLIC_BASE_URL` were left to their defaults (built from the
     /// bind address and port; `for_port` fixes them once `PORT=0` has been bound).
     media_base_defaulted: bool,
@@ -200,6 +211,14 @@ pub struct S3Settings {
     pub region: Option<String>,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<SecretString>,
+    pub allow_http: bool,
+}
+
+/// GCS settings beyond `STORAGE_URL` (optional; Cloud Run uses the workload identity).
+#[derive(Clone, Default)]
+pub struct GcsSettings {
+    /// A service-account key: requests are authorised and URLs signed with it.
+    pub service_account_key: Option<SecretString>,
     pub allow_http: bool,
 }
 
@@ -467,6 +486,16 @@ impl Config {
             secret_access_key: raw.aws_secret_access_key,
             allow_http,
         };
+        let gcs_allow_http = raw.gcs_allow_http.unwrap_or(false);
+        if gcs_allow_http && env.is_strict() {
+            return Err(err("GCS_ALLOW_HTTP", "plain-HTTP object storage is for local fakes only"));
+        }
+        if let Some(key) = &raw.google_service_account_key
+            && serde_json::from_str::<serde_json::Value>(key.expose_secret()).map_or(true, |v| !v.is_object())
+        {
+            return Err(err("GOOGLE_SERVICE_ACCOUNT_KEY", "must be a service-account key (a JSON object)"));
+        }
+        let gcs = GcsSettings { service_account_key: raw.google_service_account_key, allow_http: gcs_allow_http };
 
         Ok(Self {
             env,
@@ -499,6 +528,7 @@ impl Config {
             job_lease: Duration::from_secs(job_lease_s),
             max_upload_bytes,
             s3,
+            gcs,
             media_base_defaulted,
             public_base_defaulted,
         })
@@ -589,6 +619,11 @@ impl Config {
                 if self.s3.secret_access_key.is_some() { "**** (set)" } else { "(unset)" }.to_owned(),
             ),
             ("AWS_ALLOW_HTTP", self.s3.allow_http.to_string()),
+            (
+                "GOOGLE_SERVICE_ACCOUNT_KEY",
+                if self.gcs.service_account_key.is_some() { "**** (set)" } else { "(unset)" }.to_owned(),
+            ),
+            ("GCS_ALLOW_HTTP", self.gcs.allow_http.to_string()),
         ]
     }
 }
@@ -683,6 +718,9 @@ mod tests {
             "lettre would use the first (opportunistic)"
         );
         assert_eq!(cfg(&[("APP_ENV", "staging"), s3, cdn, key, site, smtp]).unwrap_err().var, "DATABASE_URL");
+        for var in ["AWS_ALLOW_HTTP", "GCS_ALLOW_HTTP"] {
+            assert_eq!(prod(&[(var, "true")], "").unwrap_err().var, var, "plain HTTP storage in prod");
+        }
         let c = prod(&[], "").unwrap();
         assert!(!c.auto_migrate && !c.embedded_worker, "migrations and the worker run on their own in prod");
         assert_eq!(c.public_base_url.as_str(), "https://student-palace.co.uk/");
@@ -714,10 +752,11 @@ mod tests {
             ("REDIS_URL", "redis://:hunter2-redis@cache:6379"),
             ("SECRET_KEY", "hunter2-key-hunter2-key-hunter2-key"),
             ("SMTP_URL", "smtp://mailer:hunter2-smtp@smtp.example.com:587?tls=required"),
+            ("GOOGLE_SERVICE_ACCOUNT_KEY", r#"{"private_key": "hunter2-gcs"}"#),
         ])
         .unwrap();
         let debug = format!("{c:?} {:?}", c.describe());
-        for s in ["hunter2-db", "hunter2-redis", "hunter2-key", "hunter2-smtp"] {
+        for s in ["hunter2-db", "hunter2-redis", "hunter2-key", "hunter2-smtp", "hunter2-gcs"] {
             assert!(!debug.contains(s), "{s} leaked: {debug}");
         }
         assert!(debug.contains("postgres://sp:****@db/sp"), "{debug}");
@@ -727,6 +766,9 @@ mod tests {
     fn bad_secret_types_do_not_echo_the_value() {
         let e = cfg(&[("DATABASE_URL", "mysql://u:hunter2@x/y")]).unwrap_err();
         assert_eq!(e.var, "DATABASE_URL");
+        assert!(!e.to_string().contains("hunter2"));
+        let e = cfg(&[("GOOGLE_SERVICE_ACCOUNT_KEY", "hunter2 is not JSON")]).unwrap_err();
+        assert_eq!(e.var, "GOOGLE_SERVICE_ACCOUNT_KEY");
         assert!(!e.to_string().contains("hunter2"));
     }
 }

@@ -321,6 +321,8 @@ pub fn open_blobs(config: &Config, media: &application::media_url::MediaUrls) ->
             secret_access_key: s3.secret_access_key.as_ref().map(|k| k.expose_secret().to_owned()),
             allow_http: s3.allow_http,
         },
+        gcs_service_account_key: config.gcs.service_account_key.as_ref().map(|k| k.expose_secret().to_owned()),
+        gcs_allow_http: config.gcs.allow_http,
         ..StoreOptions::default()
     };
     Ok(Arc::new(ObjectBlobStore::open(&config.storage, &options).context("opening object storage")?))

@@ -8,6 +8,7 @@
 pub mod actors;
 pub mod contract;
 pub mod db;
+pub mod gcs_gateway;
 pub mod images;
 pub mod proxy;
 pub mod services;

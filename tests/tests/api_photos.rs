@@ -1,7 +1,8 @@
 //! Photos through the API, as the "done when" reads: a 5 MB phone JPEG with GPS
 //! EXIF and orientation 6 becomes three WebP variants and a JPEG fallback with absolute
 //! URLs, correctly rotated, without any EXIF/XMP block; bombs, truncated files, SVGs
-//! named .jpg and oversized uploads are refused and leave nothing behind.
+//! named .jpg and oversized uploads are refused and leave nothing behind. It runs on memory, a local folder, the fake
+//! S3 and the fake GCS.
 
 use std::time::{Duration, Instant};
 
@@ -206,6 +207,30 @@ async fn photos_on_the_fake_s3() {
         ("AWS_ACCESS_KEY_ID", "test"),
         ("AWS_SECRET_ACCESS_KEY", "test"),
         ("AWS_ALLOW_HTTP", "true"),
+    ])
+    .await;
+}
+
+/// On fake GCS: fake-gcs-server behind the test's GCS gateway (`tests/src/gcs_gateway.rs`),
+/// which takes object_store's XML uploads and guards the bucket as production does:
+/// variants are read anonymously (as the CDN would), the original only through its V4
+/// signed URL, and the app authenticates with a service-account key.
+#[tokio::test]
+async fn photos_on_the_fake_gcs() {
+    let upstream = sp_tests::services::gcs_endpoint();
+    sp_tests::services::require("the fake GCS JSON server (fake-gcs-server)", &upstream);
+    let account = "media@student-palace-test.iam.gserviceaccount.com";
+    let gateway = sp_tests::gcs_gateway::GcsGateway::start(&upstream, account).await;
+    let bucket = sp_tests::services::gcs_bucket();
+    let prefix = format!("journey-{}", uuid::Uuid::new_v4().simple());
+    let storage = format!("gs://{bucket}/{prefix}");
+    let media = format!("{}/{bucket}/{prefix}", gateway.url);
+    let key = sp_tests::gcs_gateway::service_account_key(account, &gateway.url);
+    journey(&[
+        ("STORAGE_URL", &storage),
+        ("MEDIA_BASE_URL", &media),
+        ("GOOGLE_SERVICE_ACCOUNT_KEY", &key),
+        ("GCS_ALLOW_HTTP", "true"),
     ])
     .await;
 }

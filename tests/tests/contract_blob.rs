@@ -1,6 +1,6 @@
-//! `BlobStore` contract on memory, a local folder, the fake S3 (moto) and the two fake
-//! GCS servers (gcp-storage-emulator serves GCS's XML API: writes and reads;
-//! fake-gcs-server its JSON API: list, head, delete). docs/media.md has the table.
+//! `BlobStore` contract on memory, a local folder, the fake S3 (moto) and fake GCS:
+//! fake-gcs-server behind the test's GCS gateway (the whole contract but multipart), and
+//! gcp-storage-emulator (GCS's own XML API: writes and reads). docs/media.md has the table.
 
 use std::sync::Arc;
 
@@ -109,17 +109,6 @@ async fn s3_missing_bucket_fails_ping() {
     assert!(s3_store("no-such-bucket-sp", "").ping().await.is_err());
 }
 
-/// A fresh RSA key for signing GCS URLs (the fakes issue no tokens, and a committed key
-/// would look like a leaked secret).
-fn rsa_pem() -> String {
-    let out = std::process::Command::new("openssl")
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"])
-        .output()
-        .expect("openssl (Debian package openssl) generates the test's GCS signing key");
-    assert!(out.status.success(), "openssl genpkey: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn gcs_store(endpoint: &str, bucket: String, server: &str) -> Arc<dyn BlobStore> {
     services::require(server, endpoint);
     let key = serde_json::json!({
@@ -134,7 +123,7 @@ fn gcs_store(endpoint: &str, bucket: String, server: &str) -> Arc<dyn BlobStore>
     let opts = StoreOptions {
         gcs_service_account_key: Some(key),
         gcs_allow_http: true,
-        gcs_signing_key: Some(("media@test.iam.gserviceaccount.com".into(), rsa_pem().into())),
+        gcs_signing_key: Some(("media@test.iam.gserviceaccount.com".into(), sp_tests::gcs_gateway::rsa_pem().into())),
         ..StoreOptions::default()
     };
     Arc::new(ObjectBlobStore::open(&loc, &opts).unwrap())
@@ -142,8 +131,8 @@ fn gcs_store(endpoint: &str, bucket: String, server: &str) -> Arc<dyn BlobStore>
 
 /// Writes and reads on gcp-storage-emulator (XML API). It answers HEAD, DELETE, listing
 /// and multipart uploads with 501 and checks no signatures, so those cases run
-/// elsewhere: head/list/delete/ping on fake-gcs-server below, signatures as a URL shape.
-/// Bodies over the part size are covered on S3 only.
+/// elsewhere: head/list/delete/ping and fetched signed URLs through the gateway below,
+/// signatures here as a URL shape. Bodies over the part size are covered on S3 only.
 ///
 /// The emulator's responses lack the `ETag` and `Last-Modified` headers GCS sends and
 /// object_store requires, so the test reaches it through a proxy that adds them.
@@ -184,33 +173,37 @@ async fn gcs_fake_write_read() {
     assert_eq!(got.headers()["content-type"], "image/webp");
 }
 
-/// List, head and delete on fake-gcs-server (JSON API), with the objects uploaded through
-/// its JSON upload endpoint (object_store uploads with the XML API, which it lacks).
+/// The whole contract on fake-gcs-server behind the test's GCS gateway
+/// (`tests/src/gcs_gateway.rs`: XML uploads, bucket access control), with a
+/// service-account key as production would use one: requests carry its bearer token and
+/// signed URLs are fetched without credentials.
 #[tokio::test]
-async fn gcs_fake_list_head_delete() {
-    let endpoint = services::gcs_endpoint();
-    let store = gcs_store(&endpoint, services::gcs_bucket(), "the fake GCS JSON server (fake-gcs-server)");
-    store.ping().await.expect("fake GCS bucket reachable");
-    let ns = blob::namespace();
-    let keys = [
-        format!("{ns}/listings/2/p1/original"),
-        format!("{ns}/listings/2/p1/thumb"),
-        format!("{ns}/listings/20/p9/original"),
-    ];
+async fn gcs_through_the_gateway() {
+    let upstream = services::gcs_endpoint();
+    services::require("the fake GCS JSON server (fake-gcs-server)", &upstream);
+    let account = "media@student-palace-test.iam.gserviceaccount.com";
+    let gateway = sp_tests::gcs_gateway::GcsGateway::start(&upstream, account).await;
+    let opts = StoreOptions {
+        gcs_service_account_key: Some(sp_tests::gcs_gateway::service_account_key(account, &gateway.url)),
+        gcs_allow_http: true,
+        ..StoreOptions::default()
+    };
+    let prefix = format!("contract-{}", uuid::Uuid::new_v4().simple());
+    let loc = StorageLocation::Gcs { bucket: services::gcs_bucket(), prefix: prefix.clone() };
+    let store = ObjectBlobStore::open(&loc, &opts).unwrap();
+    let profile =
+        Profile { keeps_attributes: true, multipart: false, head_list_delete: true, signed: SignedUrls::Fetch };
+    blob::run(&store, &profile).await;
+
+    // Without the service account's token the bucket only serves reads, and originals
+    // only through a signed URL.
+    let k = BlobKey::parse("listings/1/2/original").unwrap();
+    store.put(&k, Bytes::from_static(b"private"), &BlobAttrs::private("image/jpeg")).await.unwrap();
+    let object = format!("{}/{}/{}/listings/1/2/original", gateway.url, services::gcs_bucket(), prefix);
     let http = reqwest::Client::new();
-    for k in &keys {
-        let url = format!("{endpoint}/upload/storage/v1/b/{}/o", services::gcs_bucket());
-        let res = http
-            .post(url)
-            .query(&[("uploadType", "media"), ("name", k.as_str())])
-            .header("content-type", "image/png")
-            .body("data")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "seeding {k}");
-    }
-    let [a, b, c] = keys.map(|k| BlobKey::parse(&k).unwrap());
-    assert_eq!(store.head(&a).await.unwrap().content_type.as_deref(), Some("image/png"));
-    blob::check_list_delete(store.as_ref(), &ns, [a, b, c]).await;
+    assert_eq!(http.get(&object).send().await.unwrap().status(), 403, "unsigned original");
+    assert_eq!(http.put(&object).body("x").send().await.unwrap().status(), 401, "anonymous write");
+    let signed = store.signed_url(&k, std::time::Duration::from_secs(60)).await.unwrap();
+    assert_eq!(http.get(signed).send().await.unwrap().bytes().await.unwrap().as_ref(), b"private");
+    store.delete(&k).await.unwrap();
 }
