@@ -4,8 +4,10 @@
 #
 #  1. starts the test services (PostgreSQL), builds the release binaries;
 #  2. creates the database sp_bench (dropped first), migrates it, seeds N listings
-#     (default 100 000) through the real domain and repositories;
-#  3. serves it (release build, logs at warn, the default pool of 10 connections unless
+#     (default 100 000) through the real domain and repositories, each with a ready
+#     photo made by the image pipeline (so search cards carry their cover);
+#  3. serves it (release build, logs at warn, no embedded worker: the seeded photos'
+#     jobs stay queued, the default pool of 10 connections unless
 #     BENCH_POOL is set); `search-bench --prepare` writes a realistic filter mix as URLs
 #     (for wrk) and as the SQL the adapter runs for each (for pgbench);
 #  4. wrk, concurrency C (default 32), S seconds each (default 30) after a 5 s warm-up
@@ -68,12 +70,16 @@ else
   echo "== database sp_bench with $LISTINGS listings"
   psql "$PG" -qc "DROP DATABASE IF EXISTS sp_bench WITH (FORCE)" -c "CREATE DATABASE sp_bench"
   DATABASE_URL=$DB_URL "$BIN/student-palace" migrate up >/dev/null
-  time (DATABASE_URL=$DB_URL AUTO_MIGRATE=false "$BIN/student-palace" seed --demo --listings "$LISTINGS")
+  # Every listing gets a ready photo (about 100 KB of files each, in a scratch folder
+  # removed afterwards: the searches need the rows, not the files).
+  MEDIA_DIR=$(mktemp -d /var/tmp/sp-bench-media.XXXXXX)
+  time (DATABASE_URL=$DB_URL AUTO_MIGRATE=false STORAGE_URL="file://$MEDIA_DIR" "$BIN/student-palace" seed --demo --listings "$LISTINGS")
+  rm -rf "$MEDIA_DIR"
 fi
 psql "$DB_URL" -qc "VACUUM ANALYZE"
 
 echo "== serving on :$PORT"
-env DATABASE_URL=$DB_URL PORT=$PORT STORAGE_URL=memory:// RUST_LOG=warn ${BENCH_POOL:+DATABASE_MAX_CONNECTIONS=$BENCH_POOL} \
+env DATABASE_URL=$DB_URL PORT=$PORT STORAGE_URL=memory:// EMBEDDED_WORKER=false RUST_LOG=warn ${BENCH_POOL:+DATABASE_MAX_CONNECTIONS=$BENCH_POOL} \
   "$BIN/student-palace" serve >/tmp/sp-bench-server.log 2>&1 &
 SERVER=$!
 SCRIPTS=$(mktemp -d)

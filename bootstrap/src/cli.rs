@@ -54,9 +54,14 @@ pub enum Command {
         #[arg(long)]
         cities: bool,
         /// Demo data (dev; elsewhere only with ALLOW_DEMO_SEED=true, and then without the
-        /// demo admin): cities and areas, demo accounts, landlords, published listings.
+        /// demo admin): cities and areas, demo accounts, landlords, published listings,
+        /// each with a ready photo made by the image pipeline (in STORAGE_URL).
         #[arg(long, conflicts_with = "cities")]
         demo: bool,
+        /// Leave the demo listings' photos out (otherwise about 100 KB of objects per
+        /// listing are written to STORAGE_URL).
+        #[arg(long, requires = "demo")]
+        no_photos: bool,
         /// How many listings to add.
         #[arg(long, default_value_t = 500)]
         listings: usize,
@@ -221,7 +226,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             deps.db.close().await?;
             Ok(())
         }
-        Command::Seed { demo, listings, seed, .. } => {
+        Command::Seed { demo, listings, seed, no_photos, .. } => {
             anyhow::ensure!(demo, "say what to seed: --cities (reference data) or --demo");
             anyhow::ensure!(
                 config.env == AppEnv::Dev || config.allow_demo_seed,
@@ -234,11 +239,21 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let admin =
                 if config.env == AppEnv::Dev { crate::demo::DemoAdmin::Include } else { crate::demo::DemoAdmin::Leave };
             let s = crate::demo::seed(&deps.demo_ports(hash), listings, seed, admin).await?;
+            let writers = if config.is_sqlite() { 1 } else { 8.min(config.database_max_connections as usize) };
+            let photos = if no_photos {
+                0
+            } else {
+                // The photos' files go to the real storage (the other commands need none).
+                let mut deps = deps.clone();
+                deps.blobs = crate::startup::open_blobs(&config, &deps.media)?;
+                crate::demo::seed_photos(&deps.photo_ports(), &s.listing_ids, writers).await?
+            };
             println!(
-                "seeded {} cities, {} new users, {} listings in {:.1}s (demo password {:?})",
+                "seeded {} cities, {} new users, {} listings with {} photos in {:.1}s (demo password {:?})",
                 s.cities,
                 s.users,
                 s.listings,
+                photos,
                 started.elapsed().as_secs_f64(),
                 crate::demo::DEMO_PASSWORD
             );

@@ -379,54 +379,71 @@ pub async fn seed(p: &DemoPorts, listings: usize, seed: u64, admin: DemoAdmin) -
 /// generated images are processed once by the `ImageProcessor` (orientation, metadata
 /// stripped, every variant), and each listing gets its own copy of one of them under its
 /// own keys, with a row marked ready. Each row's `photo.process` job finds it ready and
-/// does nothing. For `make run` (a local folder); `seed --demo` leaves photos out (its
-/// listings number up to 100k in `make bench`).
-pub async fn seed_photos(p: &application::photos::PhotoPorts, ids: &[ListingId]) -> anyhow::Result<usize> {
-    use application::ports::{BlobAttrs, BlobKey, NewJob};
-    use domain::photo::{Photo, PhotoId, PhotoStatus};
+/// does nothing. `concurrency` listings are done at once (1 on SQLite, which has one
+/// writer). About 100 KB of objects per listing.
+pub async fn seed_photos(
+    p: &application::photos::PhotoPorts,
+    ids: &[ListingId],
+    concurrency: usize,
+) -> anyhow::Result<usize> {
+    use futures::{StreamExt as _, TryStreamExt as _};
     let mut processed = Vec::new();
     for seed in 0..4u32 {
         let original = bytes::Bytes::from(sp_images::sample_photo(seed));
         let variants = p.images.process(original.clone()).await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
         processed.push((original, variants));
     }
-    let now = p.clock.now();
-    for (i, listing_id) in ids.iter().enumerate() {
-        let (original, variants) = &processed[i % processed.len()];
-        let photo = Photo {
-            id: PhotoId(p.ids.new_id()),
-            listing_id: *listing_id,
-            status: PhotoStatus::Pending,
-            position: 0,
-            content_type: "image/jpeg".into(),
-            bytes: original.len() as u64,
-            width: None,
-            height: None,
-            reject_reason: None,
-            created_at: now,
-            updated_at: now,
-        };
-        p.blobs
-            .put(&BlobKey::parse(&photo.original_key())?, original.clone(), &BlobAttrs::private("image/jpeg"))
-            .await?;
-        for v in &variants.variants {
-            let key = photo.variant_key(v.name).ok_or_else(|| anyhow::anyhow!("no key for {}", v.name))?;
-            p.blobs.put(&BlobKey::parse(&key)?, v.bytes.clone(), &BlobAttrs::immutable(v.content_type)).await?;
-        }
-        let job = NewJob::now(
-            p.ids.new_id(),
-            application::photos::PROCESS_PHOTO,
-            serde_json::json!({ "photo_id": photo.id }),
-            now,
-        );
-        let stored = p.photos.insert(&photo, domain::photo::MAX_PHOTOS_PER_LISTING, &job).await?;
-        // The job may have run first (it made the same variants and marked it ready).
-        match p.photos.mark_ready(stored.id, variants.width, variants.height, now).await {
-            Ok(()) | Err(application::RepositoryError::Stale) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let processed = &processed;
+    futures::stream::iter(ids.iter().enumerate())
+        .map(|(i, listing_id)| {
+            let (original, variants) = &processed[i % processed.len()];
+            seed_photo(p, *listing_id, original, variants)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .try_collect::<()>()
+        .await?;
     Ok(ids.len())
+}
+
+async fn seed_photo(
+    p: &application::photos::PhotoPorts,
+    listing_id: ListingId,
+    original: &bytes::Bytes,
+    variants: &application::ports::Processed,
+) -> anyhow::Result<()> {
+    use application::ports::{BlobAttrs, BlobKey, NewJob};
+    use domain::photo::{Photo, PhotoId, PhotoStatus};
+    let now = p.clock.now();
+    let photo = Photo {
+        id: PhotoId(p.ids.new_id()),
+        listing_id,
+        status: PhotoStatus::Pending,
+        position: 0,
+        content_type: "image/jpeg".into(),
+        bytes: original.len() as u64,
+        width: None,
+        height: None,
+        reject_reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    p.blobs.put(&BlobKey::parse(&photo.original_key())?, original.clone(), &BlobAttrs::private("image/jpeg")).await?;
+    for v in &variants.variants {
+        let key = photo.variant_key(v.name).ok_or_else(|| anyhow::anyhow!("no key for {}", v.name))?;
+        p.blobs.put(&BlobKey::parse(&key)?, v.bytes.clone(), &BlobAttrs::immutable(v.content_type)).await?;
+    }
+    let job = NewJob::now(
+        p.ids.new_id(),
+        application::photos::PROCESS_PHOTO,
+        serde_json::json!({ "photo_id": photo.id }),
+        now,
+    );
+    let stored = p.photos.insert(&photo, domain::photo::MAX_PHOTOS_PER_LISTING, &job).await?;
+    // The job may have run first (it made the same variants and marked it ready).
+    match p.photos.mark_ready(stored.id, variants.width, variants.height, now).await {
+        Ok(()) | Err(application::RepositoryError::Stale) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

@@ -379,7 +379,7 @@ impl Application {
         if config.env == AppEnv::Dev && config.is_sqlite() && deps.cities.list(CityFilter::All).await?.is_empty() {
             let hash = demo_password_hash(&deps).await?;
             let s = crate::demo::seed(&deps.demo_ports(hash), 500, 2026, crate::demo::DemoAdmin::Include).await?;
-            let photos = crate::demo::seed_photos(&deps.photo_ports(), &s.listing_ids).await?;
+            let photos = crate::demo::seed_photos(&deps.photo_ports(), &s.listing_ids, 1).await?;
             tracing::info!(
                 cities = s.cities,
                 users = s.users,

@@ -67,11 +67,39 @@ async fn demo_data_outside_dev_needs_the_flag_and_never_brings_the_demo_admin() 
     assert!(format!("{err:#}").contains("ALLOW_DEMO_SEED"), "{err:#}");
     assert_eq!(count(&conn, "SELECT count(*) FROM users").await, 0, "nothing loaded");
 
-    cli(config(&db, "staging", &[("ALLOW_DEMO_SEED", "true")]), "seed --demo --listings 3").await.unwrap();
+    cli(config(&db, "staging", &[("ALLOW_DEMO_SEED", "true")]), "seed --demo --listings 3 --no-photos").await.unwrap();
     assert_eq!(count(&conn, "SELECT count(*) FROM listings").await, 3);
+    assert_eq!(count(&conn, "SELECT count(*) FROM photos").await, 0, "--no-photos");
     assert_eq!(count(&conn, "SELECT count(*) FROM users WHERE role = 'admin'").await, 0, "no demo admin");
     let demo_student = format!("SELECT count(*) FROM users WHERE email = '{}'", bootstrap::demo::DEMO_STUDENT);
     assert_eq!(count(&conn, &demo_student).await, 1);
+}
+
+/// Every demo listing gets a ready photo through the image pipeline, its files in
+/// STORAGE_URL (here a local folder, with PostgreSQL and several writers at once).
+#[tokio::test]
+async fn demo_listings_get_ready_photos_with_their_files() {
+    let db = TestDb::postgres().await;
+    let conn = db.migrated().await;
+    let dir = tempfile::tempdir().unwrap();
+    let storage = url::Url::from_directory_path(dir.path()).unwrap().to_string();
+    let dev = Config::from_pairs([("APP_ENV", "dev"), ("DATABASE_URL", db.url.as_str()), ("STORAGE_URL", &storage)])
+        .expect("valid config");
+    cli(dev, "seed --demo --listings 12").await.unwrap();
+    assert_eq!(count(&conn, "SELECT count(*) FROM listings").await, 12);
+    let ready = "SELECT count(DISTINCT listing_id) FROM photos WHERE status = 'ready' AND width > 0 AND height > 0";
+    assert_eq!(count(&conn, ready).await, 12, "one ready photo per listing");
+    let sql = "SELECT listing_id::text, id::text FROM photos";
+    let rows = conn.query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap();
+    for row in rows {
+        let (listing, photo) = (row.try_get_by_index::<String>(0).unwrap(), row.try_get_by_index::<String>(1).unwrap());
+        let folder = dir.path().join("listings").join(listing).join(photo);
+        for file in ["original", "thumb.webp", "medium.webp", "large.webp", "medium.jpg"] {
+            let meta = std::fs::metadata(folder.join(file))
+                .unwrap_or_else(|e| panic!("{file} in {folder:?}: {e}; {:?}", walk(dir.path())));
+            assert!(meta.len() > 500, "{file} has content");
+        }
+    }
 }
 
 #[tokio::test]
@@ -91,4 +119,12 @@ async fn migrate_down_and_fresh_need_force_outside_dev() {
     assert_eq!(count(&conn, applied).await, all - 1);
     cli(config(&db, "prod", &[]), "migrate up").await.unwrap();
     assert_eq!(count(&conn, applied).await, all);
+}
+
+fn walk(d: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(d)
+        .map(|r| {
+            r.flatten().flat_map(|e| std::iter::once(e.path().display().to_string()).chain(walk(&e.path()))).collect()
+        })
+        .unwrap_or_default()
 }
