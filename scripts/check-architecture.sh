@@ -16,6 +16,8 @@
 #   4. Nothing but `bootstrap` and `sp-tests` depends on `bootstrap`
 #      (the crate's own dev-dependencies count too: black-box tests of the
 #      assembled binary belong in sp-tests).
+#   5. `bootstrap` (the production binary) does not depend on `sp-memory`: the
+#      in-memory adapters are for tests and demos, never wired into production.
 #
 # Rules 2-4 walk the graph of workspace members only: the edges of
 # `cargo metadata`'s resolve (normal/build by `dep_kinds`), plus members that
@@ -188,6 +190,12 @@ for m in sorted(members, key=name_of.get):
     path = member_paths(m, with_dev=True).get(boot)
     if path:
         violations.append(f"rule 4: `{name_of[m]}` must not depend on `bootstrap`: {show(path)}")
+
+# --- rule 5: the production binary never links the in-memory adapters
+if "sp-memory" in by_name:
+    path = member_paths(boot).get(by_name["sp-memory"])
+    if path:
+        violations.append(f"rule 5: `bootstrap` must not depend on `sp-memory` (tests and demos only): {show(path)}")
 
 if violations:
     print(f"architecture: {len(violations)} violation(s) "

@@ -19,6 +19,7 @@ pub mod moderation;
 pub mod paging;
 pub mod photos;
 pub mod ports;
+pub mod rate_limit;
 pub mod shortlist;
 
 pub use ports::RepositoryError;

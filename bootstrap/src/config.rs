@@ -73,6 +73,14 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("AWS_SECRET_ACCESS_KEY", "S3 secret key (secret; unset: the task role / instance profile)"),
     ("AWS_ALLOW_HTTP", "true allows a plain-HTTP S3 endpoint (local fakes only; refused in staging/prod)"),
     (
+        "TRUSTED_PROXIES",
+        "addresses/CIDR ranges of the proxies in front (load balancer, CDN) whose X-Forwarded-For names the client (default none: the TCP peer is the client)",
+    ),
+    (
+        "RATE_LIMITS",
+        "rate-limit overrides, name=count/seconds comma-separated (limits: global, login-ip, login-account, register-ip, enquiry-user, enquiry-listing, upload-user); docs/operations.md has the defaults",
+    ),
+    (
         "GOOGLE_SERVICE_ACCOUNT_KEY",
         "GCS service-account key JSON for gs:// storage (secret; unset: the workload identity or GOOGLE_APPLICATION_CREDENTIALS)",
     ),
@@ -150,6 +158,8 @@ struct Raw {
     aws_allow_http: Option<bool>,
     google_service_account_key: Option<SecretString>,
     gcs_allow_http: Option<bool>,
+    trusted_proxies: Option<String>,
+    rate_limits: Option<String>,
 }
 
 /// The validated configuration.
@@ -198,6 +208,8 @@ pub struct Config {
     /// S3 settings read with the other variables (the SDK's own environment names).
     pub s3: S3Settings,
     pub gcs: GcsSettings,
+    pub trusted_proxies: sp_http::client_ip::TrustedProxies,
+    pub rate_limits: application::rate_limit::Limits,
     /// `MEDIA_BASE_URL` / `PUBLIC_BASE_URL` were left to their defaults (built from the
     /// bind address and port; `for_port` fixes them once `PORT=0` has been bound).
     media_base_defaulted: bool,
@@ -496,6 +508,10 @@ impl Config {
             return Err(err("GOOGLE_SERVICE_ACCOUNT_KEY", "must be a service-account key (a JSON object)"));
         }
         let gcs = GcsSettings { service_account_key: raw.google_service_account_key, allow_http: gcs_allow_http };
+        let trusted_proxies = sp_http::client_ip::TrustedProxies::parse(raw.trusted_proxies.as_deref().unwrap_or(""))
+            .map_err(|m| err("TRUSTED_PROXIES", m))?;
+        let rate_limits = application::rate_limit::Limits::parse(raw.rate_limits.as_deref().unwrap_or(""))
+            .map_err(|m| err("RATE_LIMITS", m))?;
 
         Ok(Self {
             env,
@@ -529,6 +545,8 @@ impl Config {
             max_upload_bytes,
             s3,
             gcs,
+            trusted_proxies,
+            rate_limits,
             media_base_defaulted,
             public_base_defaulted,
         })
@@ -624,6 +642,8 @@ impl Config {
                 if self.gcs.service_account_key.is_some() { "**** (set)" } else { "(unset)" }.to_owned(),
             ),
             ("GCS_ALLOW_HTTP", self.gcs.allow_http.to_string()),
+            ("TRUSTED_PROXIES", self.trusted_proxies.to_string()),
+            ("RATE_LIMITS", self.rate_limits.to_string()),
         ]
     }
 }
@@ -735,6 +755,9 @@ mod tests {
         assert_eq!((c.worker_concurrency, c.job_lease), (4, Duration::from_secs(60)));
         assert_eq!(cfg(&[("WORKER_CONCURRENCY", "0")]).unwrap_err().var, "WORKER_CONCURRENCY");
         assert_eq!(cfg(&[("JOB_LEASE_SECONDS", "1")]).unwrap_err().var, "JOB_LEASE_SECONDS");
+        assert_eq!(cfg(&[("TRUSTED_PROXIES", "10.0.0.0/8, lb")]).unwrap_err().var, "TRUSTED_PROXIES");
+        assert_eq!(cfg(&[("RATE_LIMITS", "login=5/60")]).unwrap_err().var, "RATE_LIMITS");
+        assert!(cfg(&[("TRUSTED_PROXIES", "10.0.0.0/8,35.191.0.0/16"), ("RATE_LIMITS", "login-ip=5/60")]).is_ok());
         assert_eq!(cfg(&[("MAIL_FROM", "not a mailbox")]).unwrap_err().var, "MAIL_FROM");
         assert_eq!(cfg(&[("SMTP_URL", "http://x")]).unwrap_err().var, "SMTP_URL");
         assert!(cfg(&[("SMTP_URL", "smtp://127.0.0.1:1025")]).is_ok(), "a plain local sink is fine in dev");

@@ -47,6 +47,12 @@ pub struct Dependencies {
     pub ids: Arc<dyn IdGen>,
     pub blobs: Arc<dyn BlobStore>,
     pub cache: Arc<dyn Cache>,
+    /// Redis shared by every instance (with this instance's limiter standing in while
+    /// Redis is down), or this instance's alone without `REDIS_URL`.
+    pub rate_limiter: Arc<dyn application::ports::RateLimiter>,
+    /// The quota of each limit (`RATE_LIMITS`) and the key subjects are hashed with.
+    pub rate_limits: application::rate_limit::Limits,
+    pub rate_limit_key: Vec<u8>,
     pub photos: Arc<dyn application::ports::PhotoRepository>,
     pub images: Arc<dyn application::ports::ImageProcessor>,
     /// Public and signed media URLs (`MEDIA_BASE_URL`).
@@ -85,6 +91,9 @@ impl Dependencies {
             db,
             blobs,
             cache,
+            rate_limiter: Arc::new(sp_governor::InProcessRateLimiter::default()),
+            rate_limits: application::rate_limit::Limits::default(),
+            rate_limit_key: rand::random::<[u8; 32]>().to_vec(),
         }
     }
 
@@ -164,6 +173,11 @@ impl Dependencies {
             serve_media: application::photos::ServeMedia::new(self.photo_ports()),
             max_upload_bytes: self.max_upload_bytes,
             retry_job: application::jobs::RetryJob::new(self.job_ports()),
+            throttle: application::rate_limit::Throttle::new(
+                self.rate_limiter.clone(),
+                self.rate_limits.clone(),
+                &self.rate_limit_key,
+            ),
             get_listing,
         }
     }
@@ -213,7 +227,7 @@ pub async fn open_storage_dependencies(config: &Config) -> anyhow::Result<Depend
     );
     let media = media_urls(config)?;
     let blobs = open_blobs(config, &media)?;
-    let mut deps = Dependencies::sql(db, blobs, Arc::new(sp_memory::InProcessCache::default()), media);
+    let mut deps = Dependencies::sql(db, blobs, Arc::new(sp_moka::InProcessCache::default()), media);
     deps.max_upload_bytes = config.max_upload_bytes;
     Ok(deps)
 }
@@ -227,7 +241,7 @@ pub async fn open_dependencies(config: &Config) -> anyhow::Result<Dependencies> 
     }
     let blobs: Arc<dyn BlobStore> =
         Arc::new(ObjectBlobStore::open(&sp_blob::StorageLocation::Memory, &StoreOptions::default())?);
-    Ok(Dependencies::sql(db, blobs, Arc::new(sp_memory::InProcessCache::default()), media_urls(config)?))
+    Ok(Dependencies::sql(db, blobs, Arc::new(sp_moka::InProcessCache::default()), media_urls(config)?))
 }
 
 /// Hashes the demo password (dev data only).
@@ -360,18 +374,26 @@ impl Application {
         }
         let media = media_urls(config)?;
         let blobs = open_blobs(config, &media)?;
-        let (cache, cache_criticality): (Arc<dyn Cache>, Criticality) = match &config.redis_url {
-            Some(url) => (
-                Arc::new(sp_redis::RedisCache::new(
-                    url,
-                    &format!("sp:{}:", config.env.as_str()),
-                    Duration::from_secs(1),
-                )?),
-                Criticality::Optional,
-            ),
-            None => (Arc::new(sp_memory::InProcessCache::default()), Criticality::Required),
+        let redis = match &config.redis_url {
+            Some(url) => {
+                Some(sp_redis::Redis::new(url, &format!("sp:{}:", config.env.as_str()), Duration::from_secs(1))?)
+            }
+            None => None,
+        };
+        let (cache, cache_criticality): (Arc<dyn Cache>, Criticality) = match &redis {
+            Some(r) => (Arc::new(sp_redis::RedisCache::on(r.clone())), Criticality::Optional),
+            None => (Arc::new(sp_moka::InProcessCache::default()), Criticality::Required),
         };
         let mut deps = Dependencies::sql(db.clone(), blobs.clone(), cache.clone(), media);
+        deps.rate_limits = config.rate_limits.clone();
+        // The same key on every instance (from SECRET_KEY), so they count the same keys.
+        deps.rate_limit_key = config.session_key();
+        if let Some(r) = &redis {
+            deps.rate_limiter = Arc::new(application::rate_limit::WithFallback::new(
+                Arc::new(sp_redis::RedisRateLimiter::on(r.clone())),
+                deps.rate_limiter.clone(),
+            ));
+        }
         deps.max_upload_bytes = config.max_upload_bytes;
         deps.hasher =
             Arc::new(sp_crypto::Argon2Hasher::bounded(config.password_hash_concurrency, sp_crypto::DEFAULT_WAIT));
@@ -409,6 +431,7 @@ impl Application {
         http.request_timeout = config.request_timeout;
         http.max_upload_bytes = config.max_upload_bytes;
         http.serve_media = !config.storage.is_durable_shared();
+        http.trusted_proxies = config.trusted_proxies.clone();
         let endpoint = sp_http::app(services, &http);
 
         let limits = sp_http::server::ServerLimits {

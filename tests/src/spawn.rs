@@ -30,6 +30,10 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// The service on `db` with extra `(VARIABLE, value)` settings (they win over defaults).
+/// Quotas no test reaches (`RATE_LIMITS`); tests of the limits set their own.
+pub const NO_LIMITS: &str = "global=1000000000/1000000, login-ip=1000000000/1000000, login-account=1000000000/1000000, register-ip=1000000000/1000000, \
+     enquiry-user=1000000000/1000000, enquiry-listing=1000000000/1000000, upload-user=1000000000/1000000";
+
 pub async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
     init_test_logging();
     let outbox = tempfile::tempdir().expect("a temporary outbox");
@@ -44,6 +48,8 @@ pub async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
         // Counts are live in tests (caching them is the use cases' unit tests' business).
         ("PUBLIC_COUNTS_TTL_SECONDS", "0"),
         ("MAIL_OUTBOX_DIR", &outbox_dir),
+        // Every test client is 127.0.0.1: limits out of the way unless a test sets them.
+        ("RATE_LIMITS", NO_LIMITS),
     ];
     vars.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
     vars.extend_from_slice(extra);

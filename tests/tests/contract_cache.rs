@@ -8,7 +8,7 @@ use sp_tests::{contract, services};
 
 #[tokio::test]
 async fn in_process() {
-    contract::cache::run(&sp_memory::InProcessCache::default()).await;
+    contract::cache::run(&sp_moka::InProcessCache::default()).await;
 }
 
 #[tokio::test]

@@ -61,6 +61,16 @@ pub enum ApiError {
     /// common password, contradictory filters); `errors` names the fields.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
+    /// Over a rate limit: `RateLimit-Policy` names the limit and its quota
+    /// (`"login-ip";q=30;w=900`), `RateLimit` what is left (`"login-ip";r=0;t=42`, IETF
+    /// draft-ietf-httpapi-ratelimit-headers). Retry after `Retry-After` seconds.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(
+        Json<Problem>,
+        #[oai(header = "Retry-After")] u32,
+        #[oai(header = "RateLimit")] String,
+        #[oai(header = "RateLimit-Policy")] String,
+    ),
     /// Unexpected failure (logged; quote the X-Request-Id).
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -85,6 +95,7 @@ impl ApiError {
             415 => Self::UnsupportedMediaType(Json(p)),
             422 => Self::Unprocessable(Json(p)),
             503 => Self::Unavailable(Json(p), 1),
+            429 => Self::TooManyRequests(Json(p), 1, String::new(), String::new()),
             _ => Self::Internal(Json(p)),
         }
     }
@@ -147,6 +158,33 @@ impl ApiError {
             }
             None => Self::internal(e.as_ref()),
         }
+    }
+}
+
+/// Seconds, rounded up (a client told 0 would retry at once).
+fn whole_seconds(d: std::time::Duration) -> u64 {
+    d.as_millis().div_ceil(1000).try_into().unwrap_or(u64::MAX)
+}
+
+/// The `RateLimit-Policy` value of a limit: `"name";q=burst;w=seconds`.
+pub fn rate_limit_policy(limit: application::rate_limit::Limit, quota: application::ports::Quota) -> String {
+    format!("\"{}\";q={};w={}", limit.name(), quota.burst(), quota.period().as_secs())
+}
+
+/// The `RateLimit` value: `"name";r=remaining;t=seconds-until-whole`.
+pub fn rate_limit_state(limit: application::rate_limit::Limit, remaining: u32, reset: std::time::Duration) -> String {
+    format!("\"{}\";r={remaining};t={}", limit.name(), whole_seconds(reset))
+}
+
+impl From<application::rate_limit::Throttled> for ApiError {
+    fn from(t: application::rate_limit::Throttled) -> Self {
+        let secs = u32::try_from(whole_seconds(t.retry_after)).unwrap_or(u32::MAX).max(1);
+        Self::TooManyRequests(
+            Json(Problem::new(ProblemKind::RateLimited, format!("Too many requests; retry in {secs} s."))),
+            secs,
+            rate_limit_state(t.limit, 0, t.reset),
+            rate_limit_policy(t.limit, t.quota),
+        )
     }
 }
 

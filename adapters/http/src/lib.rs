@@ -2,7 +2,8 @@
 //! as `application/problem+json` (RFC 9457) from one mapping in [`error`].
 //!
 //! Middleware, outermost first (Loco's order): request id + access log → security
-//! headers + default `Cache-Control` → `Allow` on 405 → problem `instance` → timeout →
+//! headers + default `Cache-Control` → `Allow` on 405 → problem `instance` → client IP
+//! and the global per-IP rate limit → request head limits → timeout →
 //! panic catcher → problem+json for every error → session cookie → body size limit →
 //! routes. Authentication and CSRF are the `auth::SignedIn` security scheme that
 //! handlers take as a parameter.
@@ -13,6 +14,7 @@
 
 mod api;
 pub mod auth;
+pub mod client_ip;
 pub mod error;
 mod health;
 mod media;
@@ -90,6 +92,8 @@ pub struct Services {
     /// The largest photo accepted (`MAX_UPLOAD_BYTES`).
     pub max_upload_bytes: usize,
     pub retry_job: application::jobs::RetryJob,
+    /// The rate limits (`application::rate_limit`).
+    pub throttle: application::rate_limit::Throttle,
 }
 
 /// HTTP behaviour that differs per environment.
@@ -115,6 +119,8 @@ pub struct HttpConfig {
     pub serve_media: bool,
     /// Version reported in the OpenAPI document.
     pub version: String,
+    /// The proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
+    pub trusted_proxies: client_ip::TrustedProxies,
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -141,6 +147,7 @@ impl HttpConfig {
             max_upload_bytes: 15 * 1024 * 1024,
             serve_media: false,
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            trusted_proxies: client_ip::TrustedProxies::default(),
         }
     }
 }
@@ -184,6 +191,7 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
         routes = routes.at("/media/*key", get(media::serve));
     }
 
+    let limits = middleware::ClientLimits { trusted: cfg.trusted_proxies.clone(), throttle: services.throttle.clone() };
     routes
         .data(services)
         .with(middleware::BodyLimit { json: cfg.max_body_bytes, multipart: cfg.max_upload_bytes + 64 * 1024 })
@@ -192,6 +200,7 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
         .with(CatchPanic::new().with_handler(problem::PanicHandler))
         .with(middleware::Timeout(cfg.request_timeout))
         .around(middleware::request_head_limits)
+        .with(limits)
         .around(middleware::problem_instance)
         .with(middleware::AllowHeader(allowed))
         .with(middleware::SecurityHeaders { hsts: cfg.hsts, docs_csp })

@@ -324,3 +324,62 @@ pub async fn problem_instance<E: Endpoint>(next: E, req: Request) -> Result<Resp
     resp.set_body(filled.unwrap_or_else(|| body.to_vec()));
     Ok(resp)
 }
+
+/// The client's address as the rate limits see it (`client_ip::TrustedProxies`), put in
+/// the request's extensions by [`ClientLimits`].
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl ClientIp {
+    /// The client of `req`: what [`ClientLimits`] found, else the TCP peer.
+    pub fn of(req: &Request) -> std::net::IpAddr {
+        req.extensions().get::<ClientIp>().map_or_else(
+            || {
+                req.remote_addr()
+                    .as_socket_addr()
+                    .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), std::net::SocketAddr::ip)
+            },
+            |c| c.0,
+        )
+    }
+}
+
+/// Finds the client's address and counts the request against the global per-IP limit
+/// (`Limit::Global`): over it, 429 problem+json with `Retry-After`, `RateLimit` and
+/// `RateLimit-Policy`, before any work is done. Health probes are not counted.
+pub struct ClientLimits {
+    pub trusted: crate::client_ip::TrustedProxies,
+    pub throttle: application::rate_limit::Throttle,
+}
+
+impl<E: Endpoint> Middleware<E> for ClientLimits {
+    type Output = ClientLimitsEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        ClientLimitsEndpoint { inner: ep, trusted: self.trusted.clone(), throttle: self.throttle.clone() }
+    }
+}
+
+pub struct ClientLimitsEndpoint<E> {
+    inner: E,
+    trusted: crate::client_ip::TrustedProxies,
+    throttle: application::rate_limit::Throttle,
+}
+
+impl<E: Endpoint> Endpoint for ClientLimitsEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        let peer = ClientIp::of(&req);
+        let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        let ip = self.trusted.client_ip(peer, forwarded);
+        req.extensions_mut().insert(ClientIp(ip));
+        if !matches!(req.uri().path(), "/livez" | "/healthz")
+            && let Err(throttled) = self.throttle.check(application::rate_limit::Limit::Global, &ip.to_string()).await
+        {
+            tracing::info!(limit = throttled.limit.name(), "rate limited");
+            return Ok(crate::error::ApiError::from(throttled).into_response());
+        }
+        self.inner.call(req).await.map(IntoResponse::into_response)
+    }
+}

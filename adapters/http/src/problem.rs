@@ -71,6 +71,8 @@ pub enum ProblemKind {
     /// 503: too many requests need a scarce resource at once (database connections,
     /// password hashing); retry after `Retry-After`.
     Overloaded,
+    /// 429: over a rate limit (`RateLimit-Policy` names it); retry after `Retry-After`.
+    RateLimited,
 }
 
 impl ProblemKind {
@@ -103,6 +105,7 @@ impl ProblemKind {
         Self::Internal,
         Self::Timeout,
         Self::Overloaded,
+        Self::RateLimited,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -135,6 +138,7 @@ impl ProblemKind {
             Self::Internal => "internal",
             Self::Timeout => "timeout",
             Self::Overloaded => "overloaded",
+            Self::RateLimited => "rate-limited",
         }
     }
 
@@ -163,6 +167,7 @@ impl ProblemKind {
             Self::Validation => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Timeout | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -196,6 +201,7 @@ impl ProblemKind {
             Self::Internal => "Internal server error",
             Self::Timeout => "Request timed out",
             Self::Overloaded => "Service busy",
+            Self::RateLimited => "Too many requests",
         }
     }
 }

@@ -1,12 +1,11 @@
-//! In-memory implementations of the ports: the in-process cache used by the embedded
-//! default, and repositories that test suites and demos swap in for the database.
+//! In-memory implementations of the ports: repositories that test suites and demos swap
+//! in for the database. Never wired into production (the in-process cache is `sp-moka`).
 //!
 //! The repositories share one [`InMemoryStore`]: `InMemoryStore::new()` and then
 //! `store.users()`, `store.listings()`, `store.shortlist()`, `store.enquiries()`,
 //! `store.audit()`, `store.jobs()` and `store.cities()`.
 
 mod audit;
-mod cache;
 mod cities;
 mod clock;
 mod enquiries;
@@ -18,7 +17,6 @@ mod store;
 mod users;
 
 pub use audit::InMemoryAuditLog;
-pub use cache::InProcessCache;
 pub use cities::InMemoryCityRepository;
 pub use clock::FixedClock;
 pub use enquiries::InMemoryEnquiryRepository;

@@ -15,6 +15,7 @@ pub mod enquiries;
 pub mod jobs;
 pub mod listings;
 pub mod photos;
+pub mod rate_limit;
 pub mod shortlist;
 pub mod users;
 

@@ -1,6 +1,7 @@
 //! `/auth/*`: registration, sign-in, sign-out (`application::accounts`).
 
 use application::accounts::{Registration, SessionsEnd};
+use application::rate_limit::Limit;
 use domain::SignupRole;
 use poem::Request;
 use poem::session::Session;
@@ -13,6 +14,7 @@ use super::{ApiTags, anonymous_origin};
 use crate::Services;
 use crate::auth::{self, MaybeSignedIn};
 use crate::error::ApiResult;
+use crate::middleware::ClientIp;
 use crate::types::{Closed, Text};
 
 #[derive(Debug, Object)]
@@ -61,9 +63,11 @@ impl AuthApi {
     /// Register a student, landlord or agent account
     ///
     /// `accounts::Register`. E-mails are unique case-insensitively (409 `email-taken`).
-    /// A common password or an invalid e-mail is 422 naming the field.
+    /// A common password or an invalid e-mail is 422 naming the field. Registrations are
+    /// limited per client address (429 `rate-limited`).
     #[oai(path = "/auth/register", method = "post", operation_id = "register")]
     async fn register(&self, s: Data<&Services>, req: &Request, body: Json<RegisterInput>) -> ApiResult<Registered> {
+        s.throttle.check(Limit::RegisterIp, &ClientIp::of(req).to_string()).await?;
         let b = body.0;
         let input =
             Registration { email: b.email.0, password: b.password.0, display_name: b.display_name.0, role: b.role.0 };
@@ -75,14 +79,20 @@ impl AuthApi {
     ///
     /// `accounts::Login`. Sets the session cookie (HttpOnly, SameSite=Lax; Secure and
     /// `__Host-` outside dev) and returns the CSRF token. Wrong e-mail and wrong password
-    /// answer identically (401 `bad-credentials`).
+    /// answer identically (401 `bad-credentials`). Attempts are limited per client address
+    /// and per account (429 `rate-limited`).
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
     async fn login(
         &self,
         s: Data<&Services>,
+        req: &Request,
         session: &Session,
         body: Json<LoginInput>,
     ) -> ApiResult<Json<SignedInDto>> {
+        // Per address (one machine trying many accounts) and per account (many machines
+        // trying one), before the password is hashed.
+        s.throttle.check(Limit::LoginIp, &ClientIp::of(req).to_string()).await?;
+        s.throttle.check(Limit::LoginAccount, &body.0.email.0.trim().to_lowercase()).await?;
         let (user, claim) = s.login.execute(&body.0.email, &body.0.password).await?;
         let csrf_token = auth::sign_in(session, &claim);
         Ok(Json(SignedInDto { user: UserDto::from(&user), csrf_token }))

@@ -1,5 +1,6 @@
 //! Enquiries (`application::enquiries`).
 
+use application::rate_limit::Limit;
 use domain::enquiry::{Enquiry, EnquiryId, EnquiryStatus};
 use domain::listing::ListingId;
 use poem::web::Data;
@@ -75,7 +76,8 @@ pub struct EnquiriesApi;
 impl EnquiriesApi {
     /// Enquire about a published listing (students)
     ///
-    /// `enquiries::SendEnquiry`. A let listing takes no enquiries (409).
+    /// `enquiries::SendEnquiry`. A let listing takes no enquiries (409). Enquiries are
+    /// limited per sender and per listing (429 `rate-limited`).
     #[oai(path = "/listings/:id/enquiries", method = "post", operation_id = "sendEnquiry")]
     async fn send(
         &self,
@@ -84,6 +86,8 @@ impl EnquiriesApi {
         id: Path<Uuid>,
         body: Json<EnquiryInput>,
     ) -> ApiResult<Sent> {
+        s.throttle.check(Limit::EnquiryUser, &who.user.id.to_string()).await?;
+        s.throttle.check(Limit::EnquiryListing, &id.0.to_string()).await?;
         let dates = body.0.viewing_dates.iter().map(|d| d.0).collect();
         let e = s.send_enquiry.execute(who.viewer, ListingId(id.0), &body.0.message, dates).await?;
         Ok(Sent::Created(Json(e.into())))

@@ -1,5 +1,6 @@
 //! `/listings/{id}/photos/*`: a listing's gallery (`application::photos`).
 
+use application::rate_limit::Limit;
 use domain::listing::ListingId;
 use domain::photo::PhotoId;
 use poem::web::Data;
@@ -65,7 +66,8 @@ impl PhotosApi {
     /// `unsupported-media-type` unless its bytes are JPEG, PNG or WebP (HEIC, SVG, GIF are
     /// named in the answer); 422 `validation` (field `file`) when it does not decode or
     /// has too many pixels; 409 `gallery-full` at 30 photos. The photo's metadata (EXIF,
-    /// GPS) never reaches the published variants.
+    /// GPS) never reaches the published variants. Uploads are limited per user (429
+    /// `rate-limited`).
     #[oai(path = "/listings/:id/photos", method = "post", operation_id = "uploadPhoto")]
     async fn upload(
         &self,
@@ -74,6 +76,7 @@ impl PhotosApi {
         id: Path<Uuid>,
         form: PhotoUpload,
     ) -> ApiResult<PhotoAccepted> {
+        s.throttle.check(Limit::UploadUser, &who.user.id.to_string()).await?;
         let limit = s.max_upload_bytes;
         if form.file.size() > limit {
             return Err(ApiError::problem(
