@@ -28,7 +28,11 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "s3://bucket[/prefix], gs://bucket[/prefix], file:///abs/path, memory:// (default file://<cwd>/var/media)",
     ),
     ("MEDIA_BASE_URL", "absolute URL media is served from, e.g. the CDN (default http://<bind>:<port>/media)"),
-    ("REDIS_URL", "redis://... optional cache; without it an in-process cache is used"),
+    ("REDIS_URL", "redis://... optional cache and shared rate-limit counters; without it in-process ones are used"),
+    (
+        "REDIS_TIMEOUT_MS",
+        "the longest any Redis call may take, connecting included; then Redis counts as down for 1 s (default 50)",
+    ),
     ("SECRET_KEY", "at least 32 bytes; signs and encrypts sessions (required in staging/prod)"),
     ("LOG_FORMAT", "json | pretty (default json)"),
     ("RUST_LOG", "log filter (default info,sqlx=warn)"),
@@ -131,6 +135,7 @@ struct Raw {
     storage_url: Option<String>,
     media_base_url: Option<String>,
     redis_url: Option<SecretString>,
+    redis_timeout_ms: Option<u64>,
     secret_key: Option<SecretString>,
     log_format: Option<LogFormat>,
     rust_log: Option<String>,
@@ -175,6 +180,8 @@ pub struct Config {
     pub storage_url: String,
     pub media_base_url: String,
     pub redis_url: Option<SecretString>,
+    /// Every Redis call is bounded by this (`REDIS_TIMEOUT_MS`).
+    pub redis_timeout: Duration,
     /// `None` only in dev, where a random per-process key is used.
     pub secret_key: Option<SecretString>,
     pub log_format: LogFormat,
@@ -280,8 +287,15 @@ impl Config {
             let message = match &first.kind {
                 figment::error::Kind::InvalidType(actual, expected) => {
                     // Never echo values of secret variables.
-                    if ["DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SMTP_URL", "AWS_SECRET_ACCESS_KEY"]
-                        .contains(&var.as_str())
+                    if [
+                        "DATABASE_URL",
+                        "REDIS_URL",
+                        "SECRET_KEY",
+                        "SMTP_URL",
+                        "AWS_SECRET_ACCESS_KEY",
+                        "GOOGLE_SERVICE_ACCOUNT_KEY",
+                    ]
+                    .contains(&var.as_str())
                     {
                         format!("expected {expected}")
                     } else {
@@ -498,6 +512,11 @@ impl Config {
             secret_access_key: raw.aws_secret_access_key,
             allow_http,
         };
+        let redis_timeout_ms = raw.redis_timeout_ms.unwrap_or(50);
+        if !(1..=10_000).contains(&redis_timeout_ms) {
+            return Err(err("REDIS_TIMEOUT_MS", "must be between 1 and 10000"));
+        }
+        let redis_timeout = Duration::from_millis(redis_timeout_ms);
         let gcs_allow_http = raw.gcs_allow_http.unwrap_or(false);
         if gcs_allow_http && env.is_strict() {
             return Err(err("GCS_ALLOW_HTTP", "plain-HTTP object storage is for local fakes only"));
@@ -523,6 +542,7 @@ impl Config {
             storage_url,
             media_base_url,
             redis_url: raw.redis_url,
+            redis_timeout,
             secret_key: raw.secret_key,
             log_format: raw.log_format.unwrap_or(LogFormat::Json),
             log_filter: raw.rust_log.unwrap_or_else(|| "info,sqlx=warn".to_owned()),
@@ -598,6 +618,7 @@ impl Config {
             ("STORAGE_URL", self.storage_url.clone()),
             ("MEDIA_BASE_URL", self.media_base_url.clone()),
             ("REDIS_URL", self.redis_url.as_ref().map_or_else(|| "(unset: in-process cache)".to_owned(), mask_url)),
+            ("REDIS_TIMEOUT_MS", self.redis_timeout.as_millis().to_string()),
             (
                 "SECRET_KEY",
                 match &self.secret_key {

@@ -376,7 +376,7 @@ impl Application {
         let blobs = open_blobs(config, &media)?;
         let redis = match &config.redis_url {
             Some(url) => {
-                Some(sp_redis::Redis::new(url, &format!("sp:{}:", config.env.as_str()), Duration::from_secs(1))?)
+                Some(sp_redis::Redis::new(url, &format!("sp:{}:", config.env.as_str()), config.redis_timeout)?)
             }
             None => None,
         };

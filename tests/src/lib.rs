@@ -11,6 +11,7 @@ pub mod db;
 pub mod gcs_gateway;
 pub mod images;
 pub mod proxy;
+pub mod redis_server;
 pub mod services;
 pub mod smtp;
 pub mod spawn;

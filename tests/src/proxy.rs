@@ -1,7 +1,11 @@
 //! A small TCP proxy between the code under test and a real dependency, to fail it on
-//! purpose (`Mode::Hang`: connections are accepted and never answered; `Mode::Refuse`:
-//! closed at once) and, for HTTP/1.0 servers that close after each response, to patch a
-//! response head (a fake server missing a header the real service sends).
+//! purpose and, for HTTP/1.0 servers that close after each response, to patch a response
+//! head (a fake server missing a header the real service sends).
+//!
+//! `Mode::Hang`: new connections are accepted and never answered, and open ones stop
+//! forwarding (a server that hangs mid-conversation). `Mode::Refuse`: new connections
+//! are closed at once and open ones are cut (a server that died). Back to `Mode::Pass`,
+//! new connections flow again; the frozen ones stay frozen, as they would.
 
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +24,7 @@ type HeadRewrite = Arc<dyn Fn(&str) -> String + Send + Sync>;
 pub struct Proxy {
     pub addr: std::net::SocketAddr,
     mode: Arc<Mutex<Mode>>,
+    changes: tokio::sync::watch::Sender<Mode>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -48,6 +53,7 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
         let addr = listener.local_addr().unwrap();
         let mode = Arc::new(Mutex::new(Mode::Pass));
+        let (changes, watch) = tokio::sync::watch::channel(Mode::Pass);
         let upstream = upstream.to_owned();
         let m = mode.clone();
         let task = tokio::spawn(async move {
@@ -58,27 +64,60 @@ impl Proxy {
                     Mode::Refuse => drop(client),
                     Mode::Hang => held.push(client),
                     Mode::Pass => {
-                        let (up, rewrite) = (upstream.clone(), rewrite.clone());
+                        let (up, rewrite, watch) = (upstream.clone(), rewrite.clone(), watch.clone());
                         tokio::spawn(async move {
                             if let Ok(server) = TcpStream::connect(&up).await {
-                                let _ = pipe(client, server, rewrite).await;
+                                let _ = match rewrite {
+                                    Some(r) => pipe(client, server, Some(r)).await,
+                                    None => watched(client, server, watch).await,
+                                };
                             }
                         });
                     }
                 }
             }
         });
-        Self { addr, mode, task }
+        Self { addr, mode, changes, task }
     }
 
     pub fn url(&self, scheme: &str) -> String {
         format!("{scheme}://{}", self.addr)
     }
 
-    /// New connections from now on get this behaviour.
+    /// New connections from now on get this behaviour; open ones hang or are cut.
     pub fn set(&self, mode: Mode) {
         *self.mode.lock().unwrap() = mode;
+        self.changes.send_replace(mode);
     }
+}
+
+/// Forwards both ways until either side closes, or the mode leaves `Pass`: then cuts
+/// both (`Refuse`) or holds them open, forwarding nothing, until the proxy is dropped
+/// (`Hang`).
+async fn watched(
+    mut client: TcpStream,
+    mut server: TcpStream,
+    mut watch: tokio::sync::watch::Receiver<Mode>,
+) -> std::io::Result<()> {
+    let changed = async {
+        loop {
+            if *watch.borrow_and_update() != Mode::Pass {
+                return *watch.borrow();
+            }
+            if watch.changed().await.is_err() {
+                return Mode::Refuse;
+            }
+        }
+    };
+    let mode = tokio::select! {
+        r = tokio::io::copy_bidirectional(&mut client, &mut server) => return r.map(|_| ()),
+        mode = changed => mode,
+    };
+    if mode == Mode::Hang {
+        let _held = (client, server);
+        while watch.changed().await.is_ok() {}
+    }
+    Ok(())
 }
 
 async fn pipe(client: TcpStream, server: TcpStream, rewrite: Option<HeadRewrite>) -> std::io::Result<()> {

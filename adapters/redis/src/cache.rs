@@ -33,27 +33,28 @@ impl RedisCache {
 #[async_trait]
 impl Cache for RedisCache {
     async fn get(&self, key: &str) -> Result<Option<Bytes>, CacheError> {
-        let mut c = self.redis.conn().await.map_err(unavailable)?;
-        let v: Option<Vec<u8>> = c.get(self.redis.key(key)).await.map_err(unavailable)?;
+        let key = self.redis.key(key);
+        let v: Option<Vec<u8>> = self.redis.run(|mut c| async move { c.get(key).await }).await.map_err(unavailable)?;
         Ok(v.map(Bytes::from))
     }
 
     async fn set(&self, key: &str, value: Bytes, ttl: Duration) -> Result<(), CacheError> {
-        let mut c = self.redis.conn().await.map_err(unavailable)?;
+        let key = self.redis.key(key);
         let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        let _: () = c.pset_ex(self.redis.key(key), value.as_ref(), ms).await.map_err(unavailable)?;
-        Ok(())
+        self.redis.run(|mut c| async move { c.pset_ex(key, value.as_ref(), ms).await }).await.map_err(unavailable)
     }
 
     async fn delete(&self, key: &str) -> Result<(), CacheError> {
-        let mut c = self.redis.conn().await.map_err(unavailable)?;
-        let _: () = c.del(self.redis.key(key)).await.map_err(unavailable)?;
-        Ok(())
+        let key = self.redis.key(key);
+        self.redis.run(|mut c| async move { c.del(key).await }).await.map_err(unavailable)
     }
 
     async fn ping(&self) -> Result<(), CacheError> {
-        let mut c = self.redis.conn().await.map_err(unavailable)?;
-        let _: String = redis::cmd("PING").query_async(&mut c).await.map_err(unavailable)?;
+        let _: String = self
+            .redis
+            .run(|mut c| async move { redis::cmd("PING").query_async(&mut c).await })
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 }

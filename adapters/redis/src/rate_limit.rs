@@ -49,16 +49,11 @@ fn ms(d: i64) -> Duration {
 #[async_trait]
 impl RateLimiter for RedisRateLimiter {
     async fn acquire(&self, key: &str, quota: Quota) -> Result<RateDecision, RateLimitError> {
-        let mut c = self.redis.conn().await.map_err(unavailable)?;
         let interval = u64::try_from(quota.interval().as_millis()).unwrap_or(u64::MAX).max(1);
-        let (allowed, n, reset): (i64, i64, i64) = self
-            .script
-            .key(self.redis.key(&format!("rl:{key}")))
-            .arg(interval)
-            .arg(quota.burst())
-            .invoke_async(&mut c)
-            .await
-            .map_err(unavailable)?;
+        let mut invocation = self.script.key(self.redis.key(&format!("rl:{key}")));
+        invocation.arg(interval).arg(quota.burst());
+        let (allowed, n, reset): (i64, i64, i64) =
+            self.redis.run(|mut c| async move { invocation.invoke_async(&mut c).await }).await.map_err(unavailable)?;
         Ok(if allowed == 1 {
             RateDecision::Allowed { remaining: u32::try_from(n).unwrap_or(0), reset: ms(reset) }
         } else {
