@@ -432,6 +432,7 @@ impl Application {
         http.max_upload_bytes = config.max_upload_bytes;
         http.serve_media = !config.storage.is_durable_shared();
         http.trusted_proxies = config.trusted_proxies.clone();
+        http.counts_ttl = config.public_counts_ttl;
         let endpoint = sp_http::app(services, &http);
 
         let limits = sp_http::server::ServerLimits {

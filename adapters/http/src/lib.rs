@@ -4,8 +4,8 @@
 //! Middleware, outermost first (Loco's order): request id + access log → security
 //! headers + default `Cache-Control` → `Allow` on 405 → problem `instance` → client IP
 //! and the global per-IP rate limit → request head limits → timeout →
-//! panic catcher → problem+json for every error → session cookie → body size limit →
-//! routes. Authentication and CSRF are the `auth::SignedIn` security scheme that
+//! panic catcher → problem+json for every error → HTTP caching of public reads (`ETag`,
+//! 304, `Cache-Control`) → session cookie → body size limit → routes. Authentication and CSRF are the `auth::SignedIn` security scheme that
 //! handlers take as a parameter.
 
 // poem-openapi handlers take one argument per query parameter, and `ApiError` carries a
@@ -121,6 +121,8 @@ pub struct HttpConfig {
     pub version: String,
     /// The proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
     pub trusted_proxies: client_ip::TrustedProxies,
+    /// How long the public counts may be kept (`s-maxage` of `/cities` and `/stats`).
+    pub counts_ttl: Duration,
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -148,6 +150,7 @@ impl HttpConfig {
             serve_media: false,
             version: env!("CARGO_PKG_VERSION").to_owned(),
             trusted_proxies: client_ip::TrustedProxies::default(),
+            counts_ttl: Duration::from_secs(15),
         }
     }
 }
@@ -196,6 +199,10 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
         .data(services)
         .with(middleware::BodyLimit { json: cfg.max_body_bytes, multipart: cfg.max_upload_bytes + 64 * 1024 })
         .with(CookieSession::new(auth::cookie_config(&cfg.session_key, cfg.secure_cookies)))
+        .with(middleware::HttpCaching {
+            counts_ttl: cfg.counts_ttl,
+            session_cookie: auth::cookie_name(cfg.secure_cookies),
+        })
         .catch_all_error(problem::from_poem_error)
         .with(CatchPanic::new().with_handler(problem::PanicHandler))
         .with(middleware::Timeout(cfg.request_timeout))

@@ -383,3 +383,106 @@ impl<E: Endpoint> Endpoint for ClientLimitsEndpoint<E> {
         self.inner.call(req).await.map(IntoResponse::into_response)
     }
 }
+
+/// HTTP caching for the public reads a CDN may keep (`/cities`, `/stats`, search), when
+/// the request carries no session cookie (a signed-in visitor's answers are personal and
+/// keep `no-store`):
+/// - `ETag` (a hash of the body) and `If-None-Match` → 304 with no body;
+/// - `Cache-Control`: the counts `public, max-age=0, s-maxage=TTL,
+///   stale-while-revalidate=2×TTL` (they are cached that long in the service anyway);
+///   search `public, no-cache`, so a CDN revalidates every time and a listing taken down
+///   never shows from a cached page;
+/// - `Vary: Cookie`, so no cache serves the anonymous answer to a signed-in visitor.
+pub struct HttpCaching {
+    /// `PUBLIC_COUNTS_TTL_SECONDS`.
+    pub counts_ttl: Duration,
+    /// The session cookie's name.
+    pub session_cookie: &'static str,
+}
+
+impl<E: Endpoint> Middleware<E> for HttpCaching {
+    type Output = HttpCachingEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        HttpCachingEndpoint { inner: ep, counts_ttl: self.counts_ttl, session_cookie: self.session_cookie }
+    }
+}
+
+pub struct HttpCachingEndpoint<E> {
+    inner: E,
+    counts_ttl: Duration,
+    session_cookie: &'static str,
+}
+
+/// The public, cacheable routes (paths under the API prefix).
+pub const CACHEABLE: &[&str] = &["/api/v1/cities", "/api/v1/stats", "/api/v1/listings"];
+
+fn signed_in(req: &Request, cookie: &str) -> bool {
+    req.headers()
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(';').any(|c| c.trim().split_once('=').is_some_and(|(name, _)| name.trim() == cookie)))
+}
+
+/// Whether `If-None-Match` names `etag` (weak comparison, RFC 9110 §13.1.2).
+fn matches(if_none_match: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    if_none_match.trim() == "*" || if_none_match.split(',').any(|t| bare(t) == bare(etag))
+}
+
+impl<E: Endpoint> Endpoint for HttpCachingEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Self::Output> {
+        let path = req.uri().path().to_owned();
+        let cacheable = matches!(*req.method(), poem::http::Method::GET | poem::http::Method::HEAD)
+            && CACHEABLE.contains(&path.as_str())
+            && !signed_in(&req, self.session_cookie);
+        let if_none_match =
+            req.headers().get(poem::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let resp = self.inner.call(req).await?.into_response();
+        if !cacheable || resp.status() != StatusCode::OK || resp.headers().contains_key(poem::http::header::SET_COOKIE)
+        {
+            return Ok(resp);
+        }
+        let cache_control = if path == "/api/v1/listings" {
+            "public, no-cache".to_owned()
+        } else {
+            let ttl = self.counts_ttl.as_secs().max(1);
+            format!("public, max-age=0, s-maxage={ttl}, stale-while-revalidate={}", ttl * 2)
+        };
+        let (mut parts, body) = resp.into_parts();
+        let bytes = body.into_bytes().await?;
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(&bytes);
+        let etag = {
+            use base64::Engine as _;
+            format!("W/\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12]))
+        };
+        let h = &mut parts.headers;
+        h.insert(poem::http::header::CACHE_CONTROL, HeaderValue::from_str(&cache_control).expect("ASCII"));
+        h.insert(poem::http::header::VARY, HeaderValue::from_static("Cookie"));
+        h.insert(poem::http::header::ETAG, HeaderValue::from_str(&etag).expect("ASCII"));
+        if if_none_match.is_some_and(|inm| matches(&inm, &etag)) {
+            parts.status = StatusCode::NOT_MODIFIED;
+            h.remove(poem::http::header::CONTENT_TYPE);
+            h.remove(poem::http::header::CONTENT_LENGTH);
+            return Ok(Response::from_parts(parts, poem::Body::empty()));
+        }
+        Ok(Response::from_parts(parts, poem::Body::from(bytes)))
+    }
+}
+
+#[cfg(test)]
+mod caching_tests {
+    use super::matches;
+
+    #[test]
+    fn if_none_match_compares_weakly_and_takes_lists_and_star() {
+        assert!(matches("W/\"abc\"", "W/\"abc\""));
+        assert!(matches("\"abc\"", "W/\"abc\""));
+        assert!(matches("\"x\", W/\"abc\"", "W/\"abc\""));
+        assert!(matches("*", "W/\"abc\""));
+        assert!(!matches("W/\"abd\"", "W/\"abc\""));
+    }
+}

@@ -102,6 +102,38 @@ mod csp_tests {
 const UNSAFE_METHODS: [&str; 4] = ["post", "put", "patch", "delete"];
 const METHODS: [&str; 8] = ["get", "head", "options", "trace", "post", "put", "patch", "delete"];
 
+/// The operations `middleware::HttpCaching` serves with `ETag`, 304 and a public
+/// `Cache-Control` (to requests without a session cookie).
+const CACHEABLE_OPERATIONS: [&str; 3] = ["listCities", "stats", "searchListings"];
+
+/// Documents what `middleware::HttpCaching` adds to a cacheable operation.
+fn document_caching(op: &mut Value) {
+    let params = op.as_object_mut().expect("operation").entry("parameters").or_insert_with(|| json!([]));
+    params.as_array_mut().expect("parameters").push(json!({
+        "name": "If-None-Match",
+        "in": "header",
+        "required": false,
+        "description": "An `ETag` this client holds: 304 if it is still current.",
+        "schema": {"type": "string"}
+    }));
+    let header = |d: &str| json!({"description": d, "schema": {"type": "string"}});
+    let headers = json!({
+        "ETag": header("A validator of this answer (weak), for `If-None-Match`; only to requests without a session cookie."),
+        "Cache-Control": header("`public` to requests without a session cookie (counts: `s-maxage`, `stale-while-revalidate`; search: `no-cache`), else `no-store`."),
+        "Vary": header("`Cookie`."),
+    });
+    if let Some(ok) = op.pointer_mut("/responses/200").and_then(Value::as_object_mut) {
+        let existing = ok.entry("headers").or_insert_with(|| json!({}));
+        for (k, v) in headers.as_object().expect("an object") {
+            existing[k] = v.clone();
+        }
+    }
+    op["responses"]["304"] = json!({
+        "description": "Not modified: the `ETag` named in `If-None-Match` is still current. No body.",
+        "headers": headers
+    });
+}
+
 fn refine(doc: &mut Value, secure_cookies: bool) {
     close_input_objects(doc);
     let paths = doc["paths"].as_object_mut().expect("paths");
@@ -113,6 +145,9 @@ fn refine(doc: &mut Value, secure_cookies: bool) {
                 {
                     schema.remove("default");
                 }
+            }
+            if op.get("operationId").and_then(Value::as_str).is_some_and(|id| CACHEABLE_OPERATIONS.contains(&id)) {
+                document_caching(op);
             }
             let has_body = op.get("requestBody").is_some();
             let conditional = op
