@@ -432,6 +432,13 @@ impl Application {
         http.max_upload_bytes = config.max_upload_bytes;
         http.serve_media = !config.storage.is_durable_shared();
         http.trusted_proxies = config.trusted_proxies.clone();
+        if config.env.is_strict() && config.trusted_proxies.is_empty() {
+            // Behind a load balancer or Cloud Run every visitor would share its address
+            // (and so the per-address limits).
+            tracing::warn!(
+                "TRUSTED_PROXIES is empty: the TCP peer counts as the client; behind a proxy, list it (docs/operations.md)"
+            );
+        }
         http.counts_ttl = config.public_counts_ttl;
         let endpoint = sp_http::app(services, &http);
 
