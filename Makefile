@@ -64,7 +64,7 @@ config-check: toolchain ## Print the resolved configuration (secrets masked)
 openapi: toolchain ## Print the OpenAPI document
 	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- openapi
 
-seed: toolchain ## Add demo data (cities, demo accounts, LISTINGS=500 listings) to DATABASE_URL
+seed: toolchain ## Add demo data (cities, demo accounts, LISTINGS=500 listings with a photo each in STORAGE_URL) to DATABASE_URL
 	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- seed --demo --listings $${LISTINGS:-500}
 
 seed-cities: toolchain ## Load the shipped UK cities and areas into DATABASE_URL (any env; adds only missing cities)

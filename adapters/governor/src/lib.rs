@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use application::ports::{Quota, RateDecision, RateLimitError, RateLimiter};
@@ -24,14 +24,18 @@ type Keyed = governor::RateLimiter<String, DefaultKeyedStateStore<String>, Defau
 /// One keyed governor limiter per quota (the service has a handful of quotas).
 #[derive(Default)]
 pub struct InProcessRateLimiter {
-    limiters: Mutex<HashMap<Quota, Arc<Keyed>>>,
+    /// Read on every request, written once per quota.
+    limiters: RwLock<HashMap<Quota, Arc<Keyed>>>,
     clock: DefaultClock,
     requests: AtomicU64,
 }
 
 impl InProcessRateLimiter {
     fn limiter(&self, quota: Quota) -> Arc<Keyed> {
-        let mut all = self.limiters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(l) = self.limiters.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&quota) {
+            return l.clone();
+        }
+        let mut all = self.limiters.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         all.entry(quota)
             .or_insert_with(|| {
                 let burst = NonZeroU32::new(quota.burst()).unwrap_or(NonZeroU32::MIN);
@@ -45,7 +49,7 @@ impl InProcessRateLimiter {
 
     fn sweep(&self) {
         let all: Vec<Arc<Keyed>> =
-            self.limiters.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).values().cloned().collect();
+            self.limiters.read().unwrap_or_else(|poisoned| poisoned.into_inner()).values().cloned().collect();
         for l in all {
             l.retain_recent();
             l.shrink_to_fit();
@@ -54,7 +58,7 @@ impl InProcessRateLimiter {
 
     /// Keys currently held (all quotas).
     pub fn keys(&self) -> usize {
-        self.limiters.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).values().map(|l| l.len()).sum()
+        self.limiters.read().unwrap_or_else(|poisoned| poisoned.into_inner()).values().map(|l| l.len()).sum()
     }
 }
 
@@ -89,7 +93,7 @@ mod tests {
         let limiter = InProcessRateLimiter::default();
         let quota = Quota::new(1, Duration::from_millis(1)).unwrap();
         for i in 0..100 {
-            let d = futures_lite_block_on(limiter.acquire(&format!("ip:{i}"), quota));
+            let d = futures::executor::block_on(limiter.acquire(&format!("ip:{i}"), quota));
             assert!(d.unwrap().is_allowed());
         }
         assert_eq!(limiter.keys(), 100);
@@ -101,16 +105,6 @@ mod tests {
             }
             assert!(std::time::Instant::now() < deadline, "keys idle for 5 s were not dropped");
             std::thread::yield_now();
-        }
-    }
-
-    fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
-        // The limiter never awaits: one poll finishes it.
-        let mut f = std::pin::pin!(f);
-        let waker = std::task::Waker::noop();
-        match f.as_mut().poll(&mut std::task::Context::from_waker(waker)) {
-            std::task::Poll::Ready(v) => v,
-            std::task::Poll::Pending => panic!("the in-process limiter does not wait"),
         }
     }
 }

@@ -171,6 +171,7 @@ const OTHER_ROUTES: &[(&str, &[Method])] = &[
 pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
     let doc = openapi::document(&cfg.version, cfg.secure_cookies);
     let allowed = Arc::new(openapi::AllowedMethods::new(&doc, OTHER_ROUTES));
+    let cacheable = Arc::new(openapi::cacheable_paths(&doc));
     let spec = serde_json::to_string(&doc).expect("a JSON value");
     let docs = openapi::swagger_html(&cfg.version, cfg.secure_cookies);
     let docs_csp = poem::http::HeaderValue::from_str(&openapi::swagger_csp(&docs)).expect("an ASCII policy");
@@ -202,6 +203,7 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
         .with(middleware::HttpCaching {
             counts_ttl: cfg.counts_ttl,
             session_cookie: auth::cookie_name(cfg.secure_cookies),
+            paths: cacheable,
         })
         .catch_all_error(problem::from_poem_error)
         .with(CatchPanic::new().with_handler(problem::PanicHandler))

@@ -398,13 +398,20 @@ pub struct HttpCaching {
     pub counts_ttl: Duration,
     /// The session cookie's name.
     pub session_cookie: &'static str,
+    /// The cacheable routes' paths (`openapi::cacheable_paths`).
+    pub paths: std::sync::Arc<Vec<String>>,
 }
 
 impl<E: Endpoint> Middleware<E> for HttpCaching {
     type Output = HttpCachingEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        HttpCachingEndpoint { inner: ep, counts_ttl: self.counts_ttl, session_cookie: self.session_cookie }
+        HttpCachingEndpoint {
+            inner: ep,
+            counts_ttl: self.counts_ttl,
+            session_cookie: self.session_cookie,
+            paths: self.paths.clone(),
+        }
     }
 }
 
@@ -412,10 +419,8 @@ pub struct HttpCachingEndpoint<E> {
     inner: E,
     counts_ttl: Duration,
     session_cookie: &'static str,
+    paths: std::sync::Arc<Vec<String>>,
 }
-
-/// The public, cacheable routes (paths under the API prefix).
-pub const CACHEABLE: &[&str] = &["/api/v1/cities", "/api/v1/stats", "/api/v1/listings"];
 
 fn signed_in(req: &Request, cookie: &str) -> bool {
     req.headers()
@@ -437,7 +442,7 @@ impl<E: Endpoint> Endpoint for HttpCachingEndpoint<E> {
     async fn call(&self, req: Request) -> Result<Self::Output> {
         let path = req.uri().path().to_owned();
         let cacheable = matches!(*req.method(), poem::http::Method::GET | poem::http::Method::HEAD)
-            && CACHEABLE.contains(&path.as_str())
+            && self.paths.contains(&path)
             && !signed_in(&req, self.session_cookie);
         let if_none_match =
             req.headers().get(poem::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -446,7 +451,7 @@ impl<E: Endpoint> Endpoint for HttpCachingEndpoint<E> {
         {
             return Ok(resp);
         }
-        let cache_control = if path == "/api/v1/listings" {
+        let cache_control = if path.strip_prefix(crate::openapi::API_PREFIX) == Some("/listings") {
             "public, no-cache".to_owned()
         } else {
             let ttl = self.counts_ttl.as_secs().max(1);

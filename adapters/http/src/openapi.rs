@@ -106,6 +106,18 @@ const METHODS: [&str; 8] = ["get", "head", "options", "trace", "post", "put", "p
 /// `Cache-Control` (to requests without a session cookie).
 const CACHEABLE_OPERATIONS: [&str; 3] = ["listCities", "stats", "searchListings"];
 
+/// The full paths (`/api/v1/...`) of the cacheable operations in `doc`, for
+/// `middleware::HttpCaching`: the document is the one list.
+pub fn cacheable_paths(doc: &Value) -> Vec<String> {
+    doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, item)| item["get"]["operationId"].as_str().is_some_and(|id| CACHEABLE_OPERATIONS.contains(&id)))
+        .map(|(path, _)| format!("{API_PREFIX}{path}"))
+        .collect()
+}
+
 /// Documents what `middleware::HttpCaching` adds to a cacheable operation.
 fn document_caching(op: &mut Value) {
     let params = op.as_object_mut().expect("operation").entry("parameters").or_insert_with(|| json!([]));
@@ -308,6 +320,10 @@ mod tests {
             assert!(responses.get("412").is_some() && responses.get("428").is_some(), "{method} {path}");
         }
         assert!(d["paths"]["/listings"]["post"]["responses"].get("428").is_none());
+        let mut cacheable = cacheable_paths(&d);
+        cacheable.sort();
+        assert_eq!(cacheable, ["/api/v1/cities", "/api/v1/listings", "/api/v1/stats"]);
+        assert!(d["paths"]["/stats"]["get"]["responses"].get("304").is_some());
         assert!(d["paths"]["/listings"]["get"]["responses"].get("503").is_some());
         assert!(d["paths"]["/listings"]["get"]["responses"]["503"]["headers"].get("RETRY-AFTER").is_some());
     }

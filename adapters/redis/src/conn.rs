@@ -39,12 +39,6 @@ struct Breaker {
     logged: Option<Instant>,
 }
 
-/// What a caller may do now.
-enum Admit {
-    Go,
-    Probe,
-}
-
 impl Redis {
     /// Checks `url` (`redis://[:password@]host:port[/db]`, or `rediss://` for TLS) without
     /// connecting. The error never contains the URL (it may carry a password).
@@ -64,13 +58,14 @@ impl Redis {
         self.breaker.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn admit(&self) -> anyhow::Result<Admit> {
+    /// Whether a call may go to Redis now (closed, or the one probe after the backoff).
+    fn admit(&self) -> anyhow::Result<()> {
         let mut b = self.breaker();
         match b.open_until {
-            None => Ok(Admit::Go),
+            None => Ok(()),
             Some(until) if Instant::now() >= until && !b.probing => {
                 b.probing = true;
-                Ok(Admit::Probe)
+                Ok(())
             }
             Some(_) => {
                 b.refused += 1;
@@ -118,7 +113,7 @@ impl Redis {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
-        let _admitted = self.admit()?;
+        self.admit()?;
         let attempt = async {
             let c = self.conn().await?;
             Ok::<T, anyhow::Error>(command(c).await?)

@@ -92,7 +92,11 @@ impl AuthApi {
         // Per address (one machine trying many accounts) and per account (many machines
         // trying one), before the password is hashed.
         s.throttle.check(Limit::LoginIp, &ClientIp::of(req).to_string()).await?;
-        s.throttle.check(Limit::LoginAccount, &body.0.email.0.trim().to_lowercase()).await?;
+        // The account as the store names it (an address that does not parse names none,
+        // and counts under what was typed).
+        let account =
+            domain::Email::parse(&body.0.email).map_or_else(|_| body.0.email.0.clone(), |e| e.as_str().to_owned());
+        s.throttle.check(Limit::LoginAccount, &account).await?;
         let (user, claim) = s.login.execute(&body.0.email, &body.0.password).await?;
         let csrf_token = auth::sign_in(session, &claim);
         Ok(Json(SignedInDto { user: UserDto::from(&user), csrf_token }))
