@@ -16,6 +16,10 @@ set -euo pipefail
 
 # ---------------------------------------------------------------- settings
 PG_PORT="${SP_PG_PORT:-5432}"
+# A streaming replica of that PostgreSQL (the read-replica tests), in a data
+# directory of its own that the postgres OS user can reach.
+PG_REPLICA_PORT="${SP_PG_REPLICA_PORT:-5433}"
+PG_REPLICA_DIR="${SP_PG_REPLICA_DIR:-/var/tmp/student-palace-replica}"
 REDIS_PORT="${SP_REDIS_PORT:-6379}"
 S3_PORT="${SP_S3_PORT:-9000}"
 GCS_PORT="${SP_GCS_PORT:-4443}"
@@ -175,6 +179,16 @@ wait_until() {
   done
 }
 
+# poll SECONDS CHECK_FN... : whether CHECK_FN succeeds within SECONDS (no failure
+# report: the caller has a fallback).
+poll() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    (( SECONDS >= deadline )) && return 1
+    sleep 0.5
+  done
+}
+
 # Start a background daemon (detached, nohup) unless the one recorded in its
 # pid file is still alive and is the same program on the same port (then it
 # is still starting up, or wedged: the caller just waits for it).
@@ -310,6 +324,81 @@ ensure_postgres() {
     note="$note [password set]"
   fi
   say "postgres: up ($addr)$note"
+}
+
+# ======================================================================
+# 1b. A streaming replica of it: pg_basebackup -R into PG_REPLICA_DIR, started
+#     with pg_ctl on PG_REPLICA_PORT (tests/tests/api_replicas.rs)
+# ======================================================================
+replica_ready() {
+  pg_isready -q -t 2 -h "$HOST" -p "$PG_REPLICA_PORT" >/dev/null 2>&1 \
+    && [[ $(PGPASSWORD=postgres PGCONNECT_TIMEOUT=5 psql -X -q -w -h "$HOST" -p "$PG_REPLICA_PORT" \
+          -U postgres -d postgres -tAc 'select pg_is_in_recovery()' 2>/dev/null) == t ]]
+}
+pg_bin() { # the primary's own version of a server program
+  local num
+  num=$(PGPASSWORD=postgres psql -X -q -w -h "$HOST" -p "$PG_PORT" -U postgres -d postgres \
+        -tAc 'show server_version_num')
+  echo "/usr/lib/postgresql/$((num / 10000))/bin/$1"
+}
+
+# pg_basebackup speaks the replication protocol, which pg_hba.conf lines for
+# "all" databases do not cover. When the primary has no replication line at
+# all (Debian's default has them; a hand-made one may not), add one for
+# loopback with the method its loopback line uses, and reload.
+allow_replication() {
+  local hba method
+  hba=$(PGPASSWORD=postgres psql -X -q -w -h "$HOST" -p "$PG_PORT" -U postgres -d postgres -tAc 'show hba_file')
+  if as_root grep -Eq '^[[:space:]]*(local|host)[[:space:]]+replication[[:space:]]' "$hba"; then return 0; fi
+  method=$(awk '$1=="host" && $2=="all" && $4=="127.0.0.1/32" {print $5; exit}' "$hba")
+  say "postgres: allowing replication from $HOST in $hba (${method:-scram-sha-256})"
+  printf 'host replication all 127.0.0.1/32 %s\n' "${method:-scram-sha-256}" | as_root tee -a "$hba" >/dev/null
+  PGPASSWORD=postgres psql -X -q -w -h "$HOST" -p "$PG_PORT" -U postgres -d postgres \
+    -tAc 'select pg_reload_conf()' >/dev/null
+}
+
+replica_start() {
+  as_postgres "$(pg_bin pg_ctl)" -D "$PG_REPLICA_DIR" -l "$PG_REPLICA_DIR/server.log" -w -t "$WAIT_TIMEOUT" start \
+    </dev/null >/dev/null 2>&1 3>&- 4>&-
+}
+
+ensure_replica() {
+  local addr="$HOST:$PG_REPLICA_PORT"
+  if replica_ready; then say "postgres replica: up ($addr)"; return 0; fi
+  if [[ $MODE == check ]]; then say "postgres replica: down ($addr)"; return 1; fi
+  local note=""
+  # A replica left by an earlier run: start it (it catches up from the primary).
+  if [[ -f $PG_REPLICA_DIR/standby.signal ]] && replica_start && poll 20 replica_ready; then
+    say "postgres replica: up ($addr) [started]"; return 0
+  fi
+  # Else a fresh copy (a replica too far behind cannot catch up without the WAL
+  # it missed).
+  as_postgres "$(pg_bin pg_ctl)" -D "$PG_REPLICA_DIR" stop -m immediate >/dev/null 2>&1 3>&- 4>&- || true
+  as_root rm -rf "$PG_REPLICA_DIR"
+  allow_replication
+  as_postgres mkdir -m 700 -p "$PG_REPLICA_DIR"
+  as_postgres env PGPASSWORD=postgres "$(pg_bin pg_basebackup)" -h "$HOST" -p "$PG_PORT" \
+      -U postgres -D "$PG_REPLICA_DIR" -R -X stream -c fast \
+      </dev/null >/dev/null 2>>"$TOOLS_DIR/replica-basebackup.log" 3>&- 4>&- \
+    || fail_service "postgres replica" "$TOOLS_DIR/replica-basebackup.log" "pg_basebackup from $HOST:$PG_PORT failed"
+  # Debian keeps the primary's configuration in /etc: the copy gets its own.
+  as_postgres tee "$PG_REPLICA_DIR/postgresql.conf" >/dev/null <<CONF
+port = $PG_REPLICA_PORT
+listen_addresses = '$HOST'
+unix_socket_directories = '$PG_REPLICA_DIR'
+hot_standby = on
+hot_standby_feedback = on
+max_connections = 200
+shared_buffers = 64MB
+CONF
+  as_postgres tee "$PG_REPLICA_DIR/pg_hba.conf" >/dev/null <<HBA
+local all all trust
+host all all 127.0.0.1/32 trust
+HBA
+  replica_start || fail_service "postgres replica" "$PG_REPLICA_DIR/server.log" "pg_ctl start failed"
+  wait_until "postgres replica" "$PG_REPLICA_DIR/server.log" "" replica_ready
+  note=" [copied from $HOST:$PG_PORT, started]"
+  say "postgres replica: up ($addr, $PG_REPLICA_DIR)$note"
 }
 
 # ======================================================================
@@ -531,6 +620,7 @@ mkdir_tools
 status=0
 if [[ $MODE == check ]]; then
   ensure_postgres || status=1
+  ensure_replica || status=1
   ensure_redis || status=1
   ensure_s3 || status=1
   ensure_gcs || status=1
@@ -538,6 +628,7 @@ if [[ $MODE == check ]]; then
   ensure_contract_tools || status=1
 else
   ensure_postgres
+  ensure_replica
   ensure_redis
   ensure_s3
   ensure_gcs
@@ -550,6 +641,7 @@ if [[ $PRINT_ENV == 1 ]]; then
   # processes such as cargo test.
   printf 'export %s=%q\n' \
     TEST_DATABASE_URL "postgres://postgres:postgres@$HOST:$PG_PORT/postgres" \
+    TEST_REPLICA_URL "postgres://postgres:postgres@$HOST:$PG_REPLICA_PORT/postgres" \
     TEST_REDIS_URL "redis://$HOST:$REDIS_PORT" \
     TEST_S3_ENDPOINT "http://$HOST:$S3_PORT" \
     TEST_S3_BUCKET "$S3_BUCKET" \

@@ -199,12 +199,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
             };
             let deps = open_dependencies(&config).await?;
-            let ports = application::accounts::AccountPorts {
-                users: deps.users.clone(),
-                hasher: deps.hasher.clone(),
-                clock: deps.clock.clone(),
-                ids: deps.ids.clone(),
-            };
+            let ports = deps.account_ports();
             let result = application::accounts::CreateAdmin::new(ports).execute(&email, &name, &password).await;
             deps.db.close().await?;
             match result {

@@ -33,6 +33,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "REDIS_TIMEOUT_MS",
         "the longest any Redis call may take, connecting included; then Redis counts as down for 1 s (default 50)",
     ),
+    (
+        "SESSION_STORE",
+        "cookie (the session in an encrypted cookie) | redis (server-side in REDIS_URL, shared by every instance); default cookie",
+    ),
     ("SECRET_KEY", "at least 32 bytes; signs and encrypts sessions (required in staging/prod)"),
     ("LOG_FORMAT", "json | pretty (default json)"),
     ("RUST_LOG", "log filter (default info,sqlx=warn)"),
@@ -117,6 +121,17 @@ impl AppEnv {
     }
 }
 
+/// Where sessions live (`SESSION_STORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStoreKind {
+    /// In the encrypted session cookie (stateless; ended by the session epoch).
+    #[default]
+    Cookie,
+    /// In Redis (`REDIS_URL`), the cookie holding only a random id.
+    Redis,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -136,6 +151,7 @@ struct Raw {
     media_base_url: Option<String>,
     redis_url: Option<SecretString>,
     redis_timeout_ms: Option<u64>,
+    session_store: Option<SessionStoreKind>,
     secret_key: Option<SecretString>,
     log_format: Option<LogFormat>,
     rust_log: Option<String>,
@@ -182,6 +198,8 @@ pub struct Config {
     pub redis_url: Option<SecretString>,
     /// Every Redis call is bounded by this (`REDIS_TIMEOUT_MS`).
     pub redis_timeout: Duration,
+    /// Where sessions live (`SESSION_STORE`).
+    pub session_store: SessionStoreKind,
     /// `None` only in dev, where a random per-process key is used.
     pub secret_key: Option<SecretString>,
     pub log_format: LogFormat,
@@ -389,6 +407,11 @@ impl Config {
             }
         }
 
+        let session_store = raw.session_store.unwrap_or_default();
+        if session_store == SessionStoreKind::Redis && raw.redis_url.is_none() {
+            return Err(err("SESSION_STORE", "redis needs REDIS_URL"));
+        }
+
         match &raw.secret_key {
             Some(k) if k.expose_secret().len() < MIN_SECRET_KEY_BYTES => {
                 return Err(err(
@@ -543,6 +566,7 @@ impl Config {
             media_base_url,
             redis_url: raw.redis_url,
             redis_timeout,
+            session_store,
             secret_key: raw.secret_key,
             log_format: raw.log_format.unwrap_or(LogFormat::Json),
             log_filter: raw.rust_log.unwrap_or_else(|| "info,sqlx=warn".to_owned()),
@@ -619,6 +643,7 @@ impl Config {
             ("MEDIA_BASE_URL", self.media_base_url.clone()),
             ("REDIS_URL", self.redis_url.as_ref().map_or_else(|| "(unset: in-process cache)".to_owned(), mask_url)),
             ("REDIS_TIMEOUT_MS", self.redis_timeout.as_millis().to_string()),
+            ("SESSION_STORE", format!("{:?}", self.session_store).to_lowercase()),
             (
                 "SECRET_KEY",
                 match &self.secret_key {
@@ -814,5 +839,15 @@ mod tests {
         let e = cfg(&[("GOOGLE_SERVICE_ACCOUNT_KEY", "hunter2 is not JSON")]).unwrap_err();
         assert_eq!(e.var, "GOOGLE_SERVICE_ACCOUNT_KEY");
         assert!(!e.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn redis_sessions_need_redis() {
+        assert_eq!(cfg(&[]).unwrap().session_store, SessionStoreKind::Cookie);
+        let e = cfg(&[("SESSION_STORE", "redis")]).unwrap_err();
+        assert_eq!(e.var, "SESSION_STORE");
+        let c = cfg(&[("SESSION_STORE", "redis"), ("REDIS_URL", "redis://127.0.0.1:6379")]).unwrap();
+        assert_eq!(c.session_store, SessionStoreKind::Redis);
+        assert_eq!(cfg(&[("SESSION_STORE", "memcached")]).unwrap_err().var, "SESSION_STORE");
     }
 }

@@ -59,6 +59,8 @@ pub struct Dependencies {
     pub media: application::media_url::MediaUrls,
     /// The largest photo accepted (`MAX_UPLOAD_BYTES`).
     pub max_upload_bytes: usize,
+    /// Server-side sessions (`SESSION_STORE=redis`), or none (cookie sessions).
+    pub sessions: application::accounts::ServerSessions,
 }
 
 impl Dependencies {
@@ -94,6 +96,18 @@ impl Dependencies {
             rate_limiter: Arc::new(sp_governor::InProcessRateLimiter::default()),
             rate_limits: application::rate_limit::Limits::default(),
             rate_limit_key: rand::random::<[u8; 32]>().to_vec(),
+            sessions: application::accounts::ServerSessions::default(),
+        }
+    }
+
+    /// The ports of the account use cases (and `admin create`).
+    pub fn account_ports(&self) -> AccountPorts {
+        AccountPorts {
+            users: self.users.clone(),
+            hasher: self.hasher.clone(),
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+            sessions: self.sessions.clone(),
         }
     }
 
@@ -109,12 +123,7 @@ impl Dependencies {
 
     /// The use cases the HTTP adapter serves, wired to these adapters.
     pub fn services(&self, readiness: CheckReadiness, counts_ttl: Duration) -> sp_http::Services {
-        let accounts = AccountPorts {
-            users: self.users.clone(),
-            hasher: self.hasher.clone(),
-            clock: self.clock.clone(),
-            ids: self.ids.clone(),
-        };
+        let accounts = self.account_ports();
         let listings = self.listing_ports();
         let get_listing =
             GetListing::new(listings.clone(), self.users.clone()).with_gallery(self.photos.clone(), self.media.clone());
@@ -129,6 +138,7 @@ impl Dependencies {
             audit: self.audit.clone(),
             clock: self.clock.clone(),
             ids: self.ids.clone(),
+            sessions: self.sessions.clone(),
         };
         let cities = self.city_ports();
         sp_http::Services {
@@ -394,6 +404,10 @@ impl Application {
                 deps.rate_limiter.clone(),
             ));
         }
+        if let (Some(r), crate::config::SessionStoreKind::Redis) = (&redis, config.session_store) {
+            deps.sessions =
+                application::accounts::ServerSessions::new(Arc::new(sp_redis::RedisSessions::on(r.clone())));
+        }
         deps.max_upload_bytes = config.max_upload_bytes;
         deps.hasher =
             Arc::new(sp_crypto::Argon2Hasher::bounded(config.password_hash_concurrency, sp_crypto::DEFAULT_WAIT));
@@ -440,6 +454,7 @@ impl Application {
             );
         }
         http.counts_ttl = config.public_counts_ttl;
+        http.session_store = deps.sessions.store();
         let endpoint = sp_http::app(services, &http);
 
         let limits = sp_http::server::ServerLimits {

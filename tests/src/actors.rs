@@ -24,6 +24,20 @@ fn new_client() -> reqwest::Client {
 }
 
 impl Actor {
+    /// The same session (cookie jar and CSRF token) sent to another instance.
+    #[must_use]
+    pub fn on(&self, app: &TestApp) -> Actor {
+        Actor {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            role: self.role.clone(),
+            csrf: self.csrf.clone(),
+            client: self.client.clone(),
+            base: app.address.clone(),
+            photos: self.photos.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -226,12 +240,7 @@ impl TestApp {
     /// An admin created the way operators do (the CLI's use case), signed in.
     pub async fn admin(&self) -> Actor {
         let email = format!("admin-{}@example.ac.uk", uuid::Uuid::new_v4().simple());
-        let ports = application::accounts::AccountPorts {
-            users: self.deps.users.clone(),
-            hasher: self.deps.hasher.clone(),
-            clock: self.deps.clock.clone(),
-            ids: self.deps.ids.clone(),
-        };
+        let ports = self.deps.account_ports();
         application::accounts::CreateAdmin::new(ports).execute(&email, "Test Admin", PASSWORD).await.expect("admin");
         self.sign_in(&email, "admin").await
     }

@@ -10,6 +10,8 @@ pub struct TestDb {
     pub url: String,
     pub kind: Kind,
     _dir: Option<tempfile::TempDir>,
+    /// Whether dropping this drops the database (false for [`TestDb::alias`]).
+    owner: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,14 +31,22 @@ impl TestDb {
         admin.close().await.ok();
         let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&name);
-        Self { url: url.to_string(), kind: Kind::Postgres, _dir: None }
+        Self { url: url.to_string(), kind: Kind::Postgres, _dir: None, owner: true }
     }
 
     /// A SQLite file in a fresh temporary folder (not migrated).
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-        Self { url, kind: Kind::Sqlite, _dir: Some(dir) }
+        Self { url, kind: Kind::Sqlite, _dir: Some(dir), owner: true }
+    }
+
+    /// The same PostgreSQL database for a second instance of the service; dropping the
+    /// alias leaves it to the original.
+    #[must_use]
+    pub fn alias(&self) -> Self {
+        assert_eq!(self.kind, Kind::Postgres, "only a PostgreSQL database can be shared");
+        Self { url: self.url.clone(), kind: Kind::Postgres, _dir: None, owner: false }
     }
 
     pub async fn connect(&self) -> DatabaseConnection {
@@ -67,7 +77,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if self.kind != Kind::Postgres {
+        if self.kind != Kind::Postgres || !self.owner {
             return;
         }
         // Drop runs outside any async context we can rely on: use a private runtime on a
@@ -76,7 +86,7 @@ impl Drop for TestDb {
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async move {
-                let db = TestDb { url, kind: Kind::Postgres, _dir: None };
+                let db = TestDb { url, kind: Kind::Postgres, _dir: None, owner: true };
                 db.drop_now().await;
                 std::mem::forget(db);
             });

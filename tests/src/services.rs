@@ -9,6 +9,11 @@ pub fn postgres_url() -> String {
     var("TEST_DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/postgres")
 }
 
+/// The streaming replica of `postgres_url()`'s server (`scripts/services.sh` starts it).
+pub fn replica_url() -> String {
+    var("TEST_REPLICA_URL", "postgres://postgres:postgres@127.0.0.1:5433/postgres")
+}
+
 pub fn redis_url() -> String {
     var("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 }

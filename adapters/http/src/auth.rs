@@ -1,9 +1,10 @@
 //! Sessions, and authentication declared once: the [`SignedIn`] and [`MaybeSignedIn`]
 //! security schemes that handlers take as a parameter.
 //!
-//! Sessions are stateless: a private cookie (encrypted and signed with a key derived from
-//! `SECRET_KEY`) holding an `accounts::SessionClaim` (user id, issue time, the user's
-//! session epoch) and the CSRF token. `accounts::CurrentUser` re-reads the user on every
+//! A session holds an `accounts::SessionClaim` (user id, issue time, the user's session
+//! epoch) and the CSRF token: in a private cookie (encrypted and signed with a key
+//! derived from `SECRET_KEY`) by default, or server-side (`SESSION_STORE=redis`,
+//! [`crate::sessions`]) with only a random id in that cookie. `accounts::CurrentUser` re-reads the user on every
 //! request and refuses the claim once it is older than `SESSION_MAX_AGE` (by the `Clock`
 //! port) or the user's epoch has moved on (sign-out, sign out everywhere, suspension),
 //! so a copied cookie stops working at once.
@@ -37,7 +38,7 @@ use crate::error::Refusal;
 use crate::middleware::RequestId;
 use crate::problem::{Problem, ProblemKind};
 
-const UID: &str = "uid";
+pub(crate) const UID: &str = "uid";
 const CSRF: &str = "csrf";
 const ISSUED: &str = "iat";
 const EPOCH: &str = "epoch";
@@ -63,9 +64,11 @@ pub fn cookie_config(secret_key: &[u8], secure: bool) -> poem::session::CookieCo
 
 /// Starts a fresh session for a user; returns the CSRF token the client must echo.
 pub fn sign_in(session: &Session, claim: &SessionClaim) -> String {
-    // A cookie session lives in the client: clearing and refilling it issues a new
-    // encrypted cookie (no fixation). `purge` would forbid the sets that follow.
+    // No fixation: `renew` gives a server-side session a new id (the old one is removed)
+    // and a cookie session a new encrypted cookie. `purge` would forbid the sets that
+    // follow.
     session.clear();
+    session.renew();
     let csrf = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
     session.set(UID, claim.user.0);
     session.set(CSRF, &csrf);
@@ -74,10 +77,13 @@ pub fn sign_in(session: &Session, claim: &SessionClaim) -> String {
     csrf
 }
 
-/// Ends the session by replacing the cookie with an empty one. (poem's `purge` emits a
-/// removal cookie without `Path=/`, which browsers do not match against our cookie.)
+/// Ends the session by emptying it: a cookie session gets an empty cookie, a server-side
+/// one is removed from the store. (poem's `purge` emits a removal cookie without
+/// `Path=/`, which browsers do not match against our cookie.)
 pub fn sign_out(session: &Session) {
-    session.clear();
+    if !session.is_empty() {
+        session.clear();
+    }
 }
 
 /// What the session cookie claims (`CurrentUser` decides whether it still holds).

@@ -5,7 +5,8 @@
 //! headers + default `Cache-Control` → `Allow` on 405 → problem `instance` → client IP
 //! and the global per-IP rate limit → request head limits → timeout →
 //! panic catcher → problem+json for every error → HTTP caching of public reads (`ETag`,
-//! 304, `Cache-Control`) → session cookie → body size limit → routes. Authentication and CSRF are the `auth::SignedIn` security scheme that
+//! 304, `Cache-Control`) → session (cookie, or server-side: [`sessions`]) → body size
+//! limit → routes. Authentication and CSRF are the `auth::SignedIn` security scheme that
 //! handlers take as a parameter.
 
 // poem-openapi handlers take one argument per query parameter, and `ApiError` carries a
@@ -23,6 +24,7 @@ pub mod openapi;
 mod payload;
 pub mod problem;
 pub mod server;
+mod sessions;
 pub mod types;
 
 use std::sync::Arc;
@@ -41,7 +43,7 @@ use application::shortlist::{MyShortlist, RemoveSavedListing, SaveListing};
 use poem::endpoint::{BoxEndpoint, make_sync};
 use poem::http::Method;
 use poem::middleware::CatchPanic;
-use poem::session::CookieSession;
+use poem::session::{CookieSession, ServerSession};
 use poem::web::Html;
 use poem::{EndpointExt, Route, get};
 
@@ -123,6 +125,8 @@ pub struct HttpConfig {
     pub trusted_proxies: client_ip::TrustedProxies,
     /// How long the public counts may be kept (`s-maxage` of `/cities` and `/stats`).
     pub counts_ttl: Duration,
+    /// Where sessions live: `None` in the cookie, or this store (`SESSION_STORE=redis`).
+    pub session_store: Option<Arc<dyn application::ports::SessionStore>>,
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -151,6 +155,7 @@ impl HttpConfig {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             trusted_proxies: client_ip::TrustedProxies::default(),
             counts_ttl: Duration::from_secs(15),
+            session_store: None,
         }
     }
 }
@@ -196,10 +201,15 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
     }
 
     let limits = middleware::ClientLimits { trusted: cfg.trusted_proxies.clone(), throttle: services.throttle.clone() };
-    routes
+    let routes = routes
         .data(services)
-        .with(middleware::BodyLimit { json: cfg.max_body_bytes, multipart: cfg.max_upload_bytes + 64 * 1024 })
-        .with(CookieSession::new(auth::cookie_config(&cfg.session_key, cfg.secure_cookies)))
+        .with(middleware::BodyLimit { json: cfg.max_body_bytes, multipart: cfg.max_upload_bytes + 64 * 1024 });
+    let cookie = auth::cookie_config(&cfg.session_key, cfg.secure_cookies);
+    let sessioned = match &cfg.session_store {
+        Some(store) => routes.with(ServerSession::new(cookie, sessions::StoredSessions(store.clone()))).boxed(),
+        None => routes.with(CookieSession::new(cookie)).boxed(),
+    };
+    sessioned
         .with(middleware::HttpCaching {
             counts_ttl: cfg.counts_ttl,
             session_cookie: auth::cookie_name(cfg.secure_cookies),

@@ -71,6 +71,9 @@ pub enum ProblemKind {
     /// 503: too many requests need a scarce resource at once (database connections,
     /// password hashing); retry after `Retry-After`.
     Overloaded,
+    /// 503: a dependency this request needs is down for a moment (the session store,
+    /// when sessions are server-side); retry after `Retry-After`.
+    Unavailable,
     /// 429: over a rate limit (`RateLimit-Policy` names it); retry after `Retry-After`.
     RateLimited,
 }
@@ -105,6 +108,7 @@ impl ProblemKind {
         Self::Internal,
         Self::Timeout,
         Self::Overloaded,
+        Self::Unavailable,
         Self::RateLimited,
     ];
 
@@ -138,6 +142,7 @@ impl ProblemKind {
             Self::Internal => "internal",
             Self::Timeout => "timeout",
             Self::Overloaded => "overloaded",
+            Self::Unavailable => "unavailable",
             Self::RateLimited => "rate-limited",
         }
     }
@@ -166,7 +171,7 @@ impl ProblemKind {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Timeout | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout | Self::Overloaded | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         }
     }
@@ -201,6 +206,7 @@ impl ProblemKind {
             Self::Internal => "Internal server error",
             Self::Timeout => "Request timed out",
             Self::Overloaded => "Service busy",
+            Self::Unavailable => "Temporarily unavailable",
             Self::RateLimited => "Too many requests",
         }
     }

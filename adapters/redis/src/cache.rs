@@ -50,11 +50,6 @@ impl Cache for RedisCache {
     }
 
     async fn ping(&self) -> Result<(), CacheError> {
-        let _: String = self
-            .redis
-            .run(|mut c| async move { redis::cmd("PING").query_async(&mut c).await })
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        self.redis.ping().await.map_err(unavailable)
     }
 }

@@ -138,6 +138,12 @@ impl Redis {
         }
     }
 
+    /// One `PING` round trip (readiness), within the timeout and the breaker.
+    pub(crate) async fn ping(&self) -> anyhow::Result<()> {
+        let _: String = self.run(|mut c| async move { redis::cmd("PING").query_async(&mut c).await }).await?;
+        Ok(())
+    }
+
     pub(crate) fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }

@@ -85,6 +85,7 @@ impl ChangePassword {
             );
             match self.ports.users.update(&after, before.version, &ev).await {
                 Ok(()) => {
+                    self.ports.sessions.end_all_for(id).await;
                     let claim = SessionClaim::issue(&after, after.updated_at);
                     return Ok((after, claim));
                 }

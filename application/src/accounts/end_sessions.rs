@@ -23,9 +23,9 @@ pub enum SessionsEnd {
 }
 
 /// `POST /auth/logout` and `POST /me/sessions/revoke-all`: ends every session of the
-/// user, on every device, at once (sessions are stateless cookies; each names the user's
-/// session epoch it was issued under, and this moves the epoch on). A copied cookie is
-/// refused from then on.
+/// user, on every device, at once: each session names the user's session epoch it was
+/// issued under, and this moves the epoch on, so a copied cookie is refused from then
+/// on; server-side sessions are also removed from their store.
 #[derive(Clone)]
 pub struct EndSessions {
     ports: AccountPorts,
@@ -46,8 +46,10 @@ impl EndSessions {
         let ev = AuditEvent::new(self.ports.ids.new_id(), origin, action, ("user", user.to_string()), None, None, now);
         match self.ports.users.end_sessions(user, now, &ev).await {
             // Gone meanwhile: no session of theirs can be valid anyway.
-            Ok(_) | Err(RepositoryError::Stale) => Ok(()),
-            Err(e) => Err(e.into()),
+            Ok(_) | Err(RepositoryError::Stale) => {}
+            Err(e) => return Err(e.into()),
         }
+        self.ports.sessions.end_all_for(user).await;
+        Ok(())
     }
 }

@@ -26,7 +26,7 @@ pub use end_sessions::{EndSessions, EndSessionsError, SessionsEnd};
 pub use login::{Login, LoginError};
 pub use register::{Register, RegisterError, Registration};
 
-use crate::ports::{Clock, IdGen, PasswordHasher, UserRepository};
+use crate::ports::{Clock, IdGen, PasswordHasher, SessionStore, UserRepository};
 
 /// The ports account use cases need.
 #[derive(Clone)]
@@ -35,6 +35,39 @@ pub struct AccountPorts {
     pub hasher: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGen>,
+    /// Server-side sessions, when the site keeps them (`SESSION_STORE=redis`).
+    pub sessions: ServerSessions,
+}
+
+/// The store of server-side sessions, or none (`SESSION_STORE=cookie`: the session
+/// lives in the cookie, and the session epoch alone ends it).
+#[derive(Clone, Default)]
+pub struct ServerSessions(Option<Arc<dyn SessionStore>>);
+
+impl ServerSessions {
+    pub fn new(store: Arc<dyn SessionStore>) -> Self {
+        Self(Some(store))
+    }
+
+    /// The store, when sessions are server-side.
+    pub fn store(&self) -> Option<Arc<dyn SessionStore>> {
+        self.0.clone()
+    }
+
+    /// Removes every stored session of `user`. Called after the user's session epoch has
+    /// moved on, which already refuses those sessions: a store that cannot be reached
+    /// is logged, not an error (what it holds expires with its TTL and is refused until
+    /// then).
+    pub async fn end_all_for(&self, user: domain::UserId) {
+        let Some(store) = &self.0 else { return };
+        match store.remove_all_for(user).await {
+            Ok(n) => tracing::debug!(sessions = n, "stored sessions removed"),
+            Err(e) => tracing::warn!(
+                error = format!("{:#}", anyhow::Error::new(e)),
+                "stored sessions not removed (refused anyway by the session epoch)"
+            ),
+        }
+    }
 }
 
 /// What the audit trail keeps of a user (no e-mail, no hash).

@@ -28,4 +28,6 @@ pub struct ModerationPorts {
     pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGen>,
+    /// Suspension removes the user's server-side sessions.
+    pub sessions: crate::accounts::ServerSessions,
 }

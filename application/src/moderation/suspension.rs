@@ -108,6 +108,9 @@ impl SetSuspension {
             after.updated_at,
         );
         self.p.users.update(&after, before.version, &ev).await?;
+        if suspended {
+            self.p.sessions.end_all_for(id).await;
+        }
         Ok(after)
     }
 }

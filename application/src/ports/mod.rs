@@ -14,6 +14,7 @@ pub mod mail;
 pub mod photos;
 pub mod rate_limit;
 pub mod security;
+pub mod sessions;
 pub mod shortlist;
 pub mod users;
 
@@ -31,6 +32,7 @@ pub use mail::{MailError, MailMessage, Mailer};
 pub use photos::PhotoRepository;
 pub use rate_limit::{Quota, RateDecision, RateLimitError, RateLimiter};
 pub use security::{IdGen, PasswordHasher, UuidV7};
+pub use sessions::{SessionStore, SessionStoreError};
 pub use shortlist::{SavedListing, ShortlistRepository};
 pub use users::{UserFilter, UserRepository};
 

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod listings;
 pub mod photos;
 pub mod rate_limit;
+pub mod sessions;
 pub mod shortlist;
 pub mod users;
 

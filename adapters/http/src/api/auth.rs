@@ -105,8 +105,8 @@ impl AuthApi {
     /// Sign out
     ///
     /// `accounts::EndSessions`. Ends the session on the server, not just in this browser:
-    /// sessions are stateless, so signing out ends every session of the account (a copied
-    /// cookie is refused from then on). Signed out already: 204 all the same.
+    /// signing out ends every session of the account (a copied cookie is refused from
+    /// then on; server-side sessions are deleted). Signed out already: 204 all the same.
     #[oai(path = "/auth/logout", method = "post", operation_id = "logout")]
     async fn logout(&self, who: MaybeSignedIn, s: Data<&Services>, session: &Session) -> ApiResult<LoggedOut> {
         if let Some(who) = who.0 {
