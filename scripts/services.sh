@@ -364,7 +364,12 @@ replica_start() {
 
 ensure_replica() {
   local addr="$HOST:$PG_REPLICA_PORT"
-  if replica_ready; then say "postgres replica: up ($addr)"; return 0; fi
+  if replica_ready; then
+    # A test run that was killed may have left replay paused (tests/tests/api_replicas.rs).
+    [[ $MODE == check ]] || PGPASSWORD=postgres psql -X -q -w -h "$HOST" -p "$PG_REPLICA_PORT" -U postgres \
+      -d postgres -tAc 'select pg_wal_replay_resume()' >/dev/null 2>&1 || true
+    say "postgres replica: up ($addr)"; return 0
+  fi
   if [[ $MODE == check ]]; then say "postgres replica: down ($addr)"; return 1; fi
   local note=""
   # A replica left by an earlier run: start it (it catches up from the primary).

@@ -24,6 +24,18 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     ("DATABASE_MAX_CONNECTIONS", "pool size (default 10)"),
     (
+        "DATABASE_READ_URL",
+        "postgres://... optional read replica for searches, listing pages, /cities and /stats (unset: all on DATABASE_URL)",
+    ),
+    (
+        "DATABASE_READ_TIMEOUT_MS",
+        "a replica read taking longer is redone on the primary and the replica skipped for 5 s (default 1000)",
+    ),
+    (
+        "READ_YOUR_WRITES_SECONDS",
+        "after a client's own write, its reads go to the primary this long (default 5; with DATABASE_READ_URL)",
+    ),
+    (
         "STORAGE_URL",
         "s3://bucket[/prefix], gs://bucket[/prefix], file:///abs/path, memory:// (default file://<cwd>/var/media)",
     ),
@@ -147,6 +159,9 @@ struct Raw {
     port: Option<u16>,
     database_url: Option<SecretString>,
     database_max_connections: Option<u32>,
+    database_read_url: Option<SecretString>,
+    database_read_timeout_ms: Option<u64>,
+    read_your_writes_seconds: Option<u64>,
     storage_url: Option<String>,
     media_base_url: Option<String>,
     redis_url: Option<SecretString>,
@@ -192,6 +207,12 @@ pub struct Config {
     pub port: u16,
     pub database_url: SecretString,
     pub database_max_connections: u32,
+    /// A streaming replica for the public reads (`DATABASE_READ_URL`).
+    pub database_read_url: Option<SecretString>,
+    /// A replica read taking longer is redone on the primary (`DATABASE_READ_TIMEOUT_MS`).
+    pub database_read_timeout: Duration,
+    /// How long a client's reads go to the primary after its own write.
+    pub read_your_writes: Duration,
     pub storage: StorageLocation,
     pub storage_url: String,
     pub media_base_url: String,
@@ -356,6 +377,23 @@ impl Config {
         let database_max_connections = raw.database_max_connections.unwrap_or(10);
         if database_max_connections == 0 {
             return Err(err("DATABASE_MAX_CONNECTIONS", "must be at least 1"));
+        }
+        if let Some(r) = &raw.database_read_url {
+            let scheme = url::Url::parse(r.expose_secret()).map(|u| u.scheme().to_owned()).unwrap_or_default();
+            if scheme != "postgres" && scheme != "postgresql" {
+                return Err(err("DATABASE_READ_URL", "must be a postgres:// URL"));
+            }
+            if parsed.scheme() == "sqlite" {
+                return Err(err("DATABASE_READ_URL", "needs DATABASE_URL on PostgreSQL (a replica of it)"));
+            }
+        }
+        let database_read_timeout_ms = raw.database_read_timeout_ms.unwrap_or(1000);
+        if !(1..=60_000).contains(&database_read_timeout_ms) {
+            return Err(err("DATABASE_READ_TIMEOUT_MS", "must be between 1 and 60000"));
+        }
+        let read_your_writes_s = raw.read_your_writes_seconds.unwrap_or(5);
+        if read_your_writes_s > 3600 {
+            return Err(err("READ_YOUR_WRITES_SECONDS", "must be at most 3600"));
         }
 
         let storage_url = if let Some(s) = raw.storage_url {
@@ -560,6 +598,9 @@ impl Config {
             bind_addr,
             port,
             database_url,
+            database_read_url: raw.database_read_url,
+            database_read_timeout: Duration::from_millis(database_read_timeout_ms),
+            read_your_writes: Duration::from_secs(read_your_writes_s),
             database_max_connections,
             storage,
             storage_url,
@@ -639,6 +680,12 @@ impl Config {
             ("PORT", self.port.to_string()),
             ("DATABASE_URL", mask_url(&self.database_url)),
             ("DATABASE_MAX_CONNECTIONS", self.database_max_connections.to_string()),
+            (
+                "DATABASE_READ_URL",
+                self.database_read_url.as_ref().map_or_else(|| "(unset: reads on the primary)".to_owned(), mask_url),
+            ),
+            ("DATABASE_READ_TIMEOUT_MS", self.database_read_timeout.as_millis().to_string()),
+            ("READ_YOUR_WRITES_SECONDS", self.read_your_writes.as_secs().to_string()),
             ("STORAGE_URL", self.storage_url.clone()),
             ("MEDIA_BASE_URL", self.media_base_url.clone()),
             ("REDIS_URL", self.redis_url.as_ref().map_or_else(|| "(unset: in-process cache)".to_owned(), mask_url)),
@@ -849,5 +896,24 @@ mod tests {
         let c = cfg(&[("SESSION_STORE", "redis"), ("REDIS_URL", "redis://127.0.0.1:6379")]).unwrap();
         assert_eq!(c.session_store, SessionStoreKind::Redis);
         assert_eq!(cfg(&[("SESSION_STORE", "memcached")]).unwrap_err().var, "SESSION_STORE");
+    }
+
+    #[test]
+    fn a_read_replica_is_postgres_beside_a_postgres_primary() {
+        let pg = ("DATABASE_URL", "postgres://u@127.0.0.1/db");
+        let c = cfg(&[pg]).unwrap();
+        assert!(c.database_read_url.is_none());
+        assert_eq!((c.database_read_timeout, c.read_your_writes), (Duration::from_secs(1), Duration::from_secs(5)));
+        let c = cfg(&[pg, ("DATABASE_READ_URL", "postgres://u@127.0.0.1:5433/db"), ("READ_YOUR_WRITES_SECONDS", "0")])
+            .unwrap();
+        assert!(c.database_read_url.is_some());
+        assert_eq!(c.read_your_writes, Duration::ZERO);
+        assert_eq!(cfg(&[pg, ("DATABASE_READ_URL", "mysql://x/db")]).unwrap_err().var, "DATABASE_READ_URL");
+        assert_eq!(
+            cfg(&[("DATABASE_READ_URL", "postgres://u@h/db")]).unwrap_err().var,
+            "DATABASE_READ_URL",
+            "SQLite primary"
+        );
+        assert_eq!(cfg(&[pg, ("DATABASE_READ_TIMEOUT_MS", "0")]).unwrap_err().var, "DATABASE_READ_TIMEOUT_MS");
     }
 }

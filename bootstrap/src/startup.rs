@@ -121,12 +121,29 @@ impl Dependencies {
         }
     }
 
-    /// The use cases the HTTP adapter serves, wired to these adapters.
+    /// The listing page's use case on these adapters.
+    fn get_listing(&self) -> GetListing {
+        GetListing::new(self.listing_ports(), self.users.clone()).with_gallery(self.photos.clone(), self.media.clone())
+    }
+
+    /// The reads a replica may serve, on these adapters (`sp_http::replica`).
+    pub fn reads(&self, counts_ttl: Duration) -> sp_http::replica::Reads {
+        let listings = self.listing_ports();
+        sp_http::replica::Reads {
+            cities_with_counts: CitiesWithCounts::new(listings.clone(), self.cache.clone(), counts_ttl),
+            stats: SiteCounters::new(listings.clone(), self.cache.clone(), counts_ttl),
+            search: SearchListings::new(listings, self.cache.clone(), Duration::from_secs(60))
+                .with_covers(self.photos.clone(), self.media.clone()),
+            get_listing: self.get_listing(),
+        }
+    }
+
+    /// The use cases the HTTP adapter serves, wired to these adapters (every read on
+    /// the primary: `Application::build` adds the replica).
     pub fn services(&self, readiness: CheckReadiness, counts_ttl: Duration) -> sp_http::Services {
         let accounts = self.account_ports();
         let listings = self.listing_ports();
-        let get_listing =
-            GetListing::new(listings.clone(), self.users.clone()).with_gallery(self.photos.clone(), self.media.clone());
+        let get_listing = self.get_listing();
         let enquiries = EnquiryPorts {
             enquiries: self.enquiries.clone(),
             get_listing: get_listing.clone(),
@@ -148,10 +165,8 @@ impl Dependencies {
             end_sessions: EndSessions::new(accounts.clone()),
             change_password: ChangePassword::new(accounts),
             current_user: CurrentUser::new(self.users.clone(), self.clock.clone()),
-            cities_with_counts: CitiesWithCounts::new(listings.clone(), self.cache.clone(), counts_ttl),
-            stats: SiteCounters::new(listings.clone(), self.cache.clone(), counts_ttl),
-            search: SearchListings::new(listings.clone(), self.cache.clone(), Duration::from_secs(60))
-                .with_covers(self.photos.clone(), self.media.clone()),
+            reads: self.reads(counts_ttl),
+            replica: None,
             my_listings: MyListings::new(listings.clone()),
             create_listing: CreateListing::new(listings.clone()),
             update_listing: UpdateListing::new(listings.clone()),
@@ -188,7 +203,6 @@ impl Dependencies {
                 self.rate_limits.clone(),
                 &self.rate_limit_key,
             ),
-            get_listing,
         }
     }
 
@@ -432,12 +446,40 @@ impl Application {
             );
         }
 
-        let readiness = CheckReadiness::new()
+        let mut readiness = CheckReadiness::new()
             .with(timed(DatabaseHealth::new(db.clone())), Criticality::Required)
             .with(timed(StorageProbe(blobs.clone())), Criticality::Required)
             .with(timed(CacheProbe(cache.clone())), cache_criticality);
+        // The replica's repositories, beside the primary's (the same cache and media).
+        let replica = match &config.database_read_url {
+            Some(url) => {
+                let pool = sp_sql::connect_lazily(&DbConfig {
+                    url: url.clone(),
+                    max_connections: config.database_max_connections,
+                    min_connections: 0,
+                    connect_timeout: config.database_read_timeout,
+                    acquire_timeout: config.database_read_timeout,
+                })
+                .await
+                .context("DATABASE_READ_URL")?;
+                let on_replica = Dependencies::sql(pool.clone(), blobs.clone(), cache.clone(), deps.media.clone());
+                let replica = Arc::new(sp_http::replica::Replica::new(
+                    on_replica.reads(config.public_counts_ttl),
+                    config.database_read_timeout,
+                    config.env.is_strict(),
+                ));
+                let health = sp_http::replica::ReplicaHealth {
+                    replica: replica.clone(),
+                    ping: Arc::new(DatabaseHealth::named(pool, "replica")),
+                };
+                readiness = readiness.with(timed(health), Criticality::Optional);
+                Some(replica)
+            }
+            None => None,
+        };
 
-        let services = deps.services(readiness, config.public_counts_ttl);
+        let mut services = deps.services(readiness, config.public_counts_ttl);
+        services.replica = replica;
         let mut http = sp_http::HttpConfig::new(config.session_key());
         http.dev_routes = config.env == AppEnv::Dev;
         http.hsts = config.env.is_strict();
@@ -455,6 +497,7 @@ impl Application {
         }
         http.counts_ttl = config.public_counts_ttl;
         http.session_store = deps.sessions.store();
+        http.read_your_writes = config.database_read_url.as_ref().map(|_| config.read_your_writes);
         let endpoint = sp_http::app(services, &http);
 
         let limits = sp_http::server::ServerLimits {

@@ -5,7 +5,8 @@
 //! headers + default `Cache-Control` → `Allow` on 405 → problem `instance` → client IP
 //! and the global per-IP rate limit → request head limits → timeout →
 //! panic catcher → problem+json for every error → HTTP caching of public reads (`ETag`,
-//! 304, `Cache-Control`) → session (cookie, or server-side: [`sessions`]) → body size
+//! 304, `Cache-Control`) → read-your-writes cookie ([`replica`]) → session (cookie, or
+//! server-side: [`sessions`]) → body size
 //! limit → routes. Authentication and CSRF are the `auth::SignedIn` security scheme that
 //! handlers take as a parameter.
 
@@ -23,6 +24,7 @@ mod middleware;
 pub mod openapi;
 mod payload;
 pub mod problem;
+pub mod replica;
 pub mod server;
 mod sessions;
 pub mod types;
@@ -35,8 +37,7 @@ use application::cities::{AddArea, ChangeArea, ChangeCity, CreateCity, ListAllCi
 use application::enquiries::{MyEnquiries, SendEnquiry, SetEnquiryStatus};
 use application::health::CheckReadiness;
 use application::listings::{
-    ArchiveListing, CitiesWithCounts, CreateListing, DeleteListing, GetListing, MarkListingLet, MyListings,
-    PublishListing, SearchListings, SiteCounters, UpdateListing,
+    ArchiveListing, CreateListing, DeleteListing, MarkListingLet, MyListings, PublishListing, UpdateListing,
 };
 use application::moderation::{ListUsers, ReadAuditTrail, SetSuspension, UnpublishListing};
 use application::shortlist::{MyShortlist, RemoveSavedListing, SaveListing};
@@ -59,10 +60,11 @@ pub struct Services {
     pub end_sessions: EndSessions,
     pub change_password: ChangePassword,
     pub current_user: CurrentUser,
-    pub cities_with_counts: CitiesWithCounts,
-    pub stats: SiteCounters,
-    pub search: SearchListings,
-    pub get_listing: GetListing,
+    /// Searches, listing pages, `/cities` and `/stats` on the primary; [`Services::read`]
+    /// picks between these and the replica's.
+    pub reads: replica::Reads,
+    /// The same reads on a streaming replica (`DATABASE_READ_URL`), if there is one.
+    pub replica: Option<Arc<replica::Replica>>,
     pub my_listings: MyListings,
     pub create_listing: CreateListing,
     pub update_listing: UpdateListing,
@@ -98,6 +100,17 @@ pub struct Services {
     pub throttle: application::rate_limit::Throttle,
 }
 
+impl Services {
+    /// Runs a read on the replica or the primary (`replica::read`).
+    pub async fn read<T, F, Fut>(&self, req: &poem::Request, read: F) -> error::ApiResult<T>
+    where
+        F: Fn(replica::Reads) -> Fut,
+        Fut: std::future::Future<Output = error::ApiResult<T>>,
+    {
+        replica::read(&self.reads, self.replica.as_deref(), req, read).await
+    }
+}
+
 /// HTTP behaviour that differs per environment.
 #[derive(Clone)]
 #[allow(clippy::struct_excessive_bools, reason = "independent switches, each set from its own setting")]
@@ -127,6 +140,9 @@ pub struct HttpConfig {
     pub counts_ttl: Duration,
     /// Where sessions live: `None` in the cookie, or this store (`SESSION_STORE=redis`).
     pub session_store: Option<Arc<dyn application::ports::SessionStore>>,
+    /// With a replica: how long a client's reads go to the primary after its own write
+    /// (`READ_YOUR_WRITES_SECONDS`); `None` without one.
+    pub read_your_writes: Option<Duration>,
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -156,6 +172,7 @@ impl HttpConfig {
             trusted_proxies: client_ip::TrustedProxies::default(),
             counts_ttl: Duration::from_secs(15),
             session_store: None,
+            read_your_writes: None,
         }
     }
 }
@@ -210,6 +227,7 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
         None => routes.with(CookieSession::new(cookie)).boxed(),
     };
     sessioned
+        .with(replica::ReadYourWrites { ttl: cfg.read_your_writes, secure: cfg.secure_cookies })
         .with(middleware::HttpCaching {
             counts_ttl: cfg.counts_ttl,
             session_cookie: auth::cookie_name(cfg.secure_cookies),

@@ -422,7 +422,8 @@ pub struct HttpCachingEndpoint<E> {
     paths: std::sync::Arc<Vec<String>>,
 }
 
-fn signed_in(req: &Request, cookie: &str) -> bool {
+/// Whether the request carries a cookie named `cookie`.
+pub(crate) fn has_cookie(req: &Request, cookie: &str) -> bool {
     req.headers()
         .get_all("cookie")
         .iter()
@@ -443,7 +444,7 @@ impl<E: Endpoint> Endpoint for HttpCachingEndpoint<E> {
         let path = req.uri().path().to_owned();
         let cacheable = matches!(*req.method(), poem::http::Method::GET | poem::http::Method::HEAD)
             && self.paths.contains(&path)
-            && !signed_in(&req, self.session_cookie);
+            && !has_cookie(&req, self.session_cookie);
         let if_none_match =
             req.headers().get(poem::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let resp = self.inner.call(req).await?.into_response();

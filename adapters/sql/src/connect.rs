@@ -37,6 +37,18 @@ pub const PLAN_CACHE_MODE: &str = "force_custom_plan";
 /// Opens a connection pool. SQLite files are opened with foreign keys on and in WAL mode
 /// (sqlx's defaults for file databases).
 pub async fn connect(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
+    Database::connect(options(cfg)).await.map_err(|e| anyhow::anyhow!(e).context("cannot connect to the database"))
+}
+
+/// A pool that connects on first use: for an optional database (a read replica) that
+/// may be down when the service starts.
+pub async fn connect_lazily(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
+    let mut opts = options(cfg);
+    opts.connect_lazy(true);
+    Database::connect(opts).await.map_err(|e| anyhow::anyhow!(e).context("cannot set up the database pool"))
+}
+
+fn options(cfg: &DbConfig) -> ConnectOptions {
     let mut opts = ConnectOptions::new(cfg.url.expose_secret().to_owned());
     opts.max_connections(cfg.max_connections)
         .min_connections(cfg.min_connections)
@@ -45,24 +57,31 @@ pub async fn connect(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", PLAN_CACHE_MODE)]))
         .sqlx_logging(false);
-    Database::connect(opts).await.map_err(|e| anyhow::anyhow!(e).context("cannot connect to the database"))
+    opts
 }
 
 /// Readiness probe: one round trip (`SELECT 1`).
 pub struct DatabaseHealth {
     db: DatabaseConnection,
+    name: &'static str,
 }
 
 impl DatabaseHealth {
+    /// The primary (`database` in `/healthz`).
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { db, name: "database" }
+    }
+
+    /// Another database under its own name (`replica`).
+    pub fn named(db: DatabaseConnection, name: &'static str) -> Self {
+        Self { db, name }
     }
 }
 
 #[async_trait]
 impl HealthProbe for DatabaseHealth {
     fn name(&self) -> &'static str {
-        "database"
+        self.name
     }
 
     async fn check(&self) -> anyhow::Result<()> {

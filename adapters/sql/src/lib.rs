@@ -23,7 +23,7 @@ mod users;
 
 pub use audit::SqlAuditLog;
 pub use cities::SqlCityRepository;
-pub use connect::{DatabaseHealth, DbConfig, connect};
+pub use connect::{DatabaseHealth, DbConfig, connect, connect_lazily};
 pub use enquiries::SqlEnquiryRepository;
 pub use jobs::SqlJobQueue;
 pub use listings::SqlListingRepository;

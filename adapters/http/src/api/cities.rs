@@ -49,7 +49,7 @@ impl CitiesApi {
     #[oai(path = "/cities", method = "get", operation_id = "listCities")]
     async fn list(&self, s: Data<&Services>, req: &Request) -> ApiResult<Json<CityList>> {
         reject_unknown_params(req, &[])?;
-        let cities = s.cities_with_counts.execute().await?;
+        let cities = s.read(req, |r| async move { Ok(r.cities_with_counts.execute().await?) }).await?;
         Ok(Json(CityList {
             items: cities
                 .iter()
@@ -69,7 +69,7 @@ impl CitiesApi {
     #[oai(path = "/stats", method = "get", operation_id = "stats")]
     async fn stats(&self, s: Data<&Services>, req: &Request) -> ApiResult<Json<StatsDto>> {
         reject_unknown_params(req, &[])?;
-        let st = s.stats.execute().await?;
+        let st = s.read(req, |r| async move { Ok(r.stats.execute().await?) }).await?;
         Ok(Json(StatsDto { listings: st.listings, cities: st.cities, landlords: st.landlords }))
     }
 }

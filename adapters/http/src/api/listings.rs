@@ -186,7 +186,8 @@ impl ListingsApi {
             sort,
             page: Some(page_request(cursor.0.as_ref().map(|c| c.0.as_str()), page_size.0, sort.tag())?),
         };
-        let res = s.search.execute(&query).await?;
+        let query = &query;
+        let res = s.read(req, |r| async move { Ok(r.search.execute(query).await?) }).await?;
         Ok(JsonOut(SearchPage {
             next_cursor: Nullable(res.page.next.map(|c| c.encode())),
             total_estimate: res.total_estimate,
@@ -202,8 +203,9 @@ impl ListingsApi {
     /// The owner and admins also get the full postcode and address, `hidden_reason` and
     /// the `ETag` to change it with.
     #[oai(path = "/listings/:id", method = "get", operation_id = "getListing")]
-    async fn get(&self, who: MaybeSignedIn, s: Data<&Services>, id: Path<Uuid>) -> ApiResult<Viewed> {
-        let view = s.get_listing.execute(who.viewer(), ListingId(id.0)).await?;
+    async fn get(&self, who: MaybeSignedIn, s: Data<&Services>, req: &Request, id: Path<Uuid>) -> ApiResult<Viewed> {
+        let (viewer, id) = (who.viewer(), ListingId(id.0));
+        let view = s.read(req, |r| async move { Ok(r.get_listing.execute(viewer, id).await?) }).await?;
         let photos: Vec<PhotoDto> = view.photos.into_iter().map(PhotoDto::from).collect();
         if view.private {
             let tag = Some(EtagText::of(view.listing.version));
