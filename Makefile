@@ -73,7 +73,7 @@ seed-cities: toolchain ## Load the shipped UK cities and areas into DATABASE_URL
 admin: toolchain ## Create an admin: make admin EMAIL=... NAME=... (password from ADMIN_PASSWORD or stdin)
 	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- admin create --email "$(EMAIL)" --name "$(NAME)"
 
-bench: toolchain ## Benchmark the public reads on 100k listings (search 20/50, detail, /cities, /stats vs a constant route, pgbench), a 500-login storm and photo processing (BENCH_ONLY=photos: that alone); release build
+bench: toolchain ## Benchmark the public reads on 100k listings (search 20/50 and detail computed, then from the response cache; /cities, /stats vs a constant route; pgbench), a 500-login storm and photo processing (BENCH_ONLY=photos: that alone); release build
 	@scripts/bench.sh
 
 explain: ## EXPLAIN the search queries on a 100k-listing PostgreSQL database; fails on a seq scan

@@ -1,8 +1,13 @@
 -- wrk script for scripts/bench.sh: cycles through the search URLs in $BENCH_URLS (one
 -- path per line, written by `search-bench --prepare`), each thread from its own offset,
--- and prints throughput and latency percentiles in one RESULT line.
+-- and prints throughput and latency percentiles in one RESULT line. $BENCH_COOKIE, when
+-- set, is sent as the Cookie header (`sp_fresh=1` skips the service's response cache).
 local urls = {}
 local i = 0
+local headers = {}
+if os.getenv("BENCH_COOKIE") then
+  headers["Cookie"] = os.getenv("BENCH_COOKIE")
+end
 
 init = function(args)
   for line in io.lines(os.getenv("BENCH_URLS")) do
@@ -13,7 +18,7 @@ end
 
 request = function()
   i = i % #urls + 1
-  return wrk.format("GET", urls[i])
+  return wrk.format("GET", urls[i], headers)
 end
 
 done = function(summary, latency, requests)

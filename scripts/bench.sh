@@ -13,7 +13,10 @@
 #  4. wrk, concurrency C (default 32), S seconds each (default 30) after a 5 s warm-up
 #     (which also fills the estimate cache, as real traffic does):
 #       search (pages of 20: the target), search with page_size=50, listing detail
-#       (500 random published listings), /cities, /stats, and /livez (a constant);
+#       (500 random published listings), all three computed (the requests carry the
+#       read-your-writes cookie, which skips the response cache); then the same first
+#       pages and listing pages as anonymous visitors get them (from the response cache,
+#       PUBLIC_CACHE_TTL_SECONDS), /cities, /stats, and /livez (a constant);
 #  5. pgbench runs the page-20 searches' SQL at the same concurrency: the database's own
 #     limit, with the values bound as parameters, exactly as the service sends them (the
 #     reference for the target), and once with the values written into the SQL as
@@ -99,8 +102,8 @@ psql "$DB_URL" -qAtc "SELECT '/api/v1/listings/' || id FROM listings WHERE statu
 for p in cities stats; do echo "/api/v1/$p" >"$SCRIPTS/$p.txt"; done
 echo "/livez" >"$SCRIPTS/livez.txt"
 
-wrk_run() { # $1: label, $2: file of paths
-  echo "== HTTP $1 (wrk): concurrency $CONC, ${SECS}s after a 5 s warm-up"
+wrk_run() { # $1: label, $2: file of paths (BENCH_COOKIE: sent with every request)
+  echo "== HTTP $1 (wrk): concurrency $CONC, ${SECS}s after a 5 s warm-up${BENCH_COOKIE:+, Cookie: $BENCH_COOKIE}"
   BENCH_URLS=$2 wrk -t2 -c"$CONC" -d5s -s scripts/bench-urls.lua "$BASE" >/dev/null
   local line
   line=$(BENCH_URLS=$2 wrk -t2 -c"$CONC" -d"${SECS}s" -s scripts/bench-urls.lua "$BASE" | grep '^RESULT')
@@ -119,7 +122,7 @@ run_pgbench() { # $1: label, $2: directory of q*.sql, rest: extra pgbench argume
 mapfile -t DEFINES <"$SCRIPTS/vars.txt"
 for round in $(seq "$ROUNDS"); do
   echo "== round $round of $ROUNDS: search (HTTP) and the same SQL (pgbench, bound)"
-  wrk_run search "$SCRIPTS/urls.txt"
+  BENCH_COOKIE=sp_fresh=1 wrk_run search "$SCRIPTS/urls.txt"
   # The service's sessions plan every execution for its values (sp_sql::connect::PLAN_CACHE_MODE);
   # pgbench's sessions get the same setting.
   PGOPTIONS="-c plan_cache_mode=force_custom_plan" run_pgbench bound "$SCRIPTS" "${DEFINES[@]}"
@@ -132,9 +135,11 @@ PGOPTIONS="-c plan_cache_mode=force_custom_plan" pgbench -n -c "$CONC" -j "$(npr
   -l --log-prefix="$SCRIPTS/pglog" "${DEFINES[@]}" $(for f in "$SCRIPTS"/q*.sql; do printf -- '-f %s ' "$f"; done) "$DB_URL" >/dev/null 2>&1
 cat "$SCRIPTS"/pglog* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "pgbench latency p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f\n", a[int(NR*0.5)]/1000, a[int(NR*0.95)]/1000, a[int(NR*0.99)]/1000}' \
   | tee -a "$RESULTS"
-wrk_run search50 "$SCRIPTS/page50/urls.txt"
-wrk_run detail "$SCRIPTS/detail.txt"
+BENCH_COOKIE=sp_fresh=1 wrk_run search50 "$SCRIPTS/page50/urls.txt"
+BENCH_COOKIE=sp_fresh=1 wrk_run detail "$SCRIPTS/detail.txt"
 wrk_run livez "$SCRIPTS/livez.txt"
+wrk_run search-cached "$SCRIPTS/urls.txt"
+wrk_run detail-cached "$SCRIPTS/detail.txt"
 wrk_run cities "$SCRIPTS/cities.txt"
 wrk_run stats "$SCRIPTS/stats.txt"
 
@@ -201,7 +206,7 @@ if "search" in http:
         h = http[k][0]
         print(f"{k}: {h['rps']:.0f} req/s, p50 {h['p50_ms']:.1f} ms, p95 {h['p95_ms']:.1f} ms, errors {h['errors']:.0f}")
     c = http["livez"][0]["rps"]
-    for k in ("cities", "stats"):
+    for k in ("cities", "stats", "search-cached", "detail-cached"):
         h = http[k][0]
         print(f"{k}: {h['rps']:.0f} req/s (p95 {h['p95_ms']:.1f} ms) = {100 * h['rps'] / c:.0f}% of the constant route's "
               f"{c:.0f} req/s (target >= 50%: {ok(h['rps'] >= 0.5 * c)})")

@@ -3,8 +3,13 @@
 //! that result instead of all hitting the database at once.
 //!
 //! Each instance also keeps the decoded value in memory for up to [`LOCAL_TTL`], so a hot
-//! route neither calls the cache (Redis: a round trip) nor decodes JSON per request. The
-//! price is staleness: an instance serves a value at most `ttl + LOCAL_TTL` old.
+//! route does not decode JSON per request.
+//!
+//! What the public sees is versioned ([`PublicVersion`]): every change to it (a listing
+//! published, changed or taken down, a photo, a city, a suspension) replaces the version
+//! before the change's request returns, and cached public values live under keys that
+//! name the version, on every instance at once. A value cached under an old version is
+//! never read again (it expires with its TTL).
 
 use std::marker::PhantomData;
 use std::sync::{Arc, RwLock};
@@ -18,14 +23,74 @@ use crate::ports::Cache;
 /// How long an instance reuses the value it last read or computed without asking the cache.
 pub const LOCAL_TTL: Duration = Duration::from_secs(1);
 
-/// A value and when this instance read or computed it.
-type Seen<T> = Option<(Instant, Arc<T>)>;
+/// The version of everything the public sees: a random token in the cache, replaced by
+/// every change to published listings, their photos, cities or who is suspended.
+/// Readers put it in their cache keys. Without a cache to keep it in (`disabled`, or the
+/// cache failing) there is no version and public values are not cached.
+#[derive(Clone, Default)]
+pub struct PublicVersion(Option<Arc<dyn Cache>>);
+
+impl std::fmt::Debug for PublicVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "PublicVersion" } else { "PublicVersion(disabled)" })
+    }
+}
+
+const VERSION_KEY: &str = "public-version";
+/// Far longer than any cached public value: if it expires, a new one starts.
+const VERSION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+impl PublicVersion {
+    pub fn new(cache: Arc<dyn Cache>) -> Self {
+        Self(Some(cache))
+    }
+
+    /// No version: nothing public is cached (unit tests, tools without a cache).
+    pub fn disabled() -> Self {
+        Self(None)
+    }
+
+    /// The current version (starting one if there is none yet), or `None` when the cache
+    /// cannot say: then nothing public may be read from it or stored in it.
+    pub async fn current(&self) -> Option<String> {
+        let cache = self.0.as_ref()?;
+        match cache.get(VERSION_KEY).await {
+            Ok(Some(v)) => String::from_utf8(v.to_vec()).ok(),
+            Ok(None) => {
+                // Two instances may start one at once: the later wins, the other's values
+                // are just never read.
+                let v = uuid::Uuid::new_v4().simple().to_string();
+                cache.set(VERSION_KEY, v.clone().into_bytes().into(), VERSION_TTL).await.ok().map(|()| v)
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "no public version (cache unavailable): not caching");
+                None
+            }
+        }
+    }
+
+    /// The public view changed: every value cached under the old version is left behind.
+    /// Called after the change is stored and before its request returns. A cache that
+    /// fails here is logged: values it still holds expire with their TTL.
+    pub async fn changed(&self) {
+        let Some(cache) = &self.0 else { return };
+        let v = uuid::Uuid::new_v4().simple().to_string();
+        if let Err(e) = cache.set(VERSION_KEY, v.into_bytes().into(), VERSION_TTL).await {
+            tracing::warn!(error = %e, "could not replace the public version: cached public reads may lag by their TTL");
+        }
+    }
+}
+
+/// A value, when this instance read or computed it, and under which key.
+type Seen<T> = Option<(Instant, String, Arc<T>)>;
 
 /// One cached value under a fixed key. `ttl` zero turns caching off (always computed).
 pub struct CachedValue<T> {
     cache: Arc<dyn Cache>,
     key: &'static str,
     ttl: Duration,
+    /// Keys name the public version (`versioned`).
+    version: Option<PublicVersion>,
     /// The value this instance last saw, and when: shared by the clones.
     local: Arc<RwLock<Seen<T>>>,
     /// Held while recomputing. `futures`' mutex is runtime-agnostic and async: waiters
@@ -40,6 +105,7 @@ impl<T> Clone for CachedValue<T> {
             cache: self.cache.clone(),
             key: self.key,
             ttl: self.ttl,
+            version: self.version.clone(),
             local: self.local.clone(),
             refresh: self.refresh.clone(),
             _value: PhantomData,
@@ -49,29 +115,49 @@ impl<T> Clone for CachedValue<T> {
 
 impl<T: Serialize + DeserializeOwned> CachedValue<T> {
     pub fn new(cache: Arc<dyn Cache>, key: &'static str, ttl: Duration) -> Self {
-        Self { cache, key, ttl, local: Arc::default(), refresh: Arc::default(), _value: PhantomData }
+        Self { cache, key, ttl, version: None, local: Arc::default(), refresh: Arc::default(), _value: PhantomData }
     }
 
-    fn local_hit(&self) -> Option<Arc<T>> {
+    /// Keys name `version`: a change to what the public sees is seen at once, on every
+    /// instance (without a version, the value is computed every time).
+    #[must_use]
+    pub fn versioned(mut self, version: PublicVersion) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// The key for now, or `None` when the value may not be cached (no public version).
+    async fn key(&self) -> Option<String> {
+        match &self.version {
+            None => Some(self.key.to_owned()),
+            Some(v) => v.current().await.map(|v| format!("{}:{v}", self.key)),
+        }
+    }
+
+    fn local_hit(&self, key: &str) -> Option<Arc<T>> {
         let local = self.local.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        local.as_ref().filter(|(at, _)| at.elapsed() < self.ttl.min(LOCAL_TTL)).map(|(_, v)| v.clone())
+        local
+            .as_ref()
+            .filter(|(at, k, _)| k == key && at.elapsed() < self.ttl.min(LOCAL_TTL))
+            .map(|(_, _, v)| v.clone())
     }
 
-    fn remember(&self, value: T) -> Arc<T> {
+    fn remember(&self, key: &str, value: T) -> Arc<T> {
         let value = Arc::new(value);
-        *self.local.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((Instant::now(), value.clone()));
+        *self.local.write().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((Instant::now(), key.to_owned(), value.clone()));
         value
     }
 
-    async fn lookup(&self) -> Option<Arc<T>> {
-        if let Some(v) = self.local_hit() {
+    async fn lookup(&self, key: &str) -> Option<Arc<T>> {
+        if let Some(v) = self.local_hit(key) {
             return Some(v);
         }
-        match self.cache.get(self.key).await {
-            Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok().map(|v| self.remember(v)),
+        match self.cache.get(key).await {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok().map(|v| self.remember(key, v)),
             Ok(None) => None,
             Err(e) => {
-                tracing::warn!(error = %e, key = self.key, "cache read failed; computing");
+                tracing::warn!(error = %e, key, "cache read failed; computing");
                 None
             }
         }
@@ -86,38 +172,39 @@ impl<T: Serialize + DeserializeOwned> CachedValue<T> {
         if self.ttl.is_zero() {
             return compute().await.map(Arc::new);
         }
-        if let Some(v) = self.lookup().await {
+        let Some(key) = self.key().await else {
+            return compute().await.map(Arc::new);
+        };
+        if let Some(v) = self.lookup(&key).await {
             return Ok(v);
         }
         let _one_at_a_time = self.refresh.lock().await;
         // Whoever held the lock before us may have just stored it.
-        if let Some(v) = self.lookup().await {
+        if let Some(v) = self.lookup(&key).await {
             return Ok(v);
         }
         let value = compute().await?;
         match serde_json::to_vec(&value) {
             Ok(bytes) => {
-                if let Err(e) = self.cache.set(self.key, bytes.into(), self.ttl).await {
-                    tracing::warn!(error = %e, key = self.key, "cache write failed");
+                if let Err(e) = self.cache.set(&key, bytes.into(), self.ttl).await {
+                    tracing::warn!(error = %e, key, "cache write failed");
                 }
             }
-            Err(e) => tracing::warn!(error = %e, key = self.key, "value not cacheable"),
+            Err(e) => tracing::warn!(error = %e, key, "value not cacheable"),
         }
-        Ok(self.remember(value))
+        Ok(self.remember(&key, value))
     }
 }
 
+/// A cache in a map, so this crate's tests need no adapter.
 #[cfg(test)]
-mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) mod testing {
+    use std::time::Duration;
 
-    use super::*;
-    use crate::ports::CacheError;
-    use crate::ports::cache::MockCache;
+    use crate::ports::{Cache, CacheError};
 
-    /// A cache in a map.
     #[derive(Default)]
-    struct MapCache(std::sync::Mutex<std::collections::HashMap<String, bytes::Bytes>>);
+    pub(crate) struct MapCache(std::sync::Mutex<std::collections::HashMap<String, bytes::Bytes>>);
 
     #[async_trait::async_trait]
     impl Cache for MapCache {
@@ -136,6 +223,16 @@ mod tests {
             Ok(())
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::testing::MapCache;
+    use super::*;
+    use crate::ports::CacheError;
+    use crate::ports::cache::MockCache;
 
     /// Pending once, then ready: lets the executor poll the other futures.
     struct YieldOnce(bool);
@@ -192,6 +289,30 @@ mod tests {
         for _ in 0..3 {
             let got = futures::executor::block_on(v.get_or_compute(|| async { Err::<u32, _>("not computed") }));
             assert_eq!(got.as_deref(), Ok(&5));
+        }
+    }
+
+    #[test]
+    fn a_new_public_version_is_a_miss_at_once_and_no_version_no_caching() {
+        let cache: Arc<dyn Cache> = Arc::new(MapCache::default());
+        let version = PublicVersion::new(cache.clone());
+        let v: CachedValue<u32> = CachedValue::new(cache, "k", Duration::from_secs(60)).versioned(version.clone());
+        let get = |n: u32| futures::executor::block_on(v.get_or_compute(|| async move { Ok::<_, ()>(n) }));
+        assert_eq!(get(1).as_deref(), Ok(&1));
+        assert_eq!(get(2).as_deref(), Ok(&1), "cached (and held locally)");
+        futures::executor::block_on(version.changed());
+        assert_eq!(get(3).as_deref(), Ok(&3), "a change is seen at once, local copy included");
+        assert_eq!(get(4).as_deref(), Ok(&3));
+
+        let mut broken = MockCache::new();
+        broken.expect_get().returning(|_| Err(CacheError::Unavailable(anyhow::anyhow!("down"))));
+        broken.expect_set().never();
+        let broken: Arc<dyn Cache> = Arc::new(broken);
+        let v: CachedValue<u32> =
+            CachedValue::new(broken.clone(), "k", Duration::from_secs(60)).versioned(PublicVersion::new(broken));
+        for n in 0..3 {
+            let got = futures::executor::block_on(v.get_or_compute(|| async move { Ok::<_, ()>(n) }));
+            assert_eq!(got.as_deref(), Ok(&n), "no version: computed every time");
         }
     }
 

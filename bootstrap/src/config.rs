@@ -67,6 +67,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "true lets `seed --demo` load demo data outside dev (a load-test database; never the demo admin)",
     ),
     (
+        "PUBLIC_CACHE_TTL_SECONDS",
+        "how long anonymous first search pages, listing pages, /cities and /stats are reused from the cache; a change to what they show is seen at once (default 30; 0 = off)",
+    ),
+    (
         "PUBLIC_COUNTS_TTL_SECONDS",
         "how long /cities and /stats counts are cached before one request recomputes them (default 15; 0 = live)",
     ),
@@ -179,6 +183,7 @@ struct Raw {
     auto_migrate: Option<bool>,
     allow_demo_seed: Option<bool>,
     public_counts_ttl_seconds: Option<u64>,
+    public_cache_ttl_seconds: Option<u64>,
     public_base_url: Option<String>,
     smtp_url: Option<SecretString>,
     mail_from: Option<String>,
@@ -240,6 +245,8 @@ pub struct Config {
     pub allow_demo_seed: bool,
     /// `/cities` and `/stats` counts are at most this old.
     pub public_counts_ttl: Duration,
+    /// Public responses are reused from the cache this long (versioned: changes show at once).
+    pub public_cache_ttl: Duration,
     /// The site's public URL (links in e-mails), with a trailing slash.
     pub public_base_url: url::Url,
     /// SMTP server; `None` (dev only) writes `.eml` files to `mail_outbox_dir`.
@@ -620,6 +627,7 @@ impl Config {
             auto_migrate: raw.auto_migrate.unwrap_or(env == AppEnv::Dev),
             allow_demo_seed: raw.allow_demo_seed.unwrap_or(false),
             public_counts_ttl: Duration::from_secs(raw.public_counts_ttl_seconds.unwrap_or(15).min(3600)),
+            public_cache_ttl: Duration::from_secs(raw.public_cache_ttl_seconds.unwrap_or(30).min(3600)),
             public_base_url,
             smtp_url: raw.smtp_url,
             mail_from,
@@ -709,6 +717,7 @@ impl Config {
             ("AUTO_MIGRATE", self.auto_migrate.to_string()),
             ("ALLOW_DEMO_SEED", self.allow_demo_seed.to_string()),
             ("PUBLIC_COUNTS_TTL_SECONDS", self.public_counts_ttl.as_secs().to_string()),
+            ("PUBLIC_CACHE_TTL_SECONDS", self.public_cache_ttl.as_secs().to_string()),
             ("PUBLIC_BASE_URL", self.public_base_url.to_string()),
             (
                 "SMTP_URL",

@@ -96,8 +96,11 @@ pub const CITIES: &[DemoCity] = &[
 
 /// Loads the shipped reference list of cities (`crate::reference`), which holds every
 /// demo city and area: creates those not stored yet, leaves the others as they are.
-pub async fn seed_cities(repo: Arc<dyn CityRepository>) -> anyhow::Result<usize> {
-    let ports = CityPorts { cities: repo, clock: Arc::new(SystemClock), ids: Arc::new(UuidV7) };
+pub async fn seed_cities(
+    repo: Arc<dyn CityRepository>,
+    public: application::cached::PublicVersion,
+) -> anyhow::Result<usize> {
+    let ports = CityPorts { cities: repo, clock: Arc::new(SystemClock), ids: Arc::new(UuidV7), public };
     let loaded = LoadCities::new(ports).execute(&crate::reference::cities()).await?;
     Ok(loaded.created + loaded.present)
 }
@@ -116,6 +119,8 @@ pub struct DemoPorts {
     pub listings: Arc<dyn ListingRepository>,
     /// A hash of `DEMO_PASSWORD`, computed once (argon2 is deliberately slow).
     pub password_hash: PasswordHash,
+    /// Seeding writes behind the use cases' backs: it replaces the public version itself.
+    pub public: application::cached::PublicVersion,
 }
 
 pub struct DemoSummary {
@@ -329,7 +334,7 @@ pub async fn seed(p: &DemoPorts, listings: usize, seed: u64, admin: DemoAdmin) -
     let ids = UuidV7;
     let now = Utc::now();
     let mut rng = StdRng::seed_from_u64(seed);
-    let cities = seed_cities(p.cities.clone()).await?;
+    let cities = seed_cities(p.cities.clone(), p.public.clone()).await?;
 
     let mut owners = Vec::new();
     let mut users = 0;
@@ -372,6 +377,7 @@ pub async fn seed(p: &DemoPorts, listings: usize, seed: u64, admin: DemoAdmin) -
         p.listings.insert(&l, &audit(&ids, "listing.seed", ("listing", l.id.to_string()), now)).await?;
         listing_ids.push(l.id);
     }
+    p.public.changed().await;
     Ok(DemoSummary { cities, users, listings, listing_ids })
 }
 
@@ -402,6 +408,7 @@ pub async fn seed_photos(
         .buffer_unordered(concurrency.max(1))
         .try_collect::<()>()
         .await?;
+    p.public.changed().await;
     Ok(ids.len())
 }
 

@@ -118,7 +118,13 @@ impl Dependencies {
             cities: self.cities.clone(),
             clock: self.clock.clone(),
             ids: self.ids.clone(),
+            public: self.public_version(),
         }
+    }
+
+    /// The version of what the public sees, kept in the cache (`cached::PublicVersion`).
+    pub fn public_version(&self) -> application::cached::PublicVersion {
+        application::cached::PublicVersion::new(self.cache.clone())
     }
 
     /// The listing page's use case on these adapters.
@@ -156,6 +162,7 @@ impl Dependencies {
             clock: self.clock.clone(),
             ids: self.ids.clone(),
             sessions: self.sessions.clone(),
+            public: self.public_version(),
         };
         let cities = self.city_ports();
         sp_http::Services {
@@ -216,6 +223,7 @@ impl Dependencies {
             media: self.media.clone(),
             clock: self.clock.clone(),
             ids: self.ids.clone(),
+            public: self.public_version(),
         }
     }
 
@@ -226,7 +234,12 @@ impl Dependencies {
 
     /// The ports of the city use cases.
     pub fn city_ports(&self) -> CityPorts {
-        CityPorts { cities: self.cities.clone(), clock: self.clock.clone(), ids: self.ids.clone() }
+        CityPorts {
+            cities: self.cities.clone(),
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+            public: self.public_version(),
+        }
     }
 
     pub fn demo_ports(&self, password_hash: domain::PasswordHash) -> crate::demo::DemoPorts {
@@ -235,6 +248,7 @@ impl Dependencies {
             cities: self.cities.clone(),
             listings: self.listings.clone(),
             password_hash,
+            public: self.public_version(),
         }
     }
 }
@@ -498,6 +512,14 @@ impl Application {
         http.counts_ttl = config.public_counts_ttl;
         http.session_store = deps.sessions.store();
         http.read_your_writes = config.database_read_url.as_ref().map(|_| config.read_your_writes);
+        if !config.public_cache_ttl.is_zero() {
+            http.response_cache = Some(Arc::new(sp_http::response_cache::ResponseCache::new(
+                cache.clone(),
+                deps.public_version(),
+                config.public_cache_ttl,
+                32 * 1024 * 1024,
+            )));
+        }
         let endpoint = sp_http::app(services, &http);
 
         let limits = sp_http::server::ServerLimits {

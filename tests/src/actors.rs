@@ -268,6 +268,6 @@ impl TestApp {
 
     /// Seeds the demo cities (listings need a city).
     pub async fn seed_cities(&self) {
-        bootstrap::demo::seed_cities(self.deps.cities.clone()).await.expect("cities");
+        bootstrap::demo::seed_cities(self.deps.cities.clone(), self.deps.public_version()).await.expect("cities");
     }
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 use sp_tests::{TestDb, spawn_app, spawn_app_with};
 
 async fn seed(app: &sp_tests::TestApp) {
-    bootstrap::demo::seed_cities(app.deps.cities.clone()).await.unwrap();
+    bootstrap::demo::seed_cities(app.deps.cities.clone(), app.deps.public_version()).await.unwrap();
 }
 
 #[tokio::test]

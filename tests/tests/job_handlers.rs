@@ -144,7 +144,13 @@ async fn the_sweep_unlists_published_listings_whose_hmo_licence_lapsed_once() {
     let clock =
         Arc::new(FixedClock::new(chrono::DateTime::parse_from_rfc3339("2026-12-01T00:30:00Z").unwrap().to_utc()));
     let sweep = HmoLicenceSweep {
-        ports: ListingPorts { listings: p.listings.clone(), cities: p.cities.clone(), clock, ids: Arc::new(UuidV7) },
+        ports: ListingPorts {
+            listings: p.listings.clone(),
+            cities: p.cities.clone(),
+            clock,
+            ids: Arc::new(UuidV7),
+            public: application::cached::PublicVersion::disabled(),
+        },
     };
     sweep.run(&job("listing.hmo_licence_sweep", serde_json::json!({}))).await.unwrap();
 

@@ -25,6 +25,7 @@ pub mod openapi;
 mod payload;
 pub mod problem;
 pub mod replica;
+pub mod response_cache;
 pub mod server;
 mod sessions;
 pub mod types;
@@ -143,6 +144,8 @@ pub struct HttpConfig {
     /// With a replica: how long a client's reads go to the primary after its own write
     /// (`READ_YOUR_WRITES_SECONDS`); `None` without one.
     pub read_your_writes: Option<Duration>,
+    /// Cache-aside of public responses (`PUBLIC_CACHE_TTL_SECONDS`); `None`: off.
+    pub response_cache: Option<Arc<response_cache::ResponseCache>>,
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -173,6 +176,7 @@ impl HttpConfig {
             counts_ttl: Duration::from_secs(15),
             session_store: None,
             read_your_writes: None,
+            response_cache: None,
         }
     }
 }
@@ -231,7 +235,9 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
         .with(middleware::HttpCaching {
             counts_ttl: cfg.counts_ttl,
             session_cookie: auth::cookie_name(cfg.secure_cookies),
+            fresh_cookie: replica::fresh_cookie_name(cfg.secure_cookies),
             paths: cacheable,
+            responses: cfg.response_cache.clone(),
         })
         .catch_all_error(problem::from_poem_error)
         .with(CatchPanic::new().with_handler(problem::PanicHandler))

@@ -393,13 +393,21 @@ impl<E: Endpoint> Endpoint for ClientLimitsEndpoint<E> {
 ///   search `public, no-cache`, so a CDN revalidates every time and a listing taken down
 ///   never shows from a cached page;
 /// - `Vary: Cookie`, so no cache serves the anonymous answer to a signed-in visitor.
+///
+/// And, with `responses` (`PUBLIC_CACHE_TTL_SECONDS`), the service's own cache-aside of
+/// those answers, first search pages only, and of anonymous listing pages
+/// ([`crate::response_cache`]), skipped for a client that has just written (it reads its
+/// own writes).
 pub struct HttpCaching {
     /// `PUBLIC_COUNTS_TTL_SECONDS`.
     pub counts_ttl: Duration,
     /// The session cookie's name.
     pub session_cookie: &'static str,
+    /// The read-your-writes cookie's name (`replica::fresh_cookie_name`).
+    pub fresh_cookie: &'static str,
     /// The cacheable routes' paths (`openapi::cacheable_paths`).
     pub paths: std::sync::Arc<Vec<String>>,
+    pub responses: Option<std::sync::Arc<crate::response_cache::ResponseCache>>,
 }
 
 impl<E: Endpoint> Middleware<E> for HttpCaching {
@@ -410,7 +418,9 @@ impl<E: Endpoint> Middleware<E> for HttpCaching {
             inner: ep,
             counts_ttl: self.counts_ttl,
             session_cookie: self.session_cookie,
+            fresh_cookie: self.fresh_cookie,
             paths: self.paths.clone(),
+            responses: self.responses.clone(),
         }
     }
 }
@@ -419,7 +429,9 @@ pub struct HttpCachingEndpoint<E> {
     inner: E,
     counts_ttl: Duration,
     session_cookie: &'static str,
+    fresh_cookie: &'static str,
     paths: std::sync::Arc<Vec<String>>,
+    responses: Option<std::sync::Arc<crate::response_cache::ResponseCache>>,
 }
 
 /// Whether the request carries a cookie named `cookie`.
@@ -437,45 +449,120 @@ fn matches(if_none_match: &str, etag: &str) -> bool {
     if_none_match.trim() == "*" || if_none_match.split(',').any(|t| bare(t) == bare(etag))
 }
 
+/// `GET /api/v1/listings/{id}` (one segment after the collection).
+fn is_listing_page(path: &str) -> bool {
+    path.strip_prefix(crate::openapi::API_PREFIX)
+        .and_then(|p| p.strip_prefix("/listings/"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
+fn etag_of(body: &[u8]) -> String {
+    use base64::Engine as _;
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(body);
+    format!("W/\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12]))
+}
+
+impl<E: Endpoint> HttpCachingEndpoint<E> {
+    fn cache_control(&self, path: &str) -> String {
+        if path.strip_prefix(crate::openapi::API_PREFIX) == Some("/listings") {
+            "public, no-cache".to_owned()
+        } else {
+            let ttl = self.counts_ttl.as_secs().max(1);
+            format!("public, max-age=0, s-maxage={ttl}, stale-while-revalidate={}", ttl * 2)
+        }
+    }
+
+    /// The CDN headers on a public 200, or 304 when `If-None-Match` names its `ETag`.
+    fn public(&self, mut resp: Response, path: &str, etag: &str, if_none_match: Option<&str>) -> Response {
+        let h = resp.headers_mut();
+        h.insert(poem::http::header::CACHE_CONTROL, HeaderValue::from_str(&self.cache_control(path)).expect("ASCII"));
+        h.insert(poem::http::header::VARY, HeaderValue::from_static("Cookie"));
+        h.insert(poem::http::header::ETAG, HeaderValue::from_str(etag).expect("ASCII"));
+        if if_none_match.is_some_and(|inm| matches(inm, etag)) {
+            let (mut parts, _) = resp.into_parts();
+            parts.status = StatusCode::NOT_MODIFIED;
+            parts.headers.remove(poem::http::header::CONTENT_TYPE);
+            parts.headers.remove(poem::http::header::CONTENT_LENGTH);
+            return Response::from_parts(parts, poem::Body::empty());
+        }
+        resp
+    }
+}
+
+/// A 200 without cookies as a [`Stored`](crate::response_cache::Stored) (with its
+/// `ETag` when `public`); anything else back as it was.
+async fn storable(resp: Response, public: bool) -> Result<Result<crate::response_cache::Stored, Response>> {
+    if resp.status() != StatusCode::OK || resp.headers().contains_key(poem::http::header::SET_COOKIE) {
+        return Ok(Err(resp));
+    }
+    let content_type = resp
+        .headers()
+        .get(poem::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json; charset=utf-8")
+        .to_owned();
+    let body = resp.into_body().into_bytes().await?;
+    let etag = public.then(|| etag_of(&body));
+    Ok(Ok(crate::response_cache::Stored { content_type, etag, body }))
+}
+
 impl<E: Endpoint> Endpoint for HttpCachingEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, req: Request) -> Result<Self::Output> {
         let path = req.uri().path().to_owned();
-        let cacheable = matches!(*req.method(), poem::http::Method::GET | poem::http::Method::HEAD)
+        let method = req.method().clone();
+        let anonymous = !has_cookie(&req, self.session_cookie);
+        let public = matches!(method, poem::http::Method::GET | poem::http::Method::HEAD)
             && self.paths.contains(&path)
-            && !has_cookie(&req, self.session_cookie);
+            && anonymous;
         let if_none_match =
             req.headers().get(poem::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let resp = self.inner.call(req).await?.into_response();
-        if !cacheable || resp.status() != StatusCode::OK || resp.headers().contains_key(poem::http::header::SET_COOKIE)
+
+        if let Some(responses) = &self.responses
+            && method == poem::http::Method::GET
+            && anonymous
+            && !has_cookie(&req, self.fresh_cookie)
+            && (is_listing_page(&path)
+                || (self.paths.contains(&path) && !req.uri().query().unwrap_or("").contains("cursor=")))
         {
+            let key = req.uri().path_and_query().map_or(path.clone(), ToString::to_string);
+            let mut req = req;
+            req.extensions_mut().insert(crate::replica::FillsCache);
+            let slot = std::sync::Mutex::new(Some(req));
+            let fill = || async {
+                let req = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+                let req = req.ok_or_else(|| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))?;
+                self.inner.call(req).await.map(IntoResponse::into_response)
+            };
+            return Ok(match responses.get_or_fill(&key, fill, |r| storable(r, public)).await? {
+                crate::response_cache::Served::Stored(s) => {
+                    let resp = s.response();
+                    match (&s.etag, public) {
+                        (Some(etag), true) => self.public(resp, &path, etag, if_none_match.as_deref()),
+                        _ => resp,
+                    }
+                }
+                crate::response_cache::Served::Passed(resp) => {
+                    self.finish(resp, public, &path, if_none_match.as_deref()).await?
+                }
+            });
+        }
+        let resp = self.inner.call(req).await?.into_response();
+        self.finish(resp, public, &path, if_none_match.as_deref()).await
+    }
+}
+
+impl<E: Endpoint> HttpCachingEndpoint<E> {
+    /// A response computed now: the CDN headers when it is a public 200.
+    async fn finish(&self, resp: Response, public: bool, path: &str, if_none_match: Option<&str>) -> Result<Response> {
+        if !public || resp.status() != StatusCode::OK || resp.headers().contains_key(poem::http::header::SET_COOKIE) {
             return Ok(resp);
         }
-        let cache_control = if path.strip_prefix(crate::openapi::API_PREFIX) == Some("/listings") {
-            "public, no-cache".to_owned()
-        } else {
-            let ttl = self.counts_ttl.as_secs().max(1);
-            format!("public, max-age=0, s-maxage={ttl}, stale-while-revalidate={}", ttl * 2)
-        };
-        let (mut parts, body) = resp.into_parts();
+        let (parts, body) = resp.into_parts();
         let bytes = body.into_bytes().await?;
-        let digest = <sha2::Sha256 as sha2::Digest>::digest(&bytes);
-        let etag = {
-            use base64::Engine as _;
-            format!("W/\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12]))
-        };
-        let h = &mut parts.headers;
-        h.insert(poem::http::header::CACHE_CONTROL, HeaderValue::from_str(&cache_control).expect("ASCII"));
-        h.insert(poem::http::header::VARY, HeaderValue::from_static("Cookie"));
-        h.insert(poem::http::header::ETAG, HeaderValue::from_str(&etag).expect("ASCII"));
-        if if_none_match.is_some_and(|inm| matches(&inm, &etag)) {
-            parts.status = StatusCode::NOT_MODIFIED;
-            h.remove(poem::http::header::CONTENT_TYPE);
-            h.remove(poem::http::header::CONTENT_LENGTH);
-            return Ok(Response::from_parts(parts, poem::Body::empty()));
-        }
-        Ok(Response::from_parts(parts, poem::Body::from(bytes)))
+        let etag = etag_of(&bytes);
+        Ok(self.public(Response::from_parts(parts, poem::Body::from(bytes)), path, &etag, if_none_match))
     }
 }
 

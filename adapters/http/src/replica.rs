@@ -60,8 +60,16 @@ pub fn fresh_cookie_name(secure: bool) -> &'static str {
     if secure { "__Host-sp_fresh" } else { "sp_fresh" }
 }
 
-/// Runs `read` on the replica when there is one, it is not known to be down and the
-/// client has not written lately; else, or when the replica fails, on the primary.
+/// Marks a request whose answer fills the response cache (`response_cache`): it reads
+/// from the primary, so what is cached under a public version is never older than the
+/// change that made the version (a lagging replica could otherwise fill the new version
+/// with the old state).
+#[derive(Clone, Copy, Debug)]
+pub struct FillsCache;
+
+/// Runs `read` on the replica when there is one, it is not known to be down, the
+/// client has not written lately and the answer is not for the response cache; else,
+/// or when the replica fails, on the primary.
 /// A 4xx from the replica is the answer (a listing the replica does not have yet is
 /// 404 for anyone but its writer, who reads from the primary).
 pub async fn read<T, F, Fut>(primary: &Reads, replica: Option<&Replica>, req: &Request, read: F) -> ApiResult<T>
@@ -70,6 +78,7 @@ where
     Fut: Future<Output = ApiResult<T>>,
 {
     if let Some(r) = replica
+        && req.extensions().get::<FillsCache>().is_none()
         && !has_cookie(req, r.cookie)
         && r.gate.admit()
     {
@@ -124,6 +133,7 @@ impl Gate {
     }
 
     fn failed(&self, why: &'static str) {
+        metrics::counter!("replica_failures_total").increment(1);
         let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if s.down_until.is_none() {
             tracing::warn!(why, retry_in_s = RETRY_AFTER.as_secs(), "read replica failing: reads go to the primary");

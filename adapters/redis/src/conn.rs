@@ -69,6 +69,7 @@ impl Redis {
             }
             Some(_) => {
                 b.refused += 1;
+                metrics::counter!("redis_calls_skipped_total").increment(1);
                 Err(anyhow::anyhow!("Redis is marked down after a failure; retrying it shortly"))
             }
         }
@@ -83,6 +84,7 @@ impl Redis {
     }
 
     fn failed(&self, e: &anyhow::Error) {
+        metrics::counter!("redis_errors_total").increment(1);
         let mut b = self.breaker();
         b.open_until = Some(Instant::now() + BACKOFF);
         b.probing = false;

@@ -51,6 +51,8 @@ impl AddArea {
             return Err(AddAreaError::NameTaken);
         }
         let ev = audit_event(&self.p, origin, "city.add_area", slug, Some(&before), Some(&expected));
-        self.p.cities.add_area(slug, &name, &ev).await?.ok_or(AddAreaError::NotFound)
+        let city = self.p.cities.add_area(slug, &name, &ev).await?.ok_or(AddAreaError::NotFound)?;
+        self.p.public.changed().await;
+        Ok(city)
     }
 }

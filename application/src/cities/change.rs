@@ -55,6 +55,8 @@ impl ChangeCity {
         let mut expected = before.clone();
         change.apply(&mut expected);
         let ev = audit_event(&self.p, origin, "city.update", slug, Some(&before), Some(&expected));
-        self.p.cities.change(slug, &change, &ev).await?.ok_or(ChangeCityError::NotFound)
+        let city = self.p.cities.change(slug, &change, &ev).await?.ok_or(ChangeCityError::NotFound)?;
+        self.p.public.changed().await;
+        Ok(city)
     }
 }

@@ -61,6 +61,8 @@ impl ChangeArea {
             return Err(ChangeAreaError::NameTaken);
         }
         let ev = audit_event(&self.p, origin, "city.update_area", slug, Some(&before), Some(&expected));
-        self.p.cities.change_area(slug, &current, &change, &ev).await?.ok_or(ChangeAreaError::NotFound)
+        let city = self.p.cities.change_area(slug, &current, &change, &ev).await?.ok_or(ChangeAreaError::NotFound)?;
+        self.p.public.changed().await;
+        Ok(city)
     }
 }

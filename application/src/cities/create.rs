@@ -49,6 +49,7 @@ impl CreateCity {
         let city = parse(&input).map_err(CreateCityError::Invalid)?;
         let ev = audit_event(&self.p, origin, "city.create", &city.slug, None, Some(&city));
         self.p.cities.create(&city, &ev).await?;
+        self.p.public.changed().await;
         Ok(city)
     }
 }

@@ -53,6 +53,9 @@ impl LoadCities {
                 Err(e) => return Err(e.into()),
             }
         }
+        if loaded.created > 0 {
+            self.p.public.changed().await;
+        }
         Ok(loaded)
     }
 }

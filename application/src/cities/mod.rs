@@ -45,6 +45,8 @@ pub struct CityPorts {
     pub cities: Arc<dyn CityRepository>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGen>,
+    /// Cities and areas are public (and hide or show listings).
+    pub public: crate::cached::PublicVersion,
 }
 
 /// What the audit trail records of a city.

@@ -38,7 +38,8 @@ pub struct CitiesWithCounts {
 
 impl CitiesWithCounts {
     pub fn new(ports: ListingPorts, cache: Arc<dyn Cache>, ttl: Duration) -> Self {
-        Self { ports, cached: CachedValue::new(cache, "cities-with-counts:v1", ttl) }
+        let cached = CachedValue::new(cache, "cities-with-counts:v2", ttl).versioned(ports.public.clone());
+        Self { ports, cached }
     }
 
     #[tracing::instrument(name = "cities.list_with_counts", skip_all)]
@@ -68,10 +69,9 @@ mod tests {
     use domain::{AreaName, City, CityName, CitySlug};
 
     use super::*;
-    use crate::ports::cache::MockCache;
     use crate::ports::cities::MockCityRepository;
     use crate::ports::listings::MockListingRepository;
-    use crate::ports::{CacheError, SystemClock, UuidV7};
+    use crate::ports::{SystemClock, UuidV7};
 
     #[test]
     fn counts_are_computed_once_per_ttl() {
@@ -90,21 +90,15 @@ mod tests {
             leeds.change_area("Retired Row", None, Some(false));
             Ok(vec![leeds])
         });
-        let stored = Arc::new(std::sync::Mutex::new(None::<bytes::Bytes>));
-        let (get, set) = (stored.clone(), stored.clone());
-        let mut cache = MockCache::new();
-        cache.expect_get().returning(move |_| Ok::<_, CacheError>(get.lock().unwrap().clone()));
-        cache.expect_set().returning(move |_, v, _| {
-            *set.lock().unwrap() = Some(v);
-            Ok(())
-        });
+        let cache: Arc<dyn Cache> = Arc::new(crate::cached::testing::MapCache::default());
         let ports = ListingPorts {
             listings: Arc::new(listings),
             cities: Arc::new(cities),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7),
+            public: crate::cached::PublicVersion::new(cache.clone()),
         };
-        let uc = CitiesWithCounts::new(ports, Arc::new(cache), Duration::from_secs(15));
+        let uc = CitiesWithCounts::new(ports, cache, Duration::from_secs(15));
         for _ in 0..3 {
             let list = futures::executor::block_on(uc.execute()).unwrap();
             assert_eq!(list[0].listing_count, 4);

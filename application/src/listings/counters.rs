@@ -25,7 +25,8 @@ pub struct SiteCounters {
 
 impl SiteCounters {
     pub fn new(ports: ListingPorts, cache: Arc<dyn Cache>, ttl: Duration) -> Self {
-        Self { ports, cached: CachedValue::new(cache, "stats:v1", ttl) }
+        let cached = CachedValue::new(cache, "stats:v2", ttl).versioned(ports.public.clone());
+        Self { ports, cached }
     }
 
     #[tracing::instrument(name = "stats.get", skip_all)]
@@ -52,6 +53,7 @@ mod tests {
             cities: Arc::new(MockCityRepository::new()),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7),
+            public: crate::cached::PublicVersion::disabled(),
         }
     }
 
@@ -74,13 +76,22 @@ mod tests {
     }
 
     #[test]
-    fn stats_come_from_the_cache_when_present() {
+    fn stats_are_computed_once_then_come_from_the_cache_until_a_change() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
         let mut repo = MockListingRepository::new();
-        repo.expect_stats().never();
-        let mut cache = MockCache::new();
-        let cached = serde_json::to_vec(&SiteStats { listings: 9, cities: 2, landlords: 4 }).unwrap();
-        cache.expect_get().returning(move |_| Ok(Some(cached.clone().into())));
-        let uc = SiteCounters::new(ports(repo), Arc::new(cache), Duration::from_secs(60));
-        assert_eq!(futures::executor::block_on(uc.execute()).unwrap().listings, 9);
+        repo.expect_stats().returning(move |_| {
+            let n = c.fetch_add(1, Ordering::SeqCst) as u64;
+            Ok(SiteStats { listings: 9 + n, cities: 2, landlords: 4 })
+        });
+        let cache: Arc<dyn Cache> = Arc::new(crate::cached::testing::MapCache::default());
+        let public = crate::cached::PublicVersion::new(cache.clone());
+        let uc =
+            SiteCounters::new(ListingPorts { public: public.clone(), ..ports(repo) }, cache, Duration::from_secs(60));
+        let listings = || futures::executor::block_on(uc.execute()).unwrap().listings;
+        assert_eq!((listings(), listings()), (9, 9));
+        futures::executor::block_on(public.changed());
+        assert_eq!(listings(), 10, "a change is counted at once");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 }

@@ -48,6 +48,7 @@ impl DeleteListing {
         before.check_deletable().map_err(|_| DeleteListingError::NotDeletable(before.status))?;
         let ev = audit_event(&self.ports, origin, "listing.delete", Some(&before), None, id);
         self.ports.listings.delete(id, before.version, &ev).await?;
+        self.ports.public.changed().await;
         Ok(())
     }
 }

@@ -76,6 +76,8 @@ pub struct ListingPorts {
     pub cities: Arc<dyn CityRepository>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGen>,
+    /// Replaced by every change the public can see (`cached::PublicVersion`).
+    pub public: crate::cached::PublicVersion,
 }
 
 /// What the audit trail keeps of a listing.
@@ -159,6 +161,9 @@ pub(crate) async fn save(
 ) -> Result<Listing, RepositoryError> {
     after.version = before.version.next();
     p.listings.update(&after, Precondition::of(before), audit).await?;
+    // A draft's edits are not public, but whether it was one before is the listing's
+    // business: every saved change counts.
+    p.public.changed().await;
     Ok(after)
 }
 

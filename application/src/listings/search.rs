@@ -89,7 +89,10 @@ impl SearchListings {
     async fn estimate(&self, query: &SearchQuery, today: chrono::NaiveDate) -> Result<u64, SearchListingsError> {
         // The filters alone, rendered canonically (the same on every instance).
         let filters = SearchQuery { sort: crate::ports::SearchSort::Newest, page: None, ..query.clone() };
-        let key = format!("search-count:v1:{today}:{filters:?}");
+        let Some(version) = self.ports.public.current().await else {
+            return Ok(self.ports.listings.count(query, today).await?);
+        };
+        let key = format!("search-count:v2:{version}:{today}:{filters:?}");
         match self.cache.get(&key).await {
             Ok(Some(b)) => {
                 if let Some(n) = std::str::from_utf8(&b).ok().and_then(|s| s.parse().ok()) {
@@ -118,35 +121,15 @@ mod tests {
     use crate::ports::{SystemClock, UuidV7};
 
     fn uc(repo: MockListingRepository) -> SearchListings {
+        let cache: Arc<dyn Cache> = Arc::new(crate::cached::testing::MapCache::default());
         let ports = ListingPorts {
             listings: Arc::new(repo),
             cities: Arc::new(MockCityRepository::new()),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7),
+            public: crate::cached::PublicVersion::new(cache.clone()),
         };
-        SearchListings::new(ports, Arc::new(InProcessCacheForTests::default()), Duration::from_secs(60))
-    }
-
-    /// A tiny cache so this crate's tests need no adapter.
-    #[derive(Default)]
-    struct InProcessCacheForTests(std::sync::Mutex<std::collections::HashMap<String, bytes::Bytes>>);
-
-    #[async_trait::async_trait]
-    impl Cache for InProcessCacheForTests {
-        async fn get(&self, key: &str) -> Result<Option<bytes::Bytes>, crate::ports::CacheError> {
-            Ok(self.0.lock().unwrap().get(key).cloned())
-        }
-        async fn set(&self, key: &str, v: bytes::Bytes, _: Duration) -> Result<(), crate::ports::CacheError> {
-            self.0.lock().unwrap().insert(key.to_owned(), v);
-            Ok(())
-        }
-        async fn delete(&self, key: &str) -> Result<(), crate::ports::CacheError> {
-            self.0.lock().unwrap().remove(key);
-            Ok(())
-        }
-        async fn ping(&self) -> Result<(), crate::ports::CacheError> {
-            Ok(())
-        }
+        SearchListings::new(ports, cache, Duration::from_secs(60))
     }
 
     fn more_pages() -> Page<domain::listing::ListingCard> {

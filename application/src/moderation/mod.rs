@@ -30,4 +30,6 @@ pub struct ModerationPorts {
     pub ids: Arc<dyn IdGen>,
     /// Suspension removes the user's server-side sessions.
     pub sessions: crate::accounts::ServerSessions,
+    /// A suspension hides (or lifting it shows) the user's listings and counts.
+    pub public: crate::cached::PublicVersion,
 }

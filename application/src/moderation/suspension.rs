@@ -108,6 +108,7 @@ impl SetSuspension {
             after.updated_at,
         );
         self.p.users.update(&after, before.version, &ev).await?;
+        self.p.public.changed().await;
         if suspended {
             self.p.sessions.end_all_for(id).await;
         }

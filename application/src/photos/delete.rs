@@ -42,6 +42,7 @@ impl DeletePhoto {
             _ => return Err(DeletePhotoError::NotFound),
         }
         let Some(gone) = self.p.photos.delete(id).await? else { return Err(DeletePhotoError::NotFound) };
+        self.p.public.changed().await;
         self.p.delete_files(&gone).await;
         tracing::info!("photo deleted with its files");
         Ok(())

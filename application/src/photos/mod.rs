@@ -56,6 +56,8 @@ pub struct PhotoPorts {
     pub media: MediaUrls,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGen>,
+    /// A photo made ready, reordered or deleted changes what the public sees.
+    pub public: crate::cached::PublicVersion,
 }
 
 /// A photo as a client sees it: the public URLs of its variants once ready, and for the

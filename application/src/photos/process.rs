@@ -68,6 +68,7 @@ impl JobHandler for ProcessPhoto {
         }
         match p.photos.mark_ready(id, processed.width, processed.height, p.clock.now()).await {
             Ok(()) => {
+                p.public.changed().await;
                 tracing::info!(photo_id = %id, width = processed.width, height = processed.height, "photo ready");
                 Ok(())
             }

@@ -109,6 +109,9 @@ impl ReconcileMedia {
                     self.p.delete_files(&gone).await;
                 }
             }
+            if !report.missing_originals.is_empty() {
+                self.p.public.changed().await;
+            }
         }
         if report.is_clean() {
             tracing::info!(objects = report.objects, rows = report.rows, "media reconciled: storage and rows agree");

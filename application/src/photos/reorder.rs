@@ -55,6 +55,7 @@ impl ReorderPhotos {
             Err(GetListingError::Unexpected(e)) => return Err(ReorderPhotosError::Unexpected(e)),
         }
         self.p.photos.reorder(listing_id, order, self.p.clock.now()).await?;
+        self.p.public.changed().await;
         let mut out = Vec::new();
         for photo in self.p.photos.list(listing_id).await? {
             out.push(self.p.view(photo, true).await);
