@@ -28,11 +28,16 @@ pub const LOCAL_TTL: Duration = Duration::from_secs(1);
 /// Readers put it in their cache keys. Without a cache to keep it in (`disabled`, or the
 /// cache failing) there is no version and public values are not cached.
 #[derive(Clone, Default)]
-pub struct PublicVersion(Option<Arc<dyn Cache>>);
+pub struct PublicVersion {
+    cache: Option<Arc<dyn Cache>>,
+    /// Appended to the version readers see: values computed on a replica are kept apart
+    /// from the primary's (a lagging replica must not fill the primary's keys).
+    namespace: &'static str,
+}
 
 impl std::fmt::Debug for PublicVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "PublicVersion" } else { "PublicVersion(disabled)" })
+        f.write_str(if self.cache.is_some() { "PublicVersion" } else { "PublicVersion(disabled)" })
     }
 }
 
@@ -42,25 +47,40 @@ const VERSION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 impl PublicVersion {
     pub fn new(cache: Arc<dyn Cache>) -> Self {
-        Self(Some(cache))
+        Self { cache: Some(cache), namespace: "" }
     }
 
     /// No version: nothing public is cached (unit tests, tools without a cache).
     pub fn disabled() -> Self {
-        Self(None)
+        Self::default()
+    }
+
+    /// The same version for reads computed on a read replica: their cache keys differ
+    /// from the primary's, so what a lagging replica saw never answers a primary read.
+    #[must_use]
+    pub fn on_replica(mut self) -> Self {
+        self.namespace = "-replica";
+        self
     }
 
     /// The current version (starting one if there is none yet), or `None` when the cache
     /// cannot say: then nothing public may be read from it or stored in it.
     pub async fn current(&self) -> Option<String> {
-        let cache = self.0.as_ref()?;
+        let cache = self.cache.as_ref()?;
         match cache.get(VERSION_KEY).await {
-            Ok(Some(v)) => String::from_utf8(v.to_vec()).ok(),
+            Ok(Some(v)) => String::from_utf8(v.to_vec()).ok().map(|v| v + self.namespace),
             Ok(None) => {
-                // Two instances may start one at once: the later wins, the other's values
-                // are just never read.
+                // The first version: of requests (and instances) starting one at once,
+                // one stores it and the others read that one.
                 let v = uuid::Uuid::new_v4().simple().to_string();
-                cache.set(VERSION_KEY, v.clone().into_bytes().into(), VERSION_TTL).await.ok().map(|()| v)
+                match cache.set_if_absent(VERSION_KEY, v.clone().into_bytes().into(), VERSION_TTL).await {
+                    Ok(true) => Some(v + self.namespace),
+                    Ok(false) => match cache.get(VERSION_KEY).await {
+                        Ok(Some(v)) => String::from_utf8(v.to_vec()).ok().map(|v| v + self.namespace),
+                        _ => None,
+                    },
+                    Err(_) => None,
+                }
             }
             Err(e) => {
                 tracing::debug!(error = %e, "no public version (cache unavailable): not caching");
@@ -73,7 +93,7 @@ impl PublicVersion {
     /// Called after the change is stored and before its request returns. A cache that
     /// fails here is logged: values it still holds expire with their TTL.
     pub async fn changed(&self) {
-        let Some(cache) = &self.0 else { return };
+        let Some(cache) = &self.cache else { return };
         let v = uuid::Uuid::new_v4().simple().to_string();
         if let Err(e) = cache.set(VERSION_KEY, v.into_bytes().into(), VERSION_TTL).await {
             tracing::warn!(error = %e, "could not replace the public version: cached public reads may lag by their TTL");
@@ -215,6 +235,14 @@ pub(crate) mod testing {
             self.0.lock().unwrap().insert(key.to_owned(), v);
             Ok(())
         }
+        async fn set_if_absent(&self, key: &str, v: bytes::Bytes, _: Duration) -> Result<bool, CacheError> {
+            let mut map = self.0.lock().unwrap();
+            if map.contains_key(key) {
+                return Ok(false);
+            }
+            map.insert(key.to_owned(), v);
+            Ok(true)
+        }
         async fn delete(&self, key: &str) -> Result<(), CacheError> {
             self.0.lock().unwrap().remove(key);
             Ok(())
@@ -314,6 +342,19 @@ mod tests {
             let got = futures::executor::block_on(v.get_or_compute(|| async move { Ok::<_, ()>(n) }));
             assert_eq!(got.as_deref(), Ok(&n), "no version: computed every time");
         }
+    }
+
+    #[test]
+    fn a_replica_reads_the_same_version_under_its_own_name() {
+        let cache: Arc<dyn Cache> = Arc::new(MapCache::default());
+        let primary = PublicVersion::new(cache.clone());
+        let replica = PublicVersion::new(cache).on_replica();
+        let (p, r) = futures::executor::block_on(async { (primary.current().await, replica.current().await) });
+        let (p, r) = (p.unwrap(), r.unwrap());
+        assert_ne!(p, r, "keys computed on a replica never answer a primary read");
+        assert!(r.starts_with(&p));
+        futures::executor::block_on(primary.changed());
+        assert_ne!(futures::executor::block_on(replica.current()).unwrap(), r, "one version: a change moves both");
     }
 
     #[test]

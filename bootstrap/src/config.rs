@@ -395,8 +395,14 @@ impl Config {
             }
         }
         let database_read_timeout_ms = raw.database_read_timeout_ms.unwrap_or(1000);
-        if !(1..=60_000).contains(&database_read_timeout_ms) {
-            return Err(err("DATABASE_READ_TIMEOUT_MS", "must be between 1 and 60000"));
+        let request_millis = raw.request_timeout_seconds.unwrap_or(30).saturating_mul(1000);
+        if !(1..=10_000).contains(&database_read_timeout_ms)
+            || (raw.database_read_url.is_some() && database_read_timeout_ms >= request_millis)
+        {
+            return Err(err(
+                "DATABASE_READ_TIMEOUT_MS",
+                "must be between 1 and 10000, and below REQUEST_TIMEOUT_SECONDS (a replica read must be able to fall back)",
+            ));
         }
         let read_your_writes_s = raw.read_your_writes_seconds.unwrap_or(5);
         if read_your_writes_s > 3600 {
@@ -924,5 +930,12 @@ mod tests {
             "SQLite primary"
         );
         assert_eq!(cfg(&[pg, ("DATABASE_READ_TIMEOUT_MS", "0")]).unwrap_err().var, "DATABASE_READ_TIMEOUT_MS");
+        let read = ("DATABASE_READ_URL", "postgres://u@127.0.0.1:5433/db");
+        let slow = [pg, read, ("DATABASE_READ_TIMEOUT_MS", "5000"), ("REQUEST_TIMEOUT_SECONDS", "5")];
+        assert_eq!(cfg(&slow).unwrap_err().var, "DATABASE_READ_TIMEOUT_MS", "no time left to fall back");
+        assert!(
+            cfg(&[pg, ("DATABASE_READ_TIMEOUT_MS", "5000"), ("REQUEST_TIMEOUT_SECONDS", "5")]).is_ok(),
+            "no replica"
+        );
     }
 }

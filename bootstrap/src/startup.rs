@@ -61,6 +61,9 @@ pub struct Dependencies {
     pub max_upload_bytes: usize,
     /// Server-side sessions (`SESSION_STORE=redis`), or none (cookie sessions).
     pub sessions: application::accounts::ServerSessions,
+    /// These repositories read a replica (`DATABASE_READ_URL`): their cached values are
+    /// kept apart from the primary's.
+    pub replica: bool,
 }
 
 impl Dependencies {
@@ -97,6 +100,7 @@ impl Dependencies {
             rate_limits: application::rate_limit::Limits::default(),
             rate_limit_key: rand::random::<[u8; 32]>().to_vec(),
             sessions: application::accounts::ServerSessions::default(),
+            replica: false,
         }
     }
 
@@ -124,7 +128,8 @@ impl Dependencies {
 
     /// The version of what the public sees, kept in the cache (`cached::PublicVersion`).
     pub fn public_version(&self) -> application::cached::PublicVersion {
-        application::cached::PublicVersion::new(self.cache.clone())
+        let v = application::cached::PublicVersion::new(self.cache.clone());
+        if self.replica { v.on_replica() } else { v }
     }
 
     /// The listing page's use case on these adapters.
@@ -265,9 +270,27 @@ pub async fn open_storage_dependencies(config: &Config) -> anyhow::Result<Depend
     );
     let media = media_urls(config)?;
     let blobs = open_blobs(config, &media)?;
-    let mut deps = Dependencies::sql(db, blobs, Arc::new(sp_moka::InProcessCache::default()), media);
+    let mut deps = Dependencies::sql(db, blobs, shared_cache(config)?, media);
     deps.max_upload_bytes = config.max_upload_bytes;
     Ok(deps)
+}
+
+/// Redis under this environment's prefix, when `REDIS_URL` is set.
+fn open_redis(config: &Config) -> anyhow::Result<Option<sp_redis::Redis>> {
+    config
+        .redis_url
+        .as_ref()
+        .map(|url| sp_redis::Redis::new(url, &format!("sp:{}:", config.env.as_str()), config.redis_timeout))
+        .transpose()
+}
+
+/// The cache the web instances share (Redis), so that what a command or the worker
+/// changes replaces their public version; in-process without `REDIS_URL`.
+fn shared_cache(config: &Config) -> anyhow::Result<Arc<dyn Cache>> {
+    Ok(match open_redis(config)? {
+        Some(r) => Arc::new(sp_redis::RedisCache::on(r)),
+        None => Arc::new(sp_moka::InProcessCache::default()),
+    })
 }
 
 /// The adapters for one-shot commands (no cache or storage needed): memory stand-ins for
@@ -279,7 +302,7 @@ pub async fn open_dependencies(config: &Config) -> anyhow::Result<Dependencies> 
     }
     let blobs: Arc<dyn BlobStore> =
         Arc::new(ObjectBlobStore::open(&sp_blob::StorageLocation::Memory, &StoreOptions::default())?);
-    Ok(Dependencies::sql(db, blobs, Arc::new(sp_moka::InProcessCache::default()), media_urls(config)?))
+    Ok(Dependencies::sql(db, blobs, shared_cache(config)?, media_urls(config)?))
 }
 
 /// Hashes the demo password (dev data only).
@@ -412,12 +435,7 @@ impl Application {
         }
         let media = media_urls(config)?;
         let blobs = open_blobs(config, &media)?;
-        let redis = match &config.redis_url {
-            Some(url) => {
-                Some(sp_redis::Redis::new(url, &format!("sp:{}:", config.env.as_str()), config.redis_timeout)?)
-            }
-            None => None,
-        };
+        let redis = open_redis(config)?;
         let (cache, cache_criticality): (Arc<dyn Cache>, Criticality) = match &redis {
             Some(r) => (Arc::new(sp_redis::RedisCache::on(r.clone())), Criticality::Optional),
             None => (Arc::new(sp_moka::InProcessCache::default()), Criticality::Required),
@@ -476,7 +494,8 @@ impl Application {
                 })
                 .await
                 .context("DATABASE_READ_URL")?;
-                let on_replica = Dependencies::sql(pool.clone(), blobs.clone(), cache.clone(), deps.media.clone());
+                let mut on_replica = Dependencies::sql(pool.clone(), blobs.clone(), cache.clone(), deps.media.clone());
+                on_replica.replica = true;
                 let replica = Arc::new(sp_http::replica::Replica::new(
                     on_replica.reads(config.public_counts_ttl),
                     config.database_read_timeout,

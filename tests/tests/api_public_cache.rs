@@ -79,6 +79,27 @@ async fn changes_through_the_service_are_seen_at_once_through_the_cache() {
     assert_eq!(r.status(), 200, "the owner still sees her listing");
 }
 
+/// poem reads cookie names percent-decoded: a session cookie spelt `sp%5Fsession` signs
+/// its owner in, so it must keep the answer out of the anonymous cache too.
+#[tokio::test]
+async fn a_disguised_session_cookie_does_not_put_a_private_page_in_the_cache() {
+    let app = spawn_app_with(TestDb::postgres().await, LONG).await;
+    app.seed_cities().await;
+    let owner = app.actor("landlord").await;
+    let draft = owner.create_listing(&sp_tests::complete_listing()).await;
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": owner.email, "password": sp_tests::actors::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let disguised = cookie.replacen("sp_session=", "sp%5Fsession=", 1);
+    let r = reqwest::Client::new().get(app.url(&format!("/api/v1/listings/{draft}"))).header("cookie", &disguised);
+    assert_eq!(r.send().await.unwrap().status(), 200, "poem signs the owner in under the encoded name");
+    assert_eq!(title_of(&app, &draft).await, None, "the draft stays private for everyone else");
+}
+
 #[tokio::test]
 async fn two_instances_on_one_redis_see_each_others_changes_at_once() {
     // A Redis of the test's own: the response keys of another test's instances on the

@@ -434,13 +434,30 @@ pub struct HttpCachingEndpoint<E> {
     responses: Option<std::sync::Arc<crate::response_cache::ResponseCache>>,
 }
 
-/// Whether the request carries a cookie named `cookie`.
+/// Whether the request carries a cookie named `cookie`. Names are compared
+/// percent-decoded, as poem's cookie jar reads them (`sp%5Fsession` is the session
+/// cookie too); a header that is not text counts as carrying it (not anonymous).
 pub(crate) fn has_cookie(req: &Request, cookie: &str) -> bool {
-    req.headers()
-        .get_all("cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(';').any(|c| c.trim().split_once('=').is_some_and(|(name, _)| name.trim() == cookie)))
+    req.headers().get_all("cookie").iter().any(|v| {
+        let Ok(v) = v.to_str() else { return true };
+        v.split(';').any(|c| {
+            let name = c.split_once('=').map_or(c, |(n, _)| n).trim();
+            percent_encoding::percent_decode_str(name).decode_utf8_lossy() == cookie
+        })
+    })
+}
+
+/// The response cache's key for a request: the path and its query parameters decoded
+/// and sorted (`b=2&a=1`, `a=1&b=%32` and `a=1&b=2` are one page), and whether it asks
+/// for a deeper page (`cursor`, in any spelling).
+fn canonical_query(path: &str, query: Option<&str>) -> (String, bool) {
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let deep = pairs.iter().any(|(k, _)| k == "cursor");
+    pairs.sort();
+    let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    (format!("{path}?{query}"), deep)
 }
 
 /// Whether `If-None-Match` names `etag` (weak comparison, RFC 9110 §13.1.2).
@@ -519,14 +536,13 @@ impl<E: Endpoint> Endpoint for HttpCachingEndpoint<E> {
         let if_none_match =
             req.headers().get(poem::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
 
+        let (key, deep) = canonical_query(&path, req.uri().query());
         if let Some(responses) = &self.responses
             && method == poem::http::Method::GET
             && anonymous
             && !has_cookie(&req, self.fresh_cookie)
-            && (is_listing_page(&path)
-                || (self.paths.contains(&path) && !req.uri().query().unwrap_or("").contains("cursor=")))
+            && (is_listing_page(&path) || (self.paths.contains(&path) && !deep))
         {
-            let key = req.uri().path_and_query().map_or(path.clone(), ToString::to_string);
             let mut req = req;
             req.extensions_mut().insert(crate::replica::FillsCache);
             let slot = std::sync::Mutex::new(Some(req));
@@ -569,6 +585,25 @@ impl<E: Endpoint> HttpCachingEndpoint<E> {
 #[cfg(test)]
 mod caching_tests {
     use super::matches;
+
+    #[test]
+    fn cache_keys_are_canonical_and_deep_pages_are_found_in_any_spelling() {
+        use super::canonical_query;
+        let (a, _) = canonical_query("/p", Some("b=2&a=1"));
+        assert_eq!(a, canonical_query("/p", Some("a=1&b=%32")).0);
+        assert_eq!(a, "/p?a=1&b=2");
+        assert_ne!(a, canonical_query("/p", Some("a=1&b=3")).0);
+        assert!(canonical_query("/p", Some("city=leeds&%63ursor=x")).1);
+        assert!(!canonical_query("/p", Some("city=leeds")).1);
+    }
+
+    #[test]
+    fn a_percent_encoded_session_cookie_is_still_the_session_cookie() {
+        let req = poem::Request::builder().header("cookie", "a=b; sp%5Fsession=x").finish();
+        assert!(super::has_cookie(&req, "sp_session"));
+        let req = poem::Request::builder().header("cookie", "sp_sessionx=1").finish();
+        assert!(!super::has_cookie(&req, "sp_session"));
+    }
 
     #[test]
     fn if_none_match_compares_weakly_and_takes_lists_and_star() {

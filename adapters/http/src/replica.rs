@@ -80,19 +80,19 @@ where
     if let Some(r) = replica
         && req.extensions().get::<FillsCache>().is_none()
         && !has_cookie(req, r.cookie)
-        && r.gate.admit()
+        && let Some(admitted) = r.gate.admit()
     {
         match tokio::time::timeout(r.timeout, read(r.reads.clone())).await {
             Ok(Ok(v)) => {
-                r.gate.succeeded();
+                admitted.succeeded();
                 return Ok(v);
             }
             Ok(Err(e)) if !e.is_server_error() => {
-                r.gate.succeeded();
+                admitted.succeeded();
                 return Err(e);
             }
-            Ok(Err(_)) => r.gate.failed("the replica's read failed"),
-            Err(_) => r.gate.failed("the replica did not answer in time"),
+            Ok(Err(_)) => admitted.failed("the replica's read failed"),
+            Err(_) => admitted.failed("the replica did not answer in time"),
         }
     }
     read(primary.clone()).await
@@ -111,21 +111,56 @@ struct GateState {
     probing: bool,
 }
 
+/// Leave to use the replica for one read. The probe after a failure that is dropped
+/// before it ends (the client went away, the request timed out) lets the next request
+/// probe instead of leaving the replica skipped for good.
+struct Admission<'a> {
+    gate: &'a Gate,
+    probe: bool,
+    settled: bool,
+}
+
+impl Admission<'_> {
+    fn succeeded(mut self) {
+        self.settled = true;
+        self.gate.succeeded(self.probe);
+    }
+
+    fn failed(mut self, why: &'static str) {
+        self.settled = true;
+        self.gate.failed(why);
+    }
+}
+
+impl Drop for Admission<'_> {
+    fn drop(&mut self) {
+        if self.probe && !self.settled {
+            self.gate.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).probing = false;
+        }
+    }
+}
+
 impl Gate {
-    fn admit(&self) -> bool {
+    fn admit(&self) -> Option<Admission<'_>> {
         let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match s.down_until {
-            None => true,
+        let probe = match s.down_until {
+            None => false,
             Some(until) if Instant::now() >= until && !s.probing => {
                 s.probing = true;
                 true
             }
-            Some(_) => false,
-        }
+            Some(_) => return None,
+        };
+        Some(Admission { gate: self, probe, settled: false })
     }
 
-    fn succeeded(&self) {
+    /// Only the probe's success brings the replica back: a read admitted before a
+    /// failure and finishing after it says nothing about now.
+    fn succeeded(&self, probe: bool) {
         let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !probe {
+            return;
+        }
         if s.down_until.take().is_some() {
             tracing::info!("the read replica answers again: public reads go to it");
         }
@@ -158,21 +193,20 @@ impl HealthProbe for ReplicaHealth {
     }
 
     async fn check(&self) -> anyhow::Result<()> {
-        let gate = &self.replica.gate;
-        if !gate.admit() {
+        let Some(admitted) = self.replica.gate.admit() else {
             anyhow::bail!("skipped after a failure (reads go to the primary); retried within {RETRY_AFTER:?}");
-        }
+        };
         match tokio::time::timeout(self.replica.timeout, self.ping.check()).await {
             Ok(Ok(())) => {
-                gate.succeeded();
+                admitted.succeeded();
                 Ok(())
             }
             Ok(Err(e)) => {
-                gate.failed("the replica's health check failed");
+                admitted.failed("the replica's health check failed");
                 Err(e)
             }
             Err(_) => {
-                gate.failed("the replica's health check timed out");
+                admitted.failed("the replica's health check timed out");
                 anyhow::bail!("no answer within {:?}", self.replica.timeout)
             }
         }
@@ -235,15 +269,21 @@ mod tests {
     #[test]
     fn a_failed_replica_is_skipped_then_probed_by_one_request_at_a_time() {
         let g = Gate::default();
-        assert!(g.admit() && g.admit(), "up: every read may use it");
+        let (a, b) = (g.admit(), g.admit());
+        assert!(a.is_some() && b.is_some(), "up: every read may use it");
         g.failed("test");
-        assert!(!g.admit(), "skipped while down");
+        assert!(g.admit().is_none(), "skipped while down");
+        a.unwrap().succeeded();
+        assert!(g.admit().is_none(), "a read admitted before the failure does not bring it back");
         // Pretend the wait is over.
         g.state.lock().unwrap().down_until = Some(Instant::now());
-        assert!(g.admit(), "one probe");
-        assert!(!g.admit(), "only one");
-        g.succeeded();
-        assert!(g.admit() && g.admit(), "up again");
+        let probe = g.admit().expect("one probe");
+        assert!(g.admit().is_none(), "only one");
+        drop(probe);
+        let probe = g.admit().expect("a probe dropped unfinished lets the next request probe");
+        probe.succeeded();
+        assert!(g.admit().is_some() && g.admit().is_some(), "up again");
+        drop(b);
     }
 
     #[test]

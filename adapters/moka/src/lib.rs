@@ -62,6 +62,11 @@ impl Cache for InProcessCache {
         Ok(())
     }
 
+    async fn set_if_absent(&self, key: &str, value: Bytes, ttl: Duration) -> Result<bool, CacheError> {
+        let entry = self.inner.entry(key.to_owned()).or_insert_with(async { Entry { value, ttl } }).await;
+        Ok(entry.is_fresh())
+    }
+
     async fn delete(&self, key: &str) -> Result<(), CacheError> {
         self.inner.invalidate(key).await;
         Ok(())

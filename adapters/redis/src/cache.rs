@@ -8,7 +8,7 @@ use secrecy::SecretString;
 
 use crate::Redis;
 
-/// The `Cache` port on Redis (`GET`, `SET PX`, `DEL`).
+/// The `Cache` port on Redis (`GET`, `SET PX`, `SET PX NX`, `DEL`).
 #[derive(Clone)]
 pub struct RedisCache {
     redis: Redis,
@@ -42,6 +42,19 @@ impl Cache for RedisCache {
         let key = self.redis.key(key);
         let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         self.redis.run(|mut c| async move { c.pset_ex(key, value.as_ref(), ms).await }).await.map_err(unavailable)
+    }
+
+    async fn set_if_absent(&self, key: &str, value: Bytes, ttl: Duration) -> Result<bool, CacheError> {
+        let key = self.redis.key(key);
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let stored: Option<String> = self
+            .redis
+            .run(|mut c| async move {
+                redis::cmd("SET").arg(key).arg(value.as_ref()).arg("PX").arg(ms).arg("NX").query_async(&mut c).await
+            })
+            .await
+            .map_err(unavailable)?;
+        Ok(stored.is_some())
     }
 
     async fn delete(&self, key: &str) -> Result<(), CacheError> {

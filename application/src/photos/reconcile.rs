@@ -106,11 +106,10 @@ impl ReconcileMedia {
             }
             for id in &report.missing_originals {
                 if let Some(gone) = self.p.photos.delete(*id).await? {
+                    // Each at once: an error on the next one must not leave this unseen.
+                    self.p.public.changed().await;
                     self.p.delete_files(&gone).await;
                 }
-            }
-            if !report.missing_originals.is_empty() {
-                self.p.public.changed().await;
             }
         }
         if report.is_clean() {

@@ -21,6 +21,10 @@ pub trait Cache: Send + Sync + 'static {
     /// Stores `value` under `key` for `ttl` (replacing any previous value).
     async fn set(&self, key: &str, value: Bytes, ttl: Duration) -> Result<(), CacheError>;
 
+    /// Stores `value` under `key` for `ttl` only if the key holds nothing; returns
+    /// whether it stored. Atomic: of callers racing on one missing key, exactly one stores.
+    async fn set_if_absent(&self, key: &str, value: Bytes, ttl: Duration) -> Result<bool, CacheError>;
+
     /// Removes `key`; removing a missing key is not an error.
     async fn delete(&self, key: &str) -> Result<(), CacheError>;
 

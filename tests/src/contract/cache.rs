@@ -22,6 +22,16 @@ pub async fn run(cache: &dyn Cache) {
     cache.set(&k("bin"), binary.clone(), Duration::from_secs(60)).await.unwrap();
     assert_eq!(cache.get(&k("bin")).await.unwrap(), Some(binary), "values are opaque bytes");
 
+    // set_if_absent: only into an empty key, and of racing callers exactly one stores.
+    assert!(!cache.set_if_absent(&k("a"), Bytes::from_static(b"three"), Duration::from_secs(60)).await.unwrap());
+    assert_eq!(cache.get(&k("a")).await.unwrap(), Some(Bytes::from_static(b"two")), "a held key is kept");
+    let race = k("race");
+    let racers = (0..16u8).map(|i| cache.set_if_absent(&race, Bytes::from(vec![i]), Duration::from_secs(60)));
+    let won: Vec<bool> = futures::future::join_all(racers).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "exactly one of 16 racers stores: {won:?}");
+    let winner = won.iter().position(|w| *w).unwrap();
+    assert_eq!(cache.get(&race).await.unwrap(), Some(Bytes::from(vec![u8::try_from(winner).unwrap()])));
+
     cache.delete(&k("a")).await.unwrap();
     assert_eq!(cache.get(&k("a")).await.unwrap(), None);
     cache.delete(&k("a")).await.expect("deleting a missing key is fine");
