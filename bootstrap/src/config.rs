@@ -50,6 +50,14 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "cookie (the session in an encrypted cookie) | redis (server-side in REDIS_URL, shared by every instance); default cookie",
     ),
     ("SECRET_KEY", "at least 32 bytes; signs and encrypts sessions (required in staging/prod)"),
+    (
+        "METRICS_PORT",
+        "serve /metrics (Prometheus text) on a listener of its own on this port, not exposed publicly (0 picks a free one)",
+    ),
+    (
+        "METRICS_TOKEN",
+        "at least 24 characters: serve /metrics on the main port to `Authorization: Bearer <token>` only",
+    ),
     ("LOG_FORMAT", "json | pretty (default json)"),
     ("RUST_LOG", "log filter (default info,sqlx=warn)"),
     ("SHUTDOWN_GRACE_SECONDS", "time in-flight requests get after SIGTERM (default 10)"),
@@ -180,6 +188,8 @@ struct Raw {
     password_hash_concurrency: Option<usize>,
     header_read_timeout_seconds: Option<u64>,
     max_connections: Option<usize>,
+    metrics_port: Option<u16>,
+    metrics_token: Option<SecretString>,
     auto_migrate: Option<bool>,
     allow_demo_seed: Option<bool>,
     public_counts_ttl_seconds: Option<u64>,
@@ -226,6 +236,10 @@ pub struct Config {
     pub redis_timeout: Duration,
     /// Where sessions live (`SESSION_STORE`).
     pub session_store: SessionStoreKind,
+    /// `/metrics` on a listener of its own (`METRICS_PORT`).
+    pub metrics_port: Option<u16>,
+    /// `/metrics` on the main listener behind this bearer token (`METRICS_TOKEN`).
+    pub metrics_token: Option<SecretString>,
     /// `None` only in dev, where a random per-process key is used.
     pub secret_key: Option<SecretString>,
     pub log_format: LogFormat,
@@ -458,6 +472,16 @@ impl Config {
             }
         }
 
+        if raw.metrics_token.as_ref().is_some_and(|t| t.expose_secret().len() < 24) {
+            return Err(err(
+                "METRICS_TOKEN",
+                "must be at least 24 characters (generate one with `openssl rand -hex 24`)",
+            ));
+        }
+        if raw.metrics_port.is_some_and(|p| p != 0 && p == port) {
+            return Err(err("METRICS_PORT", "must differ from PORT (the metrics listener is not the public one)"));
+        }
+
         let session_store = raw.session_store.unwrap_or_default();
         if session_store == SessionStoreKind::Redis && raw.redis_url.is_none() {
             return Err(err("SESSION_STORE", "redis needs REDIS_URL"));
@@ -611,6 +635,8 @@ impl Config {
             bind_addr,
             port,
             database_url,
+            metrics_port: raw.metrics_port,
+            metrics_token: raw.metrics_token,
             database_read_url: raw.database_read_url,
             database_read_timeout: Duration::from_millis(database_read_timeout_ms),
             read_your_writes: Duration::from_secs(read_your_writes_s),
@@ -705,6 +731,8 @@ impl Config {
             ("REDIS_URL", self.redis_url.as_ref().map_or_else(|| "(unset: in-process cache)".to_owned(), mask_url)),
             ("REDIS_TIMEOUT_MS", self.redis_timeout.as_millis().to_string()),
             ("SESSION_STORE", format!("{:?}", self.session_store).to_lowercase()),
+            ("METRICS_PORT", self.metrics_port.map_or_else(|| "(unset)".to_owned(), |p| p.to_string())),
+            ("METRICS_TOKEN", if self.metrics_token.is_some() { "(set)".to_owned() } else { "(unset)".to_owned() }),
             (
                 "SECRET_KEY",
                 match &self.secret_key {
@@ -937,5 +965,15 @@ mod tests {
             cfg(&[pg, ("DATABASE_READ_TIMEOUT_MS", "5000"), ("REQUEST_TIMEOUT_SECONDS", "5")]).is_ok(),
             "no replica"
         );
+    }
+
+    #[test]
+    fn metrics_are_off_unless_asked_for_and_their_token_is_long() {
+        let c = cfg(&[]).unwrap();
+        assert!(c.metrics_port.is_none() && c.metrics_token.is_none());
+        assert_eq!(cfg(&[("METRICS_TOKEN", "short")]).unwrap_err().var, "METRICS_TOKEN");
+        assert!(cfg(&[("METRICS_TOKEN", "0123456789abcdef01234567")]).unwrap().metrics_token.is_some());
+        assert_eq!(cfg(&[("PORT", "9000"), ("METRICS_PORT", "9000")]).unwrap_err().var, "METRICS_PORT");
+        assert_eq!(cfg(&[("METRICS_PORT", "9464")]).unwrap().metrics_port, Some(9464));
     }
 }

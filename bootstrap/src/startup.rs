@@ -320,6 +320,8 @@ pub struct Application {
     grace: Duration,
     /// The embedded worker (`EMBEDDED_WORKER`, dev).
     worker: Option<sp_worker::Worker>,
+    /// `/metrics` on a listener of its own (`METRICS_PORT`).
+    metrics: Option<(tokio::net::TcpListener, sp_http::metrics::MetricsEndpoint)>,
 }
 
 /// Opens the database described by the config (creating the folder of a SQLite file).
@@ -531,6 +533,27 @@ impl Application {
         http.counts_ttl = config.public_counts_ttl;
         http.session_store = deps.sessions.store();
         http.read_your_writes = config.database_read_url.as_ref().map(|_| config.read_your_writes);
+        let render = (config.metrics_port.is_some() || config.metrics_token.is_some()).then(|| {
+            let handle = crate::telemetry::prometheus();
+            let render: Arc<dyn Fn() -> String + Send + Sync> = Arc::new(move || handle.render());
+            render
+        });
+        if let (Some(render), Some(token)) = (&render, &config.metrics_token) {
+            http.metrics = Some(sp_http::metrics::MetricsEndpoint {
+                render: render.clone(),
+                token: Some(token.expose_secret().into()),
+            });
+        }
+        let metrics = match (&render, config.metrics_port) {
+            (Some(render), Some(port)) => {
+                let addr = std::net::SocketAddr::new(config.bind_addr, port);
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (METRICS_PORT)"))?;
+                Some((listener, sp_http::metrics::MetricsEndpoint { render: render.clone(), token: None }))
+            }
+            _ => None,
+        };
         if !config.public_cache_ttl.is_zero() {
             http.response_cache = Some(Arc::new(sp_http::response_cache::ResponseCache::new(
                 cache.clone(),
@@ -553,11 +576,16 @@ impl Application {
             None
         };
 
-        Ok(Self { listener, limits, port, endpoint, deps, grace: config.shutdown_grace, worker })
+        Ok(Self { listener, limits, port, endpoint, deps, grace: config.shutdown_grace, worker, metrics })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The metrics listener's port (`METRICS_PORT`; the real one when it was 0).
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok()).map(|a| a.port())
     }
 
     pub fn dependencies(&self) -> &Dependencies {
@@ -579,6 +607,19 @@ impl Application {
                 let _ = stopped.wait_for(|s| *s).await;
             }))
         });
+        let metrics = self.metrics.map(|(listener, endpoint)| {
+            let mut stopped = stopped.clone();
+            let app = poem::EndpointExt::boxed(poem::Route::new().at("/metrics", poem::get(endpoint)));
+            tokio::spawn(sp_http::server::serve(
+                listener,
+                app,
+                sp_http::server::ServerLimits::default(),
+                async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                },
+                grace,
+            ))
+        });
         let on_shutdown = {
             let stop = stop.clone();
             async move {
@@ -590,6 +631,9 @@ impl Application {
         let _ = stop.send(true);
         if let Some(w) = worker {
             w.await.context("the embedded worker panicked")?;
+        }
+        if let Some(m) = metrics {
+            m.await.context("the metrics listener panicked")?.context("metrics listener failed")?;
         }
         served.context("server failed")?;
         tracing::info!("server stopped; closing the database pool");

@@ -9,6 +9,8 @@ use crate::db::TestDb;
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The metrics listener's port (`METRICS_PORT`), if asked for.
+    pub metrics_port: Option<u16>,
     pub client: reqwest::Client,
     pub deps: Dependencies,
     pub db: TestDb,
@@ -56,6 +58,7 @@ pub async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
     let config = Config::from_pairs(vars).expect("test configuration is valid");
     let app = Application::build(&config).await.expect("application builds");
     let port = app.port();
+    let metrics_port = app.metrics_port();
     let deps = app.dependencies().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async move {
@@ -69,6 +72,7 @@ pub async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         client,
         deps,
         db,

@@ -20,6 +20,7 @@ pub mod client_ip;
 pub mod error;
 mod health;
 mod media;
+pub mod metrics;
 mod middleware;
 pub mod openapi;
 mod payload;
@@ -146,6 +147,8 @@ pub struct HttpConfig {
     pub read_your_writes: Option<Duration>,
     /// Cache-aside of public responses (`PUBLIC_CACHE_TTL_SECONDS`); `None`: off.
     pub response_cache: Option<Arc<response_cache::ResponseCache>>,
+    /// `/metrics` on this listener (`METRICS_TOKEN`); `None`: not here.
+    pub metrics: Option<metrics::MetricsEndpoint>,
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -177,6 +180,7 @@ impl HttpConfig {
             session_store: None,
             read_your_writes: None,
             response_cache: None,
+            metrics: None,
         }
     }
 }
@@ -191,6 +195,7 @@ const OTHER_ROUTES: &[(&str, &[Method])] = &[
     ("/livez", &[Method::GET, Method::HEAD]),
     ("/healthz", &[Method::GET, Method::HEAD]),
     ("/api/openapi.json", &[Method::GET, Method::HEAD]),
+    ("/metrics", &[Method::GET, Method::HEAD]),
 ];
 
 /// Builds the whole HTTP application.
@@ -198,6 +203,7 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
     let doc = openapi::document(&cfg.version, cfg.secure_cookies);
     let allowed = Arc::new(openapi::AllowedMethods::new(&doc, OTHER_ROUTES));
     let cacheable = Arc::new(openapi::cacheable_paths(&doc));
+    let templates = Arc::new(openapi::route_templates(&doc));
     let spec = serde_json::to_string(&doc).expect("a JSON value");
     let docs = openapi::swagger_html(&cfg.version, cfg.secure_cookies);
     let docs_csp = poem::http::HeaderValue::from_str(&openapi::swagger_csp(&docs)).expect("an ASCII policy");
@@ -216,6 +222,9 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
         .at("/docs", get(make_sync(move |_| Html(docs.clone()))));
     if cfg.dev_routes {
         routes = routes.at("/_dev/sleep", get(health::dev_sleep));
+    }
+    if let Some(m) = &cfg.metrics {
+        routes = routes.at("/metrics", get(m.clone()));
     }
     if cfg.serve_media {
         routes = routes.at("/media/*key", get(media::serve));
@@ -247,6 +256,7 @@ pub fn app(services: Services, cfg: &HttpConfig) -> BoxEndpoint<'static> {
         .around(middleware::problem_instance)
         .with(middleware::AllowHeader(allowed))
         .with(middleware::SecurityHeaders { hsts: cfg.hsts, docs_csp })
+        .with(metrics::HttpMetrics { templates: templates.clone() })
         .around(middleware::request_context)
         .boxed()
 }

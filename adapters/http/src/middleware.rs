@@ -374,7 +374,7 @@ impl<E: Endpoint> Endpoint for ClientLimitsEndpoint<E> {
         let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
         let ip = self.trusted.client_ip(peer, forwarded);
         req.extensions_mut().insert(ClientIp(ip));
-        if !matches!(req.uri().path(), "/livez" | "/healthz")
+        if !matches!(req.uri().path(), "/livez" | "/healthz" | "/metrics")
             && let Err(throttled) = self.throttle.check(application::rate_limit::Limit::Global, &ip.to_string()).await
         {
             tracing::info!(limit = throttled.limit.name(), "rate limited");
@@ -553,7 +553,11 @@ impl<E: Endpoint> Endpoint for HttpCachingEndpoint<E> {
             };
             return Ok(match responses.get_or_fill(&key, fill, |r| storable(r, public)).await? {
                 crate::response_cache::Served::Stored(s) => {
-                    let resp = s.response();
+                    let mut resp = s.response();
+                    // No route ran: name the one that would have (the metrics' label).
+                    let pattern =
+                        if is_listing_page(&path) { "/api/v1/listings/:id".into() } else { path.clone().into() };
+                    resp.set_data(poem::PathPattern(pattern));
                     match (&s.etag, public) {
                         (Some(etag), true) => self.public(resp, &path, etag, if_none_match.as_deref()),
                         _ => resp,

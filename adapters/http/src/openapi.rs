@@ -237,6 +237,20 @@ pub struct AllowedMethods {
     routes: Vec<(Vec<String>, Vec<Method>)>,
 }
 
+/// The document's path templates (`/api/v1/listings/{id}`) by shape (`/api/v1/listings/*`):
+/// poem names path parameters `:param0`, the document by their real names.
+pub fn route_templates(doc: &Value) -> std::collections::HashMap<String, String> {
+    doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(path, _)| {
+            let template = format!("{API_PREFIX}{path}");
+            (crate::metrics::shape(&template, '{'), template)
+        })
+        .collect()
+}
+
 impl AllowedMethods {
     /// From the document's paths (under [`API_PREFIX`]) and the service's other routes.
     pub fn new(doc: &Value, others: &[(&str, &[Method])]) -> Self {

@@ -295,6 +295,16 @@ impl IntoResponse for Problem {
 /// Every error that escaped a route (routing misses, size limits, ...) becomes
 /// problem+json with a kind derived from its status.
 pub async fn from_poem_error(err: poem::Error) -> Response {
+    // The matched route travels on (the metrics' label).
+    let pattern = err.data::<poem::PathPattern>().cloned();
+    let mut resp = render_error(err);
+    if let Some(p) = pattern {
+        resp.set_data(p);
+    }
+    resp
+}
+
+fn render_error(err: poem::Error) -> Response {
     // API handlers' errors (`ApiError`) arrive already rendered as problem+json.
     if err.is_from_response() {
         return err.into_response();

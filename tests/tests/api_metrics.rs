@@ -1,0 +1,76 @@
+//! `/metrics` (issue 16, first part): Prometheus text behind `METRICS_TOKEN` on the main
+//! listener or on a listener of its own (`METRICS_PORT`), never open otherwise; HTTP
+//! series labelled by route template (1,000 listing ids are one series), status and
+//! method, a latency histogram with buckets around the objective, in-flight requests and
+//! build info. One test per process (nextest): the recorder is the process's.
+
+use sp_tests::{TestApp, TestDb, spawn_app_with};
+
+const TOKEN: &str = "metrics-test-token-0123456789abcdef";
+
+async fn scrape(app: &TestApp) -> String {
+    let r = app.client.get(app.url("/metrics")).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    r.text().await.unwrap()
+}
+
+/// The value of the series whose line starts with `name{` and carries every label.
+fn value(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")))
+        .find(|l| labels.iter().all(|lab| l.contains(lab)))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+#[tokio::test]
+async fn http_series_are_labelled_by_route_template_behind_the_token() {
+    let app = spawn_app_with(TestDb::postgres().await, &[("METRICS_TOKEN", TOKEN)]).await;
+    for _ in 0..1000 {
+        let id = uuid::Uuid::new_v4();
+        assert_eq!(app.get(&format!("/api/v1/listings/{id}")).await.status(), 404);
+    }
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/v1/cities").await.status(), 200);
+    }
+    assert_eq!(app.get("/no/such/page").await.status(), 404);
+
+    assert_eq!(app.get("/metrics").await.status(), 401, "no token, no metrics");
+    let wrong = app.client.get(app.url("/metrics")).bearer_auth("not-the-token-at-all-000000").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+
+    let text = scrape(&app).await;
+    let detail = ["method=\"GET\"", "route=\"/api/v1/listings/{id}\"", "status=\"404\""];
+    assert_eq!(value(&text, "http_requests_total", &detail), Some(1000.0), "1,000 ids, one series");
+    let series =
+        text.lines().filter(|l| l.starts_with("http_requests_total{") && l.contains("/api/v1/listings/")).count();
+    assert_eq!(series, 1, "no id ever becomes a label:\n{text}");
+    assert!(
+        !text.lines().any(|l| l.contains("/api/v1/listings/") && !l.contains("/api/v1/listings/{id}")),
+        "no raw paths"
+    );
+    let cities = ["route=\"/api/v1/cities\"", "status=\"200\""];
+    assert!(value(&text, "http_requests_total", &cities).is_some_and(|v| v >= 3.0), "{text}");
+    assert_eq!(value(&text, "http_requests_total", &["route=\"unmatched\"", "status=\"404\""]), Some(1.0));
+    for le in ["0.025", "0.1", "1"] {
+        let bucket = format!("le=\"{le}\"");
+        let labels = ["route=\"/api/v1/listings/{id}\"", bucket.as_str()];
+        assert!(value(&text, "http_request_duration_seconds_bucket", &labels).is_some(), "bucket {le}:\n{text}");
+    }
+    assert!(text.lines().any(|l| l.starts_with("http_requests_in_flight ")), "{text}");
+    assert!(text.contains("build_info{"), "{text}");
+}
+
+#[tokio::test]
+async fn a_metrics_port_serves_them_apart_and_the_main_port_does_not() {
+    let app = spawn_app_with(TestDb::postgres().await, &[("METRICS_PORT", "0")]).await;
+    assert_eq!(app.get("/api/v1/cities").await.status(), 200);
+    let port = app.metrics_port.expect("a metrics listener");
+    assert_ne!(port, app.port);
+    let r = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    assert!(value(&text, "http_requests_total", &["route=\"/api/v1/cities\""]).is_some(), "{text}");
+    assert_eq!(app.get("/metrics").await.status(), 404, "not on the public listener");
+}
