@@ -60,6 +60,11 @@ async fn http_series_are_labelled_by_route_template_behind_the_token() {
     }
     assert!(text.lines().any(|l| l.starts_with("http_requests_in_flight ")), "{text}");
     assert!(text.contains("build_info{"), "{text}");
+    // Anonymous: each unknown listing computed (a 404 is not stored), /cities computed
+    // once, then twice from this instance's layer.
+    assert_eq!(value(&text, "response_cache_requests_total", &["result=\"miss\""]), Some(1001.0), "{text}");
+    assert!(value(&text, "response_cache_requests_total", &["result=\"local_hit\""]).is_some_and(|v| v >= 2.0));
+    assert!(value(&text, "cache_gets_total", &["backend=\"memory\"", "result=\"hit\""]).is_some(), "{text}");
 }
 
 #[tokio::test]

@@ -11,6 +11,10 @@
 //!
 //! Stored: status 200 only, with its `Content-Type` and (for the CDN-cacheable routes) its
 //! `ETag`; everything else is passed through uncached.
+//!
+//! Counted in `response_cache_requests_total{result}`: `local_hit` (this instance's
+//! layer, or another request's fill it waited for), `shared_hit` (the `Cache` port),
+//! `miss` (computed), `bypass` (no version: the cache is down).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -102,8 +106,11 @@ impl ResponseCache {
         RFut: Future<Output = poem::Result<Result<Stored, Response>>>,
     {
         let Some(version) = self.version.current().await else {
+            metrics::counter!("response_cache_requests_total", "result" => "bypass").increment(1);
             return Ok(Served::Passed(fill().await?));
         };
+        // Where the answer came from: this instance's layer unless the init says otherwise.
+        let source = std::sync::atomic::AtomicU8::new(0);
         let key = format!("response:{version}:{}", digest(request_key));
         // What this request's own fill got when it was not storable (or failed).
         let passed: Mutex<Option<poem::Result<Response>>> = Mutex::new(None);
@@ -113,8 +120,10 @@ impl ResponseCache {
                 if let Ok(Some(bytes)) = self.cache.get(&key).await
                     && let Some(stored) = Stored::decode(bytes)
                 {
+                    source.store(1, std::sync::atomic::Ordering::Relaxed);
                     return Some(Arc::new(stored));
                 }
+                source.store(2, std::sync::atomic::Ordering::Relaxed);
                 let outcome = match fill().await {
                     Ok(resp) => render(resp).await,
                     Err(e) => Err(e),
@@ -138,6 +147,12 @@ impl ResponseCache {
                 }
             })
             .await;
+        let result = match source.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => "local_hit",
+            1 => "shared_hit",
+            _ => "miss",
+        };
+        metrics::counter!("response_cache_requests_total", "result" => result).increment(1);
         match entry {
             Some(stored) => Ok(Served::Stored(stored)),
             None => match passed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {

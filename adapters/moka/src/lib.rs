@@ -54,7 +54,10 @@ impl Default for InProcessCache {
 #[async_trait]
 impl Cache for InProcessCache {
     async fn get(&self, key: &str) -> Result<Option<Bytes>, CacheError> {
-        Ok(self.inner.get(key).await.map(|e| e.value))
+        let v = self.inner.get(key).await.map(|e| e.value);
+        let result = if v.is_some() { "hit" } else { "miss" };
+        metrics::counter!("cache_gets_total", "backend" => "memory", "result" => result).increment(1);
+        Ok(v)
     }
 
     async fn set(&self, key: &str, value: Bytes, ttl: Duration) -> Result<(), CacheError> {

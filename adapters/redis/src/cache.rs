@@ -34,7 +34,15 @@ impl RedisCache {
 impl Cache for RedisCache {
     async fn get(&self, key: &str) -> Result<Option<Bytes>, CacheError> {
         let key = self.redis.key(key);
-        let v: Option<Vec<u8>> = self.redis.run(|mut c| async move { c.get(key).await }).await.map_err(unavailable)?;
+        let v: Option<Vec<u8>> = match self.redis.run(|mut c| async move { c.get(key).await }).await {
+            Ok(v) => v,
+            Err(e) => {
+                metrics::counter!("cache_gets_total", "backend" => "redis", "result" => "error").increment(1);
+                return Err(unavailable(e));
+            }
+        };
+        let result = if v.is_some() { "hit" } else { "miss" };
+        metrics::counter!("cache_gets_total", "backend" => "redis", "result" => result).increment(1);
         Ok(v.map(Bytes::from))
     }
 
