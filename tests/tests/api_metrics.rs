@@ -26,7 +26,13 @@ fn value(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
 
 #[tokio::test]
 async fn http_series_are_labelled_by_route_template_behind_the_token() {
-    let app = spawn_app_with(TestDb::postgres().await, &[("METRICS_TOKEN", TOKEN)]).await;
+    let limits = format!("{}, login-ip=2/600", sp_tests::spawn::NO_LIMITS);
+    let app = spawn_app_with(TestDb::postgres().await, &[("METRICS_TOKEN", TOKEN), ("RATE_LIMITS", &limits)]).await;
+    for expected in [401, 401, 429] {
+        let body = serde_json::json!({"email": "nobody@example.ac.uk", "password": "a wrong passphrase"});
+        let r = app.client.post(app.url("/api/v1/auth/login")).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), expected);
+    }
     for _ in 0..1000 {
         let id = uuid::Uuid::new_v4();
         assert_eq!(app.get(&format!("/api/v1/listings/{id}")).await.status(), 404);
@@ -60,6 +66,9 @@ async fn http_series_are_labelled_by_route_template_behind_the_token() {
     }
     assert!(text.lines().any(|l| l.starts_with("http_requests_in_flight ")), "{text}");
     assert!(text.contains("build_info{"), "{text}");
+    assert_eq!(value(&text, "rate_limited_total", &["limit=\"login-ip\""]), Some(1.0), "{text}");
+    let login = ["method=\"POST\"", "route=\"/api/v1/auth/login\"", "status=\"429\""];
+    assert_eq!(value(&text, "http_requests_total", &login), Some(1.0));
     // Anonymous: each unknown listing computed (a 404 is not stored), /cities computed
     // once, then twice from this instance's layer.
     assert_eq!(value(&text, "response_cache_requests_total", &["result=\"miss\""]), Some(1001.0), "{text}");
