@@ -9,8 +9,9 @@
 //! replica: the signed-in `reader` below stands for the reads that do.
 //!
 //! The replica's replay is paused to tell which server answered (a paused replica keeps
-//! answering with what it had). These tests run one at a time (`.config/nextest.toml`,
-//! group `replica`): a paused replica would stall the others.
+//! answering with what it had). These tests run one at a time: a paused replica would
+//! stall the others (`.config/nextest.toml`, group `replica`, across processes; `SERIAL`
+//! within one, as under `cargo test`).
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,9 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use sp_tests::proxy::{Mode, Proxy};
 use sp_tests::{TestApp, TestDb, services, spawn_app_with};
+
+/// One replica test at a time in this process.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn replica_server() -> url::Url {
     let url = services::replica_url();
@@ -104,6 +108,7 @@ async fn replica_status(app: &TestApp) -> (String, String) {
 
 #[tokio::test]
 async fn public_reads_come_from_the_replica_and_writers_read_their_own_writes() {
+    let _one_at_a_time = SERIAL.lock().await;
     let replica_admin = Database::connect(replica_server().as_str()).await.unwrap();
     let db = TestDb::postgres().await;
     let read_url = replica_url_for(&db, None);
@@ -157,6 +162,7 @@ async fn public_reads_come_from_the_replica_and_writers_read_their_own_writes() 
 
 #[tokio::test]
 async fn a_replica_that_dies_or_hangs_costs_reads_nothing_but_time() {
+    let _one_at_a_time = SERIAL.lock().await;
     let db = TestDb::postgres().await;
     let replica_addr = format!("{}:{}", replica_server().host_str().unwrap(), replica_server().port().unwrap());
     let proxy = Proxy::start(&replica_addr).await;
