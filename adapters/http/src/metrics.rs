@@ -37,6 +37,10 @@ pub(crate) fn route_label(pattern: Option<&PathPattern>, templates: &HashMap<Str
         .join("/")
 }
 
+/// The route template a response was labelled with, for the access log line.
+#[derive(Clone, Debug)]
+pub struct RouteLabel(pub String);
+
 /// Decrements the in-flight gauge however the request ends (a dropped connection too).
 struct InFlight;
 
@@ -102,9 +106,12 @@ impl<E: Endpoint> Endpoint for HttpMetricsEndpoint<E> {
         let status = status.as_u16().to_string();
         metrics::counter!("http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
             .increment(1);
-        metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route.clone())
             .record(started.elapsed().as_secs_f64());
-        result
+        result.map(|mut r| {
+            r.set_data(RouteLabel(route));
+            r
+        })
     }
 }
 

@@ -55,10 +55,14 @@ pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<R
         }
         let status = resp.status().as_u16();
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        // The template, not the raw path: ids and free text stay out of the access line.
+        let route = resp.data::<crate::metrics::RouteLabel>().map_or("unmatched", |r| r.0.as_str()).to_owned();
+        let bytes =
+            resp.headers().get(poem::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).map(str::to_owned);
         if status >= 500 {
-            tracing::warn!(status, latency_ms, "request failed");
+            tracing::warn!(status, latency_ms, route, bytes, "request failed");
         } else {
-            tracing::info!(status, latency_ms, "request completed");
+            tracing::info!(status, latency_ms, route, bytes, "request completed");
         }
         Ok(resp)
     }
