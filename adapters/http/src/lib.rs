@@ -1,7 +1,8 @@
 //! The HTTP adapter: poem + poem-openapi. Routes call use cases only; every error leaves
 //! as `application/problem+json` (RFC 9457) from one mapping in [`error`].
 //!
-//! Middleware, outermost first (Loco's order): request id + access log → security
+//! Middleware, outermost first (Loco's order): request id + access log → HTTP metrics
+//! ([`metrics`]) → security
 //! headers + default `Cache-Control` → `Allow` on 405 → problem `instance` → client IP
 //! and the global per-IP rate limit → request head limits → timeout →
 //! panic catcher → problem+json for every error → HTTP caching of public reads (`ETag`,

@@ -57,12 +57,10 @@ pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<R
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         // The template, not the raw path: ids and free text stay out of the access line.
         let route = resp.data::<crate::metrics::RouteLabel>().map_or("unmatched", |r| r.0.as_str()).to_owned();
-        let bytes =
-            resp.headers().get(poem::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).map(str::to_owned);
         if status >= 500 {
-            tracing::warn!(status, latency_ms, route, bytes, "request failed");
+            tracing::warn!(status, latency_ms, route, "request failed");
         } else {
-            tracing::info!(status, latency_ms, route, bytes, "request completed");
+            tracing::info!(status, latency_ms, route, "request completed");
         }
         Ok(resp)
     }
@@ -540,12 +538,16 @@ impl<E: Endpoint> Endpoint for HttpCachingEndpoint<E> {
         let if_none_match =
             req.headers().get(poem::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
 
-        let (key, deep) = canonical_query(&path, req.uri().query());
-        if let Some(responses) = &self.responses
-            && method == poem::http::Method::GET
-            && anonymous
-            && !has_cookie(&req, self.fresh_cookie)
-            && (is_listing_page(&path) || (self.paths.contains(&path) && !deep))
+        // Only a request the cache may answer pays for its canonical key.
+        let cached = self.responses.as_ref().filter(|_| {
+            method == poem::http::Method::GET
+                && anonymous
+                && (is_listing_page(&path) || self.paths.contains(&path))
+                && !has_cookie(&req, self.fresh_cookie)
+        });
+        let keyed = cached.map(|r| (r, canonical_query(&path, req.uri().query())));
+        if let Some((responses, (key, deep))) = keyed
+            && (is_listing_page(&path) || !deep)
         {
             let mut req = req;
             req.extensions_mut().insert(crate::replica::FillsCache);
