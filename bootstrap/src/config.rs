@@ -60,6 +60,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     ("LOG_FORMAT", "json | pretty (default json)"),
     ("RUST_LOG", "log filter (default info,sqlx=warn)"),
+    (
+        "LOG_REDACT",
+        "false shows e-mail and IP addresses in the logs, for local debugging (default true; refused in staging/prod)",
+    ),
     ("SHUTDOWN_GRACE_SECONDS", "time in-flight requests get after SIGTERM (default 10)"),
     ("REQUEST_TIMEOUT_SECONDS", "a request running longer gets 503 (default 30)"),
     ("DATABASE_ACQUIRE_TIMEOUT_MS", "wait for a pooled connection before 503 overloaded (default 2000)"),
@@ -182,6 +186,7 @@ struct Raw {
     secret_key: Option<SecretString>,
     log_format: Option<LogFormat>,
     rust_log: Option<String>,
+    log_redact: Option<bool>,
     shutdown_grace_seconds: Option<u64>,
     request_timeout_seconds: Option<u64>,
     database_acquire_timeout_ms: Option<u64>,
@@ -243,6 +248,8 @@ pub struct Config {
     /// `None` only in dev, where a random per-process key is used.
     pub secret_key: Option<SecretString>,
     pub log_format: LogFormat,
+    /// Mask e-mail and IP addresses in every log line (`LOG_REDACT`).
+    pub log_redact: bool,
     pub log_filter: String,
     pub shutdown_grace: Duration,
     pub request_timeout: Duration,
@@ -394,6 +401,13 @@ impl Config {
                     format!("scheme {other:?} is not supported (use postgres:// or sqlite://)"),
                 ));
             }
+        }
+        let log_redact = raw.log_redact.unwrap_or(true);
+        if !log_redact && env.is_strict() {
+            return Err(err(
+                "LOG_REDACT",
+                format!("unredacted logs are for local debugging only; APP_ENV={} always redacts", env.as_str()),
+            ));
         }
         let database_max_connections = raw.database_max_connections.unwrap_or(10);
         if database_max_connections == 0 {
@@ -649,6 +663,7 @@ impl Config {
             session_store,
             secret_key: raw.secret_key,
             log_format: raw.log_format.unwrap_or(LogFormat::Json),
+            log_redact,
             log_filter: raw.rust_log.unwrap_or_else(|| "info,sqlx=warn".to_owned()),
             shutdown_grace,
             request_timeout: Duration::from_secs(request_timeout_s),
@@ -742,6 +757,7 @@ impl Config {
             ),
             ("LOG_FORMAT", format!("{:?}", self.log_format).to_lowercase()),
             ("RUST_LOG", self.log_filter.clone()),
+            ("LOG_REDACT", self.log_redact.to_string()),
             ("SHUTDOWN_GRACE_SECONDS", self.shutdown_grace.as_secs().to_string()),
             ("REQUEST_TIMEOUT_SECONDS", self.request_timeout.as_secs().to_string()),
             ("DATABASE_ACQUIRE_TIMEOUT_MS", self.database_acquire_timeout.as_millis().to_string()),
@@ -877,7 +893,10 @@ mod tests {
         for var in ["AWS_ALLOW_HTTP", "GCS_ALLOW_HTTP"] {
             assert_eq!(prod(&[(var, "true")], "").unwrap_err().var, var, "plain HTTP storage in prod");
         }
+        assert_eq!(prod(&[("LOG_REDACT", "false")], "").unwrap_err().var, "LOG_REDACT", "unredacted logs in prod");
         let c = prod(&[], "").unwrap();
+        assert!(c.log_redact, "prod redacts");
+        assert!(!cfg(&[("LOG_REDACT", "false")]).unwrap().log_redact, "dev may turn it off");
         assert!(!c.auto_migrate && !c.embedded_worker, "migrations and the worker run on their own in prod");
         assert_eq!(c.public_base_url.as_str(), "https://student-palace.co.uk/");
     }

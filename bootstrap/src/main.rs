@@ -45,9 +45,9 @@ fn main() -> ExitCode {
     // A server or worker logs to stdout (collected by the platform); one-shot commands keep stdout
     // for their output and log to stderr.
     if matches!(cli.command, Command::Serve | Command::Worker) {
-        telemetry::init(config.log_format, &config.log_filter, std::io::stdout);
+        telemetry::init(&telemetry::Logging::of(&config), std::io::stdout);
     } else {
-        telemetry::init(config.log_format, &config.log_filter, std::io::stderr);
+        telemetry::init(&telemetry::Logging::of(&config), std::io::stderr);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

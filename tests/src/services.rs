@@ -26,6 +26,26 @@ pub fn s3_bucket() -> String {
     var("TEST_S3_BUCKET", "student-palace-test")
 }
 
+/// The settings that put the service's media on the fake S3 (moto), under a fresh
+/// prefix of the test bucket: `STORAGE_URL`, `MEDIA_BASE_URL` (the bucket itself, as a
+/// CDN in front of it would read it) and the SDK's credentials. Fails, saying what to
+/// start, when the fake S3 is not running.
+pub fn fake_s3(name: &str) -> Vec<(&'static str, String)> {
+    let endpoint = s3_endpoint();
+    require("the fake S3 server (moto)", &endpoint);
+    let bucket = s3_bucket();
+    let prefix = format!("{name}-{}", uuid::Uuid::new_v4().simple());
+    vec![
+        ("STORAGE_URL", format!("s3://{bucket}/{prefix}")),
+        ("MEDIA_BASE_URL", format!("{endpoint}/{bucket}/{prefix}")),
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_ALLOW_HTTP", "true".to_owned()),
+    ]
+}
+
 pub fn gcs_endpoint() -> String {
     var("TEST_GCS_ENDPOINT", "http://127.0.0.1:4443")
 }

@@ -22,7 +22,14 @@ pub struct TestApp {
 
 fn init_test_logging() {
     if std::env::var("TEST_LOG").is_ok_and(|v| !v.is_empty() && v != "0") {
-        bootstrap::telemetry::init(bootstrap::config::LogFormat::Pretty, "info,sp_http=debug", std::io::stdout);
+        bootstrap::telemetry::init(
+            &bootstrap::telemetry::Logging {
+                format: bootstrap::config::LogFormat::Pretty,
+                filter: "info,sp_http=debug".to_owned(),
+                redact: true,
+            },
+            std::io::stdout,
+        );
     }
 }
 

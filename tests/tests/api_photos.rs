@@ -193,22 +193,8 @@ async fn photos_on_a_local_folder() {
 /// front of it would, and the original through an S3 presigned URL.
 #[tokio::test]
 async fn photos_on_the_fake_s3() {
-    let endpoint = sp_tests::services::s3_endpoint();
-    sp_tests::services::require("the fake S3 server (moto)", &endpoint);
-    let bucket = sp_tests::services::s3_bucket();
-    let prefix = format!("journey-{}", uuid::Uuid::new_v4().simple());
-    let storage = format!("s3://{bucket}/{prefix}");
-    let media = format!("{endpoint}/{bucket}/{prefix}");
-    journey(&[
-        ("STORAGE_URL", &storage),
-        ("MEDIA_BASE_URL", &media),
-        ("AWS_ENDPOINT_URL", &endpoint),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_ALLOW_HTTP", "true"),
-    ])
-    .await;
+    let s3 = sp_tests::services::fake_s3("journey");
+    journey(&s3.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
 }
 
 /// On fake GCS: fake-gcs-server behind the test's GCS gateway (`tests/src/gcs_gateway.rs`),

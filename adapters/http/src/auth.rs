@@ -133,6 +133,7 @@ async fn authenticate(req: &Request) -> poem::Result<Option<SignedIn>> {
         sign_out(session);
         return Ok(None);
     };
+    crate::middleware::AccessNote::user(req, user.id);
     let csrf_token: String = session.get(CSRF).unwrap_or_default();
     if !is_safe(req.method()) {
         let given = req.headers().get(CSRF_HEADER).map(|v| v.as_bytes()).unwrap_or_default();

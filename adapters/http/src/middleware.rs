@@ -24,8 +24,37 @@ fn acceptable(id: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
 }
 
+/// What the access line reports that only inner layers learn: the client's address
+/// ([`ClientLimits`]) and the signed-in user (authentication). In the request's
+/// extensions for the length of the request.
+#[derive(Debug, Default)]
+pub struct AccessNote {
+    client_ip: std::sync::OnceLock<std::net::IpAddr>,
+    user_id: std::sync::OnceLock<String>,
+}
+
+impl AccessNote {
+    /// Notes the signed-in user of `req` (the first note wins).
+    pub fn user(req: &Request, id: impl std::fmt::Display) {
+        if let Some(note) = req.extensions().get::<std::sync::Arc<AccessNote>>() {
+            let _ = note.user_id.set(id.to_string());
+        }
+    }
+
+    fn client_ip(req: &Request, ip: std::net::IpAddr) {
+        if let Some(note) = req.extensions().get::<std::sync::Arc<AccessNote>>() {
+            let _ = note.client_ip.set(ip);
+        }
+    }
+}
+
+/// The longest user agent the access line keeps (characters).
+const USER_AGENT_MAX: usize = 200;
+
 /// Request id, a span holding it around everything the request logs, and one access
-/// log line per request.
+/// log line per request: method, route template, status, latency, body size when known,
+/// the user's id when signed in, the user agent and the client's address (the log
+/// writer masks it, `telemetry::redact`).
 ///
 /// Ours, not poem's `RequestId` + `Tracing`: poem's `RequestId` reuses any incoming id
 /// as given (a client could then write what it likes into logs and the audit trail; we
@@ -37,13 +66,15 @@ pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<R
     let client_id =
         req.headers().get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|v| acceptable(v)).map(str::to_owned);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        client_request_id = client_id.as_deref(),
-        method = %req.method(),
-        path = %req.uri().path(),
-    );
+    let note = std::sync::Arc::new(AccessNote::default());
+    req.extensions_mut().insert(note.clone());
+    let method = req.method().clone();
+    let user_agent = req
+        .headers()
+        .get(poem::http::header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(USER_AGENT_MAX).collect::<String>());
+    // No path: the route template goes on the access line (ids and free text stay out).
+    let span = tracing::info_span!("request", request_id = %id, client_request_id = client_id.as_deref());
     async move {
         let started = Instant::now();
         let mut resp = match next.call(req).await {
@@ -57,15 +88,28 @@ pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<R
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         // The template, not the raw path: ids and free text stay out of the access line.
         let route = resp.data::<crate::metrics::RouteLabel>().map_or("unmatched", |r| r.0.as_str()).to_owned();
+        let bytes = body_size(&mut resp);
+        let user_id = note.user_id.get().map(String::as_str);
+        let peer = note.client_ip.get().map(tracing::field::display);
+        let user_agent = user_agent.as_deref();
         if status >= 500 {
-            tracing::warn!(status, latency_ms, route, "request failed");
+            tracing::warn!(%method, route, status, latency_ms, bytes, user_id, user_agent, client_ip = peer, "request failed");
         } else {
-            tracing::info!(status, latency_ms, route, "request completed");
+            tracing::info!(%method, route, status, latency_ms, bytes, user_id, user_agent, client_ip = peer, "request completed");
         }
         Ok(resp)
     }
     .instrument(span)
     .await
+}
+
+/// The response body's length when it is known before sending (every buffered body;
+/// not a stream).
+fn body_size(resp: &mut Response) -> Option<u64> {
+    let body: http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error> = resp.take_body().into();
+    let size = http_body::Body::size_hint(&body).exact();
+    resp.set_body(poem::Body::from(body));
+    size
 }
 
 /// What a 503 tells clients to wait before retrying.
@@ -376,6 +420,7 @@ impl<E: Endpoint> Endpoint for ClientLimitsEndpoint<E> {
         let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
         let ip = self.trusted.client_ip(peer, forwarded);
         req.extensions_mut().insert(ClientIp(ip));
+        AccessNote::client_ip(&req, ip);
         if !matches!(req.uri().path(), "/livez" | "/healthz" | "/metrics")
             && let Err(throttled) = self.throttle.check(application::rate_limit::Limit::Global, &ip.to_string()).await
         {
