@@ -31,7 +31,7 @@ test: toolchain services ## Start the test services if needed, then run every te
 		$(CARGO) test --workspace --no-fail-fast; \
 	fi
 
-lint: fmt-check clippy arch openapi-lint ## Formatting, clippy -D warnings, architecture rules, OpenAPI lint
+lint: fmt-check clippy arch openapi-lint alerts-check ## Formatting, clippy -D warnings, architecture rules, OpenAPI lint, alert rules
 
 fmt-check:
 	$(CARGO) fmt --all --check
@@ -48,6 +48,11 @@ openapi-lint: toolchain ## Lint the OpenAPI document with spectral (spectral:oas
 	$(CARGO) run --quiet --locked -p bootstrap --bin $(BIN) -- openapi >"$$doc" && \
 	"$$bin/spectral" lint --quiet --fail-severity warn --ruleset .spectral.yaml "$$doc" && \
 	echo "openapi-lint: spectral:oas clean"
+
+alerts-check: ## Check and unit-test the Prometheus alert rules with promtool (installs it if missing)
+	@command -v promtool >/dev/null || scripts/services.sh --promtool
+	@promtool check rules infra/observability/alerts.yml
+	@cd infra/observability && promtool test rules alerts.test.yml
 
 arch: ## Check the dependency direction (domain/application pure, adapters independent)
 	@scripts/check-architecture.sh
@@ -73,7 +78,7 @@ seed-cities: toolchain ## Load the shipped UK cities and areas into DATABASE_URL
 admin: toolchain ## Create an admin: make admin EMAIL=... NAME=... (password from ADMIN_PASSWORD or stdin)
 	$(CARGO) run --quiet -p bootstrap --bin $(BIN) -- admin create --email "$(EMAIL)" --name "$(NAME)"
 
-bench: toolchain ## Benchmark the public reads on 100k listings (search 20/50 and detail computed, then from the response cache; /cities, /stats vs a constant route; pgbench), a 500-login storm and photo processing (BENCH_ONLY=photos: that alone); release build
+bench: toolchain ## Benchmark the public reads on 100k listings (search 20/50 and detail computed, then from the response cache; /cities, /stats vs a constant route; pgbench), a 500-login storm, photo processing (BENCH_ONLY=photos: that alone) and search with metrics + traces on vs off (BENCH_ONLY=telemetry: that alone); release build
 	@scripts/bench.sh
 
 explain: ## EXPLAIN the search queries on a 100k-listing PostgreSQL database; fails on a seq scan

@@ -32,7 +32,13 @@
 #  8. photos (tests/src/bin/photo_bench.rs): a generated 12 MP phone JPEG (noise, ~15 MB) to every
 #     variant, BENCH_PHOTOS times (default 12), one at a time (images/s per core) and one
 #     per core; the peak resident memory of the process doing it.
-# BENCH_ONLY=storm runs steps 1-3 and 7 only; BENCH_ONLY=photos runs step 8 only.
+#  9. instrumentation: the page-20 search against a second server with metrics
+#     (METRICS_PORT, scraped every 5 s) and traces on (OTLP to a port where nothing
+#     listens: spans are made, sampled at 10% and batched, their export fails fast) and
+#     the first server (both off), alternating BENCH_ROUNDS times; the medians compared
+#     (target: on within 5% of off).
+# BENCH_ONLY=storm runs steps 1-3 and 7 only; BENCH_ONLY=photos runs step 8 only;
+# BENCH_ONLY=telemetry runs steps 1-3 and 9.
 # Results, ratios and targets are printed; record them in docs/performance.md.
 # BENCH_REUSE_DB=1 keeps an existing sp_bench (skips the ~100 s seed) and only migrates it.
 # Nothing here runs in CI.
@@ -104,9 +110,9 @@ echo "/livez" >"$SCRIPTS/livez.txt"
 
 wrk_run() { # $1: label, $2: file of paths (BENCH_COOKIE: sent with every request)
   echo "== HTTP $1 (wrk): concurrency $CONC, ${SECS}s after a 5 s warm-up${BENCH_COOKIE:+, Cookie: $BENCH_COOKIE}"
-  BENCH_URLS=$2 wrk -t2 -c"$CONC" -d5s -s scripts/bench-urls.lua "$BASE" >/dev/null
+  BENCH_URLS=$2 wrk -t2 -c"$CONC" -d5s -s scripts/bench-urls.lua "${WRK_BASE:-$BASE}" >/dev/null
   local line
-  line=$(BENCH_URLS=$2 wrk -t2 -c"$CONC" -d"${SECS}s" -s scripts/bench-urls.lua "$BASE" | grep '^RESULT')
+  line=$(BENCH_URLS=$2 wrk -t2 -c"$CONC" -d"${SECS}s" -s scripts/bench-urls.lua "${WRK_BASE:-$BASE}" | grep '^RESULT')
   echo "$line"
   echo "$1 $line" >>"$RESULTS"
 }
@@ -119,6 +125,27 @@ run_pgbench() { # $1: label, $2: directory of q*.sql, rest: extra pgbench argume
   grep -E '^(latency average|tps)' /tmp/sp-bench-pgbench-$label.log
   echo "pgbench $label tps=$(grep -E '^tps' /tmp/sp-bench-pgbench-$label.log | head -1 | sed -E 's/tps = ([0-9.]+).*/\1/') latency_ms=$(grep -E '^latency average' /tmp/sp-bench-pgbench-$label.log | head -1 | sed -E 's/.*= ([0-9.]+) ms/\1/')" >>"$RESULTS"
 }
+telemetry_bench() {
+  local port=$((PORT + 1)) metrics=$((PORT + 2)) nowhere=$((PORT + 3))
+  echo "== instrumentation on: a second server on :$port (METRICS_PORT $metrics, traces to :$nowhere at 10%)"
+  env DATABASE_URL=$DB_URL PORT=$port STORAGE_URL=memory:// EMBEDDED_WORKER=false RATE_LIMITS=$NO_LIMITS RUST_LOG=warn \
+    METRICS_PORT=$metrics OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$nowhere OTEL_TRACES_SAMPLER_ARG=0.1 \
+    ${BENCH_POOL:+DATABASE_MAX_CONNECTIONS=$BENCH_POOL} "$BIN/student-palace" serve >/tmp/sp-bench-server-on.log 2>&1 &
+  local on=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/livez" >/dev/null && break; sleep 0.1; done
+  ( while kill -0 $on 2>/dev/null; do curl -sf "http://127.0.0.1:$metrics/metrics" >/dev/null; sleep 5; done ) &
+  local scraper=$!
+  for round in $(seq "$ROUNDS"); do
+    echo "== instrumentation round $round of $ROUNDS"
+    BENCH_COOKIE=sp_fresh=1 wrk_run telemetry-off "$SCRIPTS/urls.txt"
+    WRK_BASE="http://127.0.0.1:$port" BENCH_COOKIE=sp_fresh=1 wrk_run telemetry-on "$SCRIPTS/urls.txt"
+  done
+  kill $on $scraper 2>/dev/null || true
+  wait $on 2>/dev/null || true
+}
+if [ "${BENCH_ONLY:-}" = telemetry ]; then
+  telemetry_bench
+else
 mapfile -t DEFINES <"$SCRIPTS/vars.txt"
 for round in $(seq "$ROUNDS"); do
   echo "== round $round of $ROUNDS: search (HTTP) and the same SQL (pgbench, bound)"
@@ -165,8 +192,11 @@ for label, file in (("page20", sys.argv[2]), ("page50", sys.argv[3])):
     print(f"bytes {label} cards={cards / n:.0f} whole={whole / n:.0f} items={items / n:.1f}")
 PY
 grep '^bytes' "$RESULTS"
+telemetry_bench
+fi
 fi
 
+if [ "${BENCH_ONLY:-}" != telemetry ]; then
 STORM_C=${BENCH_STORM_CONCURRENCY:-500}
 STORM_S=${BENCH_STORM_SECONDS:-20}
 echo "== login storm: $STORM_C concurrent wrong-password sign-ins for ${STORM_S}s, 4 clients searching meanwhile"
@@ -174,6 +204,7 @@ ulimit -n 65536 2>/dev/null || true
 "$BIN/login-storm" "$BASE" "$SERVER" "$STORM_C" "$STORM_S" | tee -a "$RESULTS"
 kill $SERVER; wait $SERVER 2>/dev/null || true
 photo_bench "$RESULTS"
+fi
 
 python3 - "$RESULTS" <<'PY'
 import re, statistics, sys
@@ -216,6 +247,12 @@ if "search" in http:
     errors = sum(r["errors"] for runs in http.values() for r in runs)
     print(f"HTTP errors in all runs: {errors:.0f}")
 
+if "telemetry-on" in http:
+    off, on = med(http["telemetry-off"], "rps"), med(http["telemetry-on"], "rps")
+    p95_off, p95_on = med(http["telemetry-off"], "p95_ms"), med(http["telemetry-on"], "p95_ms")
+    pairs = ", ".join(f"{a['rps']:.0f}/{b['rps']:.0f}" for a, b in zip(http["telemetry-off"], http["telemetry-on"]))
+    print(f"instrumentation: search with metrics + traces (10%) {on:.0f} req/s (p95 {p95_on:.1f} ms) vs off {off:.0f} req/s "
+          f"(p95 {p95_off:.1f} ms) -> {100 * on / off:.0f}% (target >= 95%: {ok(on >= 0.95 * off)}); rounds (off/on): {pairs}")
 if storm:
     st, rss, se = storm["login-storm"], storm["login-storm-rss"], storm["login-storm-search"]
     answers = {k[1:]: int(v) for k, v in st.items() if re.fullmatch(r"s[0-9]{3}", k)}

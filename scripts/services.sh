@@ -7,6 +7,7 @@
 #
 #   scripts/services.sh            ensure everything is up
 #   scripts/services.sh --check    only report status (exit 1 if any is down)
+#   scripts/services.sh --promtool only make sure promtool is installed (make alerts-check)
 #   scripts/services.sh --env      ensure, then print TEST_* vars on stdout
 #                                  (progress goes to stderr), so that
 #                                  eval "$(scripts/services.sh --env)" works
@@ -39,9 +40,10 @@ PRINT_ENV=0
 for arg in "$@"; do
   case "$arg" in
     --check) MODE=check ;;
+    --promtool) MODE=promtool ;;
     --env) PRINT_ENV=1 ;;
     -h|--help)
-      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
     *) echo "services.sh: unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
@@ -323,7 +325,36 @@ ensure_postgres() {
     pg_login_ok || die "postgres: still cannot log in as postgres/postgres over TCP; check pg_hba.conf"
     note="$note [password set]"
   fi
+  ensure_pg_stat_statements || note="$note [pg_stat_statements: not enabled, see docs/operations.md]"
   say "postgres: up ($addr)$note"
+}
+
+# pg_stat_statements with track_planning (docs/operations.md, "Which statements take
+# the time"): the library loads at server start, so the first time the cluster is
+# restarted (Debian clusters only; elsewhere it says how and goes on).
+ensure_pg_stat_statements() {
+  local q=(env PGPASSWORD=postgres PGCONNECT_TIMEOUT=5 PGOPTIONS='-c client_min_messages=warning' psql -X -q -w -h "$HOST" -p "$PG_PORT" -U postgres -d postgres -tA)
+  local libs ver
+  libs=$("${q[@]}" -c "show shared_preload_libraries") || return 1
+  if [[ $libs != *pg_stat_statements* ]]; then
+    ver=$(( $("${q[@]}" -c 'show server_version_num') / 10000 ))
+    if ! command -v pg_lsclusters >/dev/null 2>&1 \
+        || ! pg_lsclusters -h 2>/dev/null | awk -v v="$ver" -v p="$PG_PORT" '$1==v && $2=="main" && $3==p {f=1} END {exit !f}'; then
+      say "postgres: add pg_stat_statements to shared_preload_libraries and restart it to enable statement statistics"
+      return 1
+    fi
+    need_root "restart PostgreSQL with pg_stat_statements"
+    "${q[@]}" -c "ALTER SYSTEM SET shared_preload_libraries = '${libs:+$libs,}pg_stat_statements'" >/dev/null || return 1
+    say "postgres: restarting $ver/main to load pg_stat_statements"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$ver" main restart \
+        </dev/null >/dev/null 2>>"$TOOLS_DIR/postgres-start.log" 3>&- 4>&- \
+      || fail_service postgres "$(pg_log "$ver")" "pg_ctlcluster restart failed"
+    wait_until postgres "$(pg_log "$ver")" "" pg_ready
+  fi
+  if [[ $("${q[@]}" -c "show pg_stat_statements.track_planning") != on ]]; then
+    "${q[@]}" -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" -c "select pg_reload_conf()" >/dev/null || return 1
+  fi
+  "${q[@]}" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 }
 
 # ======================================================================
@@ -598,12 +629,26 @@ aiosmtpd_ok() { "$VENV/bin/python" -c "import aiosmtpd, sys; sys.exit(aiosmtpd._
 
 st_ok() { [[ -x $ST_BIN ]] && "$ST_BIN" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; }
 
+# promtool (Debian's prometheus package) checks and unit-tests the alert rules
+# (infra/observability, `make alerts-check`).
+promtool_version() { promtool --version 2>&1 | awk 'NR==1 {print $3}'; }
+ensure_promtool() {
+  local note=""
+  if ! command -v promtool >/dev/null 2>&1; then
+    apt_install --no-install-recommends prometheus
+    note=" [installed]"
+  fi
+  say "promtool: $(promtool_version)$note"
+}
+
 ensure_contract_tools() {
   if [[ $MODE == check ]]; then
     if st_ok; then say "schemathesis: $SCHEMATHESIS_VERSION"; else say "schemathesis: missing"; return 1; fi
     if aiosmtpd_ok; then say "aiosmtpd: $AIOSMTPD_VERSION"; else say "aiosmtpd: missing"; return 1; fi
+    if command -v promtool >/dev/null 2>&1; then say "promtool: $(promtool_version)"; else say "promtool: missing"; return 1; fi
     return 0
   fi
+  ensure_promtool
   local note=""
   if ! st_ok; then
     pip_install "schemathesis $SCHEMATHESIS_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
@@ -623,6 +668,10 @@ ensure_contract_tools() {
 # ======================================================================
 mkdir_tools
 status=0
+if [[ $MODE == promtool ]]; then
+  ensure_promtool
+  exit 0
+fi
 if [[ $MODE == check ]]; then
   ensure_postgres || status=1
   ensure_replica || status=1

@@ -198,7 +198,13 @@ pub struct Throttle {
 }
 
 impl Throttle {
+    /// Registers `rate_limit_checks_total{limit,result}` at 0 for every limit.
     pub fn new(limiter: Arc<dyn RateLimiter>, limits: Limits, secret: &[u8]) -> Self {
+        for limit in Limit::ALL {
+            for result in ["allowed", "limited", "error"] {
+                metrics::counter!("rate_limit_checks_total", "limit" => limit.name(), "result" => result).increment(0);
+            }
+        }
         Self { limiter, limits, secret: secret.into() }
     }
 
@@ -217,16 +223,25 @@ impl Throttle {
     /// Counts one request of `subject` against `limit`. A limiter that fails (both the
     /// shared one and its fallback) lets the request through and logs: limits protect
     /// the service, they are not a reason to refuse everyone.
+    ///
+    /// Each check counts in `rate_limit_checks_total{limit,result}` (`allowed`,
+    /// `limited`, `error`: let through because the limiter failed).
     pub async fn check(&self, limit: Limit, subject: &str) -> Result<Allowance, Throttled> {
         let quota = self.limits.quota(limit);
-        match self.limiter.acquire(&self.key(limit, subject), quota).await {
-            Ok(RateDecision::Allowed { remaining, reset }) => Ok(Allowance { limit, quota, remaining, reset }),
-            Ok(RateDecision::Limited { retry_after, reset }) => Err(Throttled { limit, quota, retry_after, reset }),
+        let (r, result) = match self.limiter.acquire(&self.key(limit, subject), quota).await {
+            Ok(RateDecision::Allowed { remaining, reset }) => {
+                (Ok(Allowance { limit, quota, remaining, reset }), "allowed")
+            }
+            Ok(RateDecision::Limited { retry_after, reset }) => {
+                (Err(Throttled { limit, quota, retry_after, reset }), "limited")
+            }
             Err(e) => {
                 tracing::warn!(error = %e, limit = limit.name(), "rate limiter failed; request let through");
-                Ok(Allowance { limit, quota, remaining: quota.burst(), reset: Duration::ZERO })
+                (Ok(Allowance { limit, quota, remaining: quota.burst(), reset: Duration::ZERO }), "error")
             }
-        }
+        };
+        metrics::counter!("rate_limit_checks_total", "limit" => limit.name(), "result" => result).increment(1);
+        r
     }
 }
 

@@ -134,17 +134,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("Student Palace is running at {url}  (health: {url}/healthz, API docs: {url}/docs)");
             app.run_until_stopped(stop).await
         }
-        Command::Worker => {
-            let deps = crate::startup::open_storage_dependencies(&config).await?;
-            let db = deps.db.clone();
-            let worker = crate::worker::build(&deps, &config, crate::worker::mailer(&config)?);
-            let stop = shutdown_signal();
-            println!("Student Palace worker running ({} at once); SIGTERM stops it", config.worker_concurrency);
-            let summary = worker.run(stop).await;
-            tracing::info!(finished = summary.finished, released = summary.released, "worker stopped");
-            db.close().await.context("closing the database pool")?;
-            Ok(())
-        }
+        Command::Worker => Box::pin(run_worker(config)).await,
         Command::Media { action: MediaAction::Reconcile { apply } } => {
             let deps = crate::startup::open_storage_dependencies(&config).await?;
             let r = application::photos::ReconcileMedia::new(deps.photo_ports()).execute(apply).await?;
@@ -264,5 +254,35 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 /// Commands that destroy data run in staging/prod only with `--force`.
 fn destructive_needs_force(env: AppEnv, force: bool, what: &str) -> anyhow::Result<()> {
     anyhow::ensure!(env == AppEnv::Dev || force, "refusing to {what} in APP_ENV={} without --force", env.as_str());
+    Ok(())
+}
+
+/// `student-palace worker`: the job worker alone, with its own `/metrics` on
+/// `METRICS_PORT`. Boxed by the caller (its future is large).
+async fn run_worker(config: Config) -> anyhow::Result<()> {
+    // Bound (and the recorder installed) before the adapters register their series.
+    let metrics = crate::startup::metrics_listener(&config).await?;
+    let deps = crate::startup::open_storage_dependencies(&config).await?;
+    let db = deps.db.clone();
+    let worker = crate::worker::build(&deps, &config, crate::worker::mailer(&config)?);
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
+    let sampler = metrics.as_ref().map(|_| crate::telemetry::spawn_sampler(db.clone(), None));
+    let metrics = metrics.map(|(listener, endpoint)| {
+        println!("metrics on http://{}/metrics", listener.local_addr().map_or_else(|_| "?".into(), |a| a.to_string()));
+        crate::startup::serve_metrics(listener, endpoint, stopped, config.shutdown_grace)
+    });
+    let signal = shutdown_signal();
+    let stop = async move {
+        signal.await;
+        let _ = stopping.send(true);
+    };
+    println!("Student Palace worker running ({} at once); SIGTERM stops it", config.worker_concurrency);
+    let summary = worker.run(stop).await;
+    drop(sampler);
+    if let Some(m) = metrics {
+        m.await.context("the metrics listener panicked")?.context("metrics listener failed")?;
+    }
+    tracing::info!(finished = summary.finished, released = summary.released, "worker stopped");
+    db.close().await.context("closing the database pool")?;
     Ok(())
 }

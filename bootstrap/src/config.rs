@@ -55,6 +55,15 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "serve /metrics (Prometheus text) on a listener of its own on this port, not exposed publicly (0 picks a free one)",
     ),
     (
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "http://collector:4317: export traces over OTLP/gRPC (to a collector in front of Cloud Trace or X-Ray); unset: no traces",
+    ),
+    (
+        "OTEL_TRACES_SAMPLER_ARG",
+        "the share of new traces sampled, 0..1 (default 0.1); a request with a sampled traceparent is always traced",
+    ),
+    ("GCP_PROJECT", "the Google Cloud project id: log lines name their trace as projects/<id>/traces/<trace id>"),
+    (
         "METRICS_TOKEN",
         "at least 24 characters: serve /metrics on the main port to `Authorization: Bearer <token>` only",
     ),
@@ -195,6 +204,9 @@ struct Raw {
     max_connections: Option<usize>,
     metrics_port: Option<u16>,
     metrics_token: Option<SecretString>,
+    otel_exporter_otlp_endpoint: Option<String>,
+    otel_traces_sampler_arg: Option<f64>,
+    gcp_project: Option<String>,
     auto_migrate: Option<bool>,
     allow_demo_seed: Option<bool>,
     public_counts_ttl_seconds: Option<u64>,
@@ -245,6 +257,12 @@ pub struct Config {
     pub metrics_port: Option<u16>,
     /// `/metrics` on the main listener behind this bearer token (`METRICS_TOKEN`).
     pub metrics_token: Option<SecretString>,
+    /// Where traces go (`OTEL_EXPORTER_OTLP_ENDPOINT`); none without it.
+    pub otlp_endpoint: Option<url::Url>,
+    /// The share of new traces sampled (`OTEL_TRACES_SAMPLER_ARG`).
+    pub trace_sample_ratio: f64,
+    /// The Google Cloud project for the log lines' trace field (`GCP_PROJECT`).
+    pub gcp_project: Option<String>,
     /// `None` only in dev, where a random per-process key is used.
     pub secret_key: Option<SecretString>,
     pub log_format: LogFormat,
@@ -492,6 +510,26 @@ impl Config {
                 "must be at least 24 characters (generate one with `openssl rand -hex 24`)",
             ));
         }
+        let otlp_endpoint = match &raw.otel_exporter_otlp_endpoint {
+            Some(e) => {
+                let u = url::Url::parse(e)
+                    .map_err(|e| err("OTEL_EXPORTER_OTLP_ENDPOINT", format!("is not a URL ({e})")))?;
+                if !matches!(u.scheme(), "http" | "https") {
+                    return Err(err("OTEL_EXPORTER_OTLP_ENDPOINT", "must be an http:// or https:// URL"));
+                }
+                Some(u)
+            }
+            None => None,
+        };
+        let trace_sample_ratio = raw.otel_traces_sampler_arg.unwrap_or(0.1);
+        if !(0.0..=1.0).contains(&trace_sample_ratio) {
+            return Err(err("OTEL_TRACES_SAMPLER_ARG", "must be between 0 and 1"));
+        }
+        if raw.gcp_project.as_deref().is_some_and(|p| {
+            p.is_empty() || !p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        }) {
+            return Err(err("GCP_PROJECT", "must be a project id (lowercase letters, digits and dashes)"));
+        }
         if raw.metrics_port.is_some_and(|p| p != 0 && p == port) {
             return Err(err("METRICS_PORT", "must differ from PORT (the metrics listener is not the public one)"));
         }
@@ -651,6 +689,9 @@ impl Config {
             database_url,
             metrics_port: raw.metrics_port,
             metrics_token: raw.metrics_token,
+            otlp_endpoint,
+            trace_sample_ratio,
+            gcp_project: raw.gcp_project,
             database_read_url: raw.database_read_url,
             database_read_timeout: Duration::from_millis(database_read_timeout_ms),
             read_your_writes: Duration::from_secs(read_your_writes_s),
@@ -748,6 +789,12 @@ impl Config {
             ("SESSION_STORE", format!("{:?}", self.session_store).to_lowercase()),
             ("METRICS_PORT", self.metrics_port.map_or_else(|| "(unset)".to_owned(), |p| p.to_string())),
             ("METRICS_TOKEN", if self.metrics_token.is_some() { "(set)".to_owned() } else { "(unset)".to_owned() }),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                self.otlp_endpoint.as_ref().map_or_else(|| "(unset: no traces)".to_owned(), ToString::to_string),
+            ),
+            ("OTEL_TRACES_SAMPLER_ARG", self.trace_sample_ratio.to_string()),
+            ("GCP_PROJECT", self.gcp_project.clone().unwrap_or_else(|| "(unset)".to_owned())),
             (
                 "SECRET_KEY",
                 match &self.secret_key {
@@ -994,5 +1041,22 @@ mod tests {
         assert!(cfg(&[("METRICS_TOKEN", "0123456789abcdef01234567")]).unwrap().metrics_token.is_some());
         assert_eq!(cfg(&[("PORT", "9000"), ("METRICS_PORT", "9000")]).unwrap_err().var, "METRICS_PORT");
         assert_eq!(cfg(&[("METRICS_PORT", "9464")]).unwrap().metrics_port, Some(9464));
+    }
+
+    #[test]
+    fn traces_are_off_unless_an_endpoint_is_given_and_sample_a_tenth() {
+        let c = cfg(&[]).unwrap();
+        assert!(c.otlp_endpoint.is_none() && c.gcp_project.is_none());
+        assert!((c.trace_sample_ratio - 0.1).abs() < f64::EPSILON);
+        let c =
+            cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"), ("GCP_PROJECT", "student-palace-prod")])
+                .unwrap();
+        assert_eq!(c.otlp_endpoint.unwrap().as_str(), "http://collector:4317/");
+        assert_eq!(
+            cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector")]).unwrap_err().var,
+            "OTEL_EXPORTER_OTLP_ENDPOINT"
+        );
+        assert_eq!(cfg(&[("OTEL_TRACES_SAMPLER_ARG", "1.5")]).unwrap_err().var, "OTEL_TRACES_SAMPLER_ARG");
+        assert_eq!(cfg(&[("GCP_PROJECT", "Not A Project")]).unwrap_err().var, "GCP_PROJECT");
     }
 }

@@ -42,13 +42,6 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    // A server or worker logs to stdout (collected by the platform); one-shot commands keep stdout
-    // for their output and log to stderr.
-    if matches!(cli.command, Command::Serve | Command::Worker) {
-        telemetry::init(&telemetry::Logging::of(&config), std::io::stdout);
-    } else {
-        telemetry::init(&telemetry::Logging::of(&config), std::io::stderr);
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -56,12 +49,35 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command, config)) {
+    // Traces export on the runtime (OTLP over gRPC needs its reactor).
+    let traces = match config.otlp_endpoint.as_ref().map(|e| {
+        let _inside = runtime.enter();
+        telemetry::Traces::otlp(e.as_str(), config.trace_sample_ratio)
+    }) {
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
+            eprintln!("{e:#}");
+            return ExitCode::from(EX_CONFIG);
+        }
+        None => None,
+    };
+    // A server or worker logs to stdout (collected by the platform); one-shot commands keep stdout
+    // for their output and log to stderr.
+    if matches!(cli.command, Command::Serve | Command::Worker) {
+        telemetry::init(&telemetry::Logging::of(&config), std::io::stdout, traces.as_ref());
+    } else {
+        telemetry::init(&telemetry::Logging::of(&config), std::io::stderr, traces.as_ref());
+    }
+    let code = match runtime.block_on(run(cli.command, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error.chain = format!("{e:#}"), "fatal");
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    };
+    if let Some(t) = traces {
+        t.shutdown();
     }
+    code
 }

@@ -322,6 +322,8 @@ pub struct Application {
     worker: Option<sp_worker::Worker>,
     /// `/metrics` on a listener of its own (`METRICS_PORT`).
     metrics: Option<(tokio::net::TcpListener, sp_http::metrics::MetricsEndpoint)>,
+    /// Samples the pool and job-queue gauges while metrics are served.
+    sampler: Option<crate::telemetry::Sampler>,
 }
 
 /// Opens the database described by the config (creating the folder of a SQLite file).
@@ -348,6 +350,7 @@ async fn open_pool(config: &Config, max_connections: u32) -> anyhow::Result<Data
         min_connections: 0,
         connect_timeout: Duration::from_secs(5),
         acquire_timeout: config.database_acquire_timeout,
+        label: "primary",
     })
     .await
 }
@@ -431,6 +434,10 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let port = listener.local_addr().context("listener has no address")?.port();
         let config = &config.for_port(port);
+        // Before any adapter exists: they register their series (at 0) as they are built.
+        if config.metrics_port.is_some() || config.metrics_token.is_some() {
+            crate::telemetry::prometheus();
+        }
         let db = open_database(config).await?;
         if config.auto_migrate {
             Migrator::up(&db, None).await.context("applying migrations")?;
@@ -485,6 +492,7 @@ impl Application {
             .with(timed(StorageProbe(blobs.clone())), Criticality::Required)
             .with(timed(CacheProbe(cache.clone())), cache_criticality);
         // The replica's repositories, beside the primary's (the same cache and media).
+        let mut replica_pool = None;
         let replica = match &config.database_read_url {
             Some(url) => {
                 let pool = sp_sql::connect_lazily(&DbConfig {
@@ -493,9 +501,11 @@ impl Application {
                     min_connections: 0,
                     connect_timeout: config.database_read_timeout,
                     acquire_timeout: config.database_read_timeout,
+                    label: "replica",
                 })
                 .await
                 .context("DATABASE_READ_URL")?;
+                replica_pool = Some(pool.clone());
                 let mut on_replica = Dependencies::sql(pool.clone(), blobs.clone(), cache.clone(), deps.media.clone());
                 on_replica.replica = true;
                 let replica = Arc::new(sp_http::replica::Replica::new(
@@ -544,16 +554,7 @@ impl Application {
                 token: Some(token.expose_secret().into()),
             });
         }
-        let metrics = match (&render, config.metrics_port) {
-            (Some(render), Some(port)) => {
-                let addr = std::net::SocketAddr::new(config.bind_addr, port);
-                let listener = tokio::net::TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("cannot listen on {addr} (METRICS_PORT)"))?;
-                Some((listener, sp_http::metrics::MetricsEndpoint { render: render.clone(), token: None }))
-            }
-            _ => None,
-        };
+        let metrics = metrics_listener(config).await?;
         if !config.public_cache_ttl.is_zero() {
             http.response_cache = Some(Arc::new(sp_http::response_cache::ResponseCache::new(
                 cache.clone(),
@@ -576,7 +577,8 @@ impl Application {
             None
         };
 
-        Ok(Self { listener, limits, port, endpoint, deps, grace: config.shutdown_grace, worker, metrics })
+        let sampler = render.is_some().then(|| crate::telemetry::spawn_sampler(db.clone(), replica_pool));
+        Ok(Self { listener, limits, port, endpoint, deps, grace: config.shutdown_grace, worker, metrics, sampler })
     }
 
     pub fn port(&self) -> u16 {
@@ -607,19 +609,8 @@ impl Application {
                 let _ = stopped.wait_for(|s| *s).await;
             }))
         });
-        let metrics = self.metrics.map(|(listener, endpoint)| {
-            let mut stopped = stopped.clone();
-            let app = poem::EndpointExt::boxed(poem::Route::new().at("/metrics", poem::get(endpoint)));
-            tokio::spawn(sp_http::server::serve(
-                listener,
-                app,
-                sp_http::server::ServerLimits::default(),
-                async move {
-                    let _ = stopped.wait_for(|s| *s).await;
-                },
-                grace,
-            ))
-        });
+        let metrics =
+            self.metrics.map(|(listener, endpoint)| serve_metrics(listener, endpoint, stopped.clone(), grace));
         let on_shutdown = {
             let stop = stop.clone();
             async move {
@@ -635,11 +626,45 @@ impl Application {
         if let Some(m) = metrics {
             m.await.context("the metrics listener panicked")?.context("metrics listener failed")?;
         }
+        drop(self.sampler);
         served.context("server failed")?;
         tracing::info!("server stopped; closing the database pool");
         self.deps.db.close().await.context("closing the database pool")?;
         Ok(())
     }
+}
+
+/// The `/metrics` listener of `METRICS_PORT` (serve and worker), bound; `None` without it.
+/// Installs the recorder.
+pub async fn metrics_listener(
+    config: &Config,
+) -> anyhow::Result<Option<(tokio::net::TcpListener, sp_http::metrics::MetricsEndpoint)>> {
+    let Some(port) = config.metrics_port else { return Ok(None) };
+    let handle = crate::telemetry::prometheus();
+    let addr = std::net::SocketAddr::new(config.bind_addr, port);
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (METRICS_PORT)"))?;
+    let render: Arc<dyn Fn() -> String + Send + Sync> = Arc::new(move || handle.render());
+    Ok(Some((listener, sp_http::metrics::MetricsEndpoint { render, token: None })))
+}
+
+/// Serves `/metrics` on `listener` until `stopped` turns true.
+pub fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    endpoint: sp_http::metrics::MetricsEndpoint,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+    grace: Duration,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    let app = poem::EndpointExt::boxed(poem::Route::new().at("/metrics", poem::get(endpoint)));
+    tokio::spawn(sp_http::server::serve(
+        listener,
+        app,
+        sp_http::server::ServerLimits::default(),
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        },
+        grace,
+    ))
 }
 
 /// Resolves on SIGTERM (Cloud Run, ECS, Kubernetes) or SIGINT (Ctrl-C). The handlers are

@@ -14,6 +14,14 @@ use sp_worker::{Schedule, Worker, WorkerConfig};
 use crate::config::Config;
 use crate::startup::Dependencies;
 
+/// Every job kind the worker handles (the queue gauges report each, 0 included).
+pub const JOB_KINDS: &[&str] = &[
+    application::enquiries::NOTIFY_OWNER,
+    application::photos::PROCESS_PHOTO,
+    HMO_SWEEP,
+    application::photos::RECONCILE_MEDIA,
+];
+
 /// How long one SMTP command may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 

@@ -183,6 +183,18 @@ async fn sigterm_during_a_slow_request_finishes_it_and_exits_0() {
     assert!(reqwest::Client::new().get(live).send().await.is_err());
 }
 
+/// A plain HTTP/1.0 GET of `url` (`http://host:port/path`): the body, or "" on any error.
+fn http_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let Ok(mut conn) = std::net::TcpStream::connect(host) else { return String::new() };
+    let _ = write!(conn, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n");
+    let mut text = String::new();
+    let _ = conn.read_to_string(&mut text);
+    text.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
+}
+
 #[test]
 fn the_worker_refuses_an_unmigrated_database_then_runs_until_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -192,9 +204,30 @@ fn the_worker_refuses_an_unmigrated_database_then_runs_until_sigterm() {
     assert!(err.contains("migrate up"), "{err}");
 
     assert!(cmd(dir.path(), &[]).args(["migrate", "up"]).status().unwrap().success());
-    let mut worker = Server::spawn(dir, &[], "worker");
+    // With METRICS_PORT the worker serves its own /metrics: job and queue series.
+    let mut worker = Server::spawn(dir, &[("METRICS_PORT", "0")], "worker");
+    let banner = worker.wait_for("metrics on http://", Duration::from_secs(30));
+    let metrics = banner.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
     worker.wait_for("worker running", Duration::from_secs(30));
     worker.wait_for("worker started", Duration::from_secs(30));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = http_get(&metrics);
+        if [
+            "jobs_queued{",
+            "jobs_oldest_ready_age_seconds",
+            "jobs_finished_total{",
+            "db_pool_connections{",
+            "mail_sent_total{",
+        ]
+        .iter()
+        .all(|s| text.contains(s))
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the worker's metrics lack job and pool series:\n{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     worker.signal("-TERM");
     let (status, lines) = worker.wait_exit();
     assert_eq!(status.code(), Some(0), "{}", lines.join("\n"));
@@ -354,4 +387,33 @@ fn admin_create_reads_the_password_from_the_environment_and_validates_it() {
         .unwrap();
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("password"), "{}", String::from_utf8_lossy(&weak.stderr));
+}
+
+/// With `OTEL_EXPORTER_OTLP_ENDPOINT` the binary exports its spans over OTLP/gRPC: a
+/// listener standing in for the collector sees the HTTP/2 connection preface (the
+/// batch exporter runs on the runtime; without it, it would panic and send nothing).
+#[test]
+fn spans_are_exported_over_otlp_grpc_when_an_endpoint_is_set() {
+    use std::io::Read;
+    let collector = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", collector.local_addr().unwrap());
+    let server = Server::start(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint), ("OTEL_TRACES_SAMPLER_ARG", "1")]);
+    assert!(!http_get(&server.url("/api/v1/cities")).is_empty());
+    collector.set_nonblocking(true).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut conn = loop {
+        match collector.accept() {
+            Ok((c, _)) => break c,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(std::time::Instant::now() < deadline, "no export to the collector within 30 s");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    conn.set_nonblocking(false).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut preface = [0u8; 24];
+    conn.read_exact(&mut preface).unwrap();
+    assert_eq!(&preface, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "gRPC speaks HTTP/2");
 }

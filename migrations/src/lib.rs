@@ -12,6 +12,7 @@ mod m20261202_000006_material_information;
 mod m20261202_000007_area_admin;
 mod m20261203_000008_jobs;
 mod m20261203_000009_photos;
+mod m20261206_000010_job_trace;
 
 /// Frozen copies of rules that migrations apply to existing rows (see each migration).
 pub mod frozen {
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_area_admin::Migration),
             Box::new(m20261203_000008_jobs::Migration),
             Box::new(m20261203_000009_photos::Migration),
+            Box::new(m20261206_000010_job_trace::Migration),
         ]
     }
 }

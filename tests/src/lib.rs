@@ -10,6 +10,7 @@ pub mod contract;
 pub mod db;
 pub mod gcs_gateway;
 pub mod images;
+pub mod log_capture;
 pub mod proxy;
 pub mod redis_server;
 pub mod services;

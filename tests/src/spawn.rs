@@ -27,8 +27,10 @@ fn init_test_logging() {
                 format: bootstrap::config::LogFormat::Pretty,
                 filter: "info,sp_http=debug".to_owned(),
                 redact: true,
+                gcp_project: None,
             },
             std::io::stdout,
+            None,
         );
     }
 }

@@ -66,7 +66,11 @@ async fn http_series_are_labelled_by_route_template_behind_the_token() {
     }
     assert!(text.lines().any(|l| l.starts_with("http_requests_in_flight ")), "{text}");
     assert!(text.contains("build_info{"), "{text}");
-    assert_eq!(value(&text, "rate_limited_total", &["limit=\"login-ip\""]), Some(1.0), "{text}");
+    assert_eq!(
+        value(&text, "rate_limit_checks_total", &["limit=\"login-ip\"", "result=\"limited\""]),
+        Some(1.0),
+        "{text}"
+    );
     let login = ["method=\"POST\"", "route=\"/api/v1/auth/login\"", "status=\"429\""];
     assert_eq!(value(&text, "http_requests_total", &login), Some(1.0));
     // Anonymous: each unknown listing computed (a 404 is not stored), /cities computed
@@ -87,4 +91,84 @@ async fn a_metrics_port_serves_them_apart_and_the_main_port_does_not() {
     let text = r.text().await.unwrap();
     assert!(value(&text, "http_requests_total", &["route=\"/api/v1/cities\""]).is_some(), "{text}");
     assert_eq!(app.get("/metrics").await.status(), 404, "not on the public listener");
+}
+
+/// Waits until the scrape has `name` with every label (the worker and the sampler run
+/// after the requests return) and gives its value.
+async fn eventually(app: &TestApp, name: &str, labels: &[&str]) -> f64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let text = scrape(app).await;
+        if let Some(v) = value(&text, name, labels).filter(|v| *v > 0.0) {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {name}{labels:?} above 0 within 30 s:\n{text}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn database_storage_job_mail_and_rate_limit_series_after_a_journey() {
+    let app = spawn_app_with(TestDb::postgres().await, &[("METRICS_TOKEN", TOKEN)]).await;
+    app.seed_cities().await;
+    let owner = app.actor("landlord").await;
+    let listing = owner.published_listing(&serde_json::json!({})).await;
+    let photo = sp_tests::images::jpeg(&sp_tests::images::noisy(400, 300, 3), 80);
+    let size = f64::from(u32::try_from(photo.len()).unwrap());
+    let r = owner.upload(&format!("/api/v1/listings/{listing}/photos"), "a.jpg", photo).await;
+    assert_eq!(r.status(), 202);
+    let student = app.actor("student").await;
+    let r = student
+        .post(
+            &format!("/api/v1/listings/{listing}/enquiries"),
+            &serde_json::json!({"message": "Is it still free in September?"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(app.get("/api/v1/listings?city=leeds").await.status(), 200);
+
+    // Statements by pool and repository operation; the pool's gauges.
+    assert!(
+        eventually(&app, "db_query_duration_seconds_count", &["pool=\"primary\"", "operation=\"listings.search\""])
+            .await
+            >= 1.0
+    );
+    assert!(eventually(&app, "db_query_duration_seconds_count", &["operation=\"users.insert\""]).await >= 2.0);
+    let max = eventually(&app, "db_pool_max_connections", &["pool=\"primary\""]).await;
+    assert!((max - 4.0).abs() < f64::EPSILON, "DATABASE_MAX_CONNECTIONS: {max}");
+    let text = scrape(&app).await;
+    assert!(value(&text, "db_pool_connections", &["pool=\"primary\"", "state=\"idle\""]).is_some(), "{text}");
+    assert!(value(&text, "db_query_errors_total", &["pool=\"primary\""]).is_some(), "{text}");
+    // Storage operations and bytes, per backend.
+    assert!(
+        eventually(&app, "storage_operations_total", &["backend=\"memory\"", "operation=\"put\"", "result=\"ok\""])
+            .await
+            >= 1.0
+    );
+    assert!(eventually(&app, "storage_bytes_total", &["backend=\"memory\"", "direction=\"in\""]).await >= size);
+    // Jobs: runs by kind and outcome, durations; the queue's gauges; the mail they sent.
+    let process = application::photos::PROCESS_PHOTO;
+    assert!(
+        eventually(&app, "jobs_finished_total", &[&format!("kind=\"{process}\""), "outcome=\"done\""]).await >= 1.0
+    );
+    assert!(eventually(&app, "job_duration_seconds_count", &[&format!("kind=\"{process}\"")]).await >= 1.0);
+    assert!(eventually(&app, "mail_sent_total", &["transport=\"eml\"", "result=\"sent\""]).await >= 1.0);
+    let text = scrape(&app).await;
+    let notify = application::enquiries::NOTIFY_OWNER;
+    assert!(value(&text, "jobs_queued", &[&format!("kind=\"{notify}\"")]).is_some(), "{text}");
+    assert!(value(&text, "jobs_dead", &[&format!("kind=\"{notify}\"")]).is_some(), "{text}");
+    assert!(
+        value(&text, "jobs_oldest_ready_age_seconds", &[]).is_some() || text.contains("jobs_oldest_ready_age_seconds "),
+        "{text}"
+    );
+    // Rate-limit checks, allowed and limited, per rule (at 0 until a rule is hit).
+    assert!(
+        value(&text, "rate_limit_checks_total", &["limit=\"global\"", "result=\"allowed\""]).is_some_and(|v| v >= 5.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(&text, "rate_limit_checks_total", &["limit=\"upload-user\"", "result=\"limited\""]),
+        Some(0.0),
+        "{text}"
+    );
 }

@@ -180,6 +180,7 @@ mod pool {
             min_connections: 0,
             connect_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(5),
+            label: "primary",
         };
         let db = connect(&cfg).await.unwrap();
         for _ in 0..3 {

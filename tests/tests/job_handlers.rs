@@ -61,6 +61,7 @@ fn job(kind: &str, payload: serde_json::Value) -> Job {
         lease: Some(Lease { id: uid(0x9002), until: at(70) }),
         last_error: None,
         dedupe_key: None,
+        trace_context: None,
         created_at: at(10),
         updated_at: at(10),
     }

@@ -8,56 +8,14 @@
 //!
 //! One test in this binary: the subscriber is process-wide.
 
-use std::io;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sp_tests::actors::PASSWORD;
 use sp_tests::images::{jpeg, noisy};
+use sp_tests::log_capture::Capture;
 use sp_tests::smtp::SmtpSink;
 use sp_tests::{TestDb, spawn_app_with};
-
-/// Every line the subscriber writes, kept for the assertions.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    /// Waits until a line satisfies `pred` (the worker logs after the request returns).
-    fn wait_for(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(v) = self.text().lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).find(&pred) {
-                return v;
-            }
-            assert!(Instant::now() < deadline, "no log line {what} within 30 s:\n{}", self.text());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 const UA: &str = "student-palace-log-test/1.0";
 
@@ -71,8 +29,10 @@ async fn the_log_of_a_whole_journey_holds_no_personal_data_or_secrets() {
             filter: "info,sqlx=warn,sp_http=debug,sp_worker=debug,sp_mail=debug,sp_blob=debug,sp_sql=debug,application=debug,bootstrap=debug,lettre=debug"
                 .to_owned(),
             redact: true,
+            gcp_project: None,
         },
         capture.clone(),
+        None,
     );
 
     let smtp = SmtpSink::start();

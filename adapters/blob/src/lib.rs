@@ -193,6 +193,15 @@ impl ObjectBlobStore {
             }
         };
         let prefix = if prefix.is_empty() { None } else { Some(Path::parse(prefix)?) };
+        for direction in ["in", "out"] {
+            metrics::counter!("storage_bytes_total", "backend" => label, "direction" => direction).increment(0);
+        }
+        for operation in ["put", "get", "head", "delete", "list", "sign", "ping"] {
+            for result in ["ok", "error"] {
+                metrics::counter!("storage_operations_total", "backend" => label, "operation" => operation, "result" => result)
+                    .increment(0);
+            }
+        }
         Ok(Self { store, prefix, label, signing })
     }
 
@@ -254,13 +263,101 @@ fn map_err(key: &BlobKey, e: object_store::Error) -> BlobError {
 
 #[async_trait]
 impl BlobStore for ObjectBlobStore {
+    #[tracing::instrument(name = "storage.put", skip_all, fields(backend = self.label))]
     async fn put(&self, key: &BlobKey, bytes: Bytes, attrs: &BlobAttrs) -> Result<(), BlobError> {
-        let opts = PutOptions { attributes: self.attributes(attrs), ..PutOptions::default() };
-        let path = self.path(key.as_str())?;
-        self.store.put_opts(&path, PutPayload::from_bytes(bytes), opts).await.map(|_| ()).map_err(|e| map_err(key, e))
+        let size = bytes.len() as u64;
+        let r = async {
+            let opts = PutOptions { attributes: self.attributes(attrs), ..PutOptions::default() };
+            let path = self.path(key.as_str())?;
+            self.store
+                .put_opts(&path, PutPayload::from_bytes(bytes), opts)
+                .await
+                .map(|_| ())
+                .map_err(|e| map_err(key, e))
+        }
+        .await;
+        self.counted("put", r.as_ref().map(|()| size));
+        r
     }
 
-    async fn put_stream(&self, key: &BlobKey, mut body: BlobBody, attrs: &BlobAttrs) -> Result<u64, BlobError> {
+    #[tracing::instrument(name = "storage.put_stream", skip_all, fields(backend = self.label))]
+    async fn put_stream(&self, key: &BlobKey, body: BlobBody, attrs: &BlobAttrs) -> Result<u64, BlobError> {
+        let r = self.put_stream_uncounted(key, body, attrs).await;
+        self.counted("put", r.as_ref().copied());
+        r
+    }
+
+    #[tracing::instrument(name = "storage.get", skip_all, fields(backend = self.label))]
+    async fn get(&self, key: &BlobKey) -> Result<Bytes, BlobError> {
+        let r = async {
+            let path = self.path(key.as_str())?;
+            let got = self.store.get(&path).await.map_err(|e| map_err(key, e))?;
+            got.bytes().await.map_err(|e| map_err(key, e))
+        }
+        .await;
+        self.counted("get", r.as_ref().map(|b| b.len() as u64));
+        r
+    }
+
+    #[tracing::instrument(name = "storage.head", skip_all, fields(backend = self.label))]
+    async fn head(&self, key: &BlobKey) -> Result<BlobMeta, BlobError> {
+        let r = self.head_uncounted(key).await;
+        self.counted("head", r.as_ref().map(|_| 0));
+        r
+    }
+
+    #[tracing::instrument(name = "storage.delete", skip_all, fields(backend = self.label))]
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
+        let r = async {
+            let path = self.path(key.as_str())?;
+            match self.store.delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(unexpected(e)),
+            }
+        }
+        .await;
+        self.counted("delete", r.as_ref().map(|()| 0));
+        r
+    }
+
+    #[tracing::instrument(name = "storage.list", skip_all, fields(backend = self.label))]
+    async fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>, BlobError> {
+        let r = self.list_uncounted(prefix).await;
+        self.counted("list", r.as_ref().map(|_| 0));
+        r
+    }
+
+    #[tracing::instrument(name = "storage.signed_url", skip_all, fields(backend = self.label))]
+    async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> Result<url::Url, BlobError> {
+        let r = self.signed_url_uncounted(key, expires_in).await;
+        if !matches!(r, Err(BlobError::Unsupported(_))) {
+            self.counted("sign", r.as_ref().map(|_| 0));
+        }
+        r
+    }
+
+    #[tracing::instrument(name = "storage.ping", skip_all, fields(backend = self.label))]
+    async fn ping(&self) -> Result<(), BlobError> {
+        let r = async {
+            // A listing of a (normally empty) prefix proves credentials, network and bucket.
+            let probe = self.path("_health")?;
+            let _: Vec<_> = self.store.list(Some(&probe)).try_collect().await.map_err(unexpected)?;
+            Ok(())
+        }
+        .await;
+        self.counted("ping", r.as_ref().map(|()| 0));
+        r
+    }
+}
+
+/// The operations' bodies that need more than a block.
+impl ObjectBlobStore {
+    async fn put_stream_uncounted(
+        &self,
+        key: &BlobKey,
+        mut body: BlobBody,
+        attrs: &BlobAttrs,
+    ) -> Result<u64, BlobError> {
         let path = self.path(key.as_str())?;
         let mut writer =
             BufWriter::with_capacity(self.store.clone(), path, PART_SIZE).with_attributes(self.attributes(attrs));
@@ -286,13 +383,7 @@ impl BlobStore for ObjectBlobStore {
         Ok(size)
     }
 
-    async fn get(&self, key: &BlobKey) -> Result<Bytes, BlobError> {
-        let path = self.path(key.as_str())?;
-        let got = self.store.get(&path).await.map_err(|e| map_err(key, e))?;
-        got.bytes().await.map_err(|e| map_err(key, e))
-    }
-
-    async fn head(&self, key: &BlobKey) -> Result<BlobMeta, BlobError> {
+    async fn head_uncounted(&self, key: &BlobKey) -> Result<BlobMeta, BlobError> {
         let path = self.path(key.as_str())?;
         let opts = GetOptions { head: true, ..GetOptions::default() };
         let got = self.store.get_opts(&path, opts).await.map_err(|e| map_err(key, e))?;
@@ -306,15 +397,7 @@ impl BlobStore for ObjectBlobStore {
         })
     }
 
-    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
-        let path = self.path(key.as_str())?;
-        match self.store.delete(&path).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(unexpected(e)),
-        }
-    }
-
-    async fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>, BlobError> {
+    async fn list_uncounted(&self, prefix: &str) -> Result<Vec<BlobMeta>, BlobError> {
         let trimmed = prefix.trim_matches('/');
         let path = if trimmed.is_empty() { self.prefix.clone() } else { Some(self.path(trimmed)?) };
         let metas: Vec<_> = self.store.list(path.as_ref()).try_collect().await.map_err(unexpected)?;
@@ -334,7 +417,7 @@ impl BlobStore for ObjectBlobStore {
         Ok(out)
     }
 
-    async fn signed_url(&self, key: &BlobKey, expires_in: Duration) -> Result<url::Url, BlobError> {
+    async fn signed_url_uncounted(&self, key: &BlobKey, expires_in: Duration) -> Result<url::Url, BlobError> {
         match &self.signing {
             Signing::Store(signer) => {
                 let path = self.path(key.as_str())?;
@@ -348,11 +431,22 @@ impl BlobStore for ObjectBlobStore {
         }
     }
 
-    async fn ping(&self) -> Result<(), BlobError> {
-        // A listing of a (normally empty) prefix proves credentials, network and bucket.
-        let probe = self.path("_health")?;
-        let _: Vec<_> = self.store.list(Some(&probe)).try_collect().await.map_err(unexpected)?;
-        Ok(())
+    /// Counts one operation, `storage_operations_total{backend,operation,result}` (a
+    /// missing object is an answer, not an error), and the bytes it moved,
+    /// `storage_bytes_total{backend,direction}`.
+    fn counted(&self, operation: &'static str, r: Result<u64, &BlobError>) {
+        let result = match r {
+            Ok(_) | Err(BlobError::NotFound(_)) => "ok",
+            Err(_) => "error",
+        };
+        metrics::counter!("storage_operations_total", "backend" => self.label, "operation" => operation, "result" => result)
+            .increment(1);
+        if let Ok(n) = r
+            && n > 0
+        {
+            let direction = if operation == "put" { "in" } else { "out" };
+            metrics::counter!("storage_bytes_total", "backend" => self.label, "direction" => direction).increment(n);
+        }
     }
 }
 

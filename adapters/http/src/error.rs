@@ -178,7 +178,6 @@ pub fn rate_limit_state(limit: application::rate_limit::Limit, remaining: u32, r
 
 impl From<application::rate_limit::Throttled> for ApiError {
     fn from(t: application::rate_limit::Throttled) -> Self {
-        metrics::counter!("rate_limited_total", "limit" => t.limit.name()).increment(1);
         let secs = u32::try_from(whole_seconds(t.retry_after)).unwrap_or(u32::MAX).max(1);
         Self::TooManyRequests(
             Json(Problem::new(ProblemKind::RateLimited, format!("Too many requests; retry in {secs} s."))),

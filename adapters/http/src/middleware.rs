@@ -74,7 +74,16 @@ pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<R
         .get(poem::http::header::USER_AGENT)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(USER_AGENT_MAX).collect::<String>());
     // No path: the route template goes on the access line (ids and free text stay out).
-    let span = tracing::info_span!("request", request_id = %id, client_request_id = client_id.as_deref());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        client_request_id = client_id.as_deref(),
+        otel.kind = "server",
+        http.route = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    );
+    continue_trace(&span, req.headers());
     async move {
         let started = Instant::now();
         let mut resp = match next.call(req).await {
@@ -97,10 +106,55 @@ pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<R
         } else {
             tracing::info!(%method, route, status, latency_ms, bytes, user_id, user_agent, client_ip = peer, "request completed");
         }
+        // For the trace (after the access line, which has them already).
+        let current = tracing::Span::current();
+        name_trace_span(&current, format!("{method} {route}"));
+        current.record("http.route", route.as_str());
+        current.record("http.response.status_code", status);
+        if status >= 500 {
+            current.record("otel.status_code", "ERROR");
+        }
+        return_trace(&current, resp.headers_mut());
         Ok(resp)
     }
     .instrument(span)
     .await
+}
+
+/// Continues the caller's trace when the request carries a W3C `traceparent` (and
+/// `tracestate`); otherwise the request starts a trace (if traces are on and sampled).
+fn continue_trace(span: &tracing::Span, headers: &poem::http::HeaderMap) {
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    if headers.contains_key("traceparent") {
+        let parent = opentelemetry::global::get_text_map_propagator(|p| {
+            p.extract(&opentelemetry_http::HeaderExtractor(headers))
+        });
+        let _ = span.set_parent(parent);
+    }
+}
+
+/// Renames the request's trace span to `GET /api/v1/listings/{id}` once the route is
+/// known (the span started as `request`).
+fn name_trace_span(span: &tracing::Span, name: String) {
+    use opentelemetry::trace::TraceContextExt as _;
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let cx = span.context();
+    if cx.span().span_context().is_valid() {
+        cx.span().update_name(name);
+    }
+}
+
+/// The request's own `traceparent` on the response, so a client (or a support ticket)
+/// can name the trace. Nothing when the request is not traced.
+fn return_trace(span: &tracing::Span, headers: &mut poem::http::HeaderMap) {
+    use opentelemetry::trace::TraceContextExt as _;
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let cx = span.context();
+    if cx.span().span_context().is_valid() {
+        opentelemetry::global::get_text_map_propagator(|p| {
+            p.inject_context(&cx, &mut opentelemetry_http::HeaderInjector(headers));
+        });
+    }
 }
 
 /// The response body's length when it is known before sending (every buffered body;

@@ -51,6 +51,7 @@ impl Replica {
     /// `reads` on the replica; a read taking longer than `timeout` is redone on the
     /// primary.
     pub fn new(reads: Reads, timeout: Duration, secure_cookies: bool) -> Self {
+        metrics::counter!("replica_failures_total").increment(0);
         Self { reads, timeout, cookie: fresh_cookie_name(secure_cookies), gate: Gate::default() }
     }
 }

@@ -55,6 +55,7 @@ impl SmtpMailer {
             .map_err(|e| anyhow::anyhow!("SMTP_URL is not usable: {e}"))?
             .timeout(Some(timeout))
             .build();
+        zero_series("smtp");
         Ok(Self { transport, from })
     }
 
@@ -68,12 +69,34 @@ impl SmtpMailer {
 
 #[async_trait]
 impl Mailer for SmtpMailer {
+    #[tracing::instrument(name = "mail.send", skip_all, fields(transport = "smtp"))]
     async fn send(&self, message: &MailMessage) -> Result<(), MailError> {
         let mime = mime(&self.from, message)?;
-        match self.transport.send(mime).await {
+        let r = match self.transport.send(mime).await {
             Ok(_) => Ok(()),
             Err(e) => Err(classify(&e)),
-        }
+        };
+        counted("smtp", &r);
+        r
+    }
+}
+
+/// `mail_sent_total{transport,result}`: `sent`, `rejected` (the recipient refused, for
+/// good) or `failed` (the server or the connection: retried).
+fn counted(transport: &'static str, r: &Result<(), MailError>) {
+    let result = match r {
+        Ok(()) => "sent",
+        Err(MailError::Rejected(_)) => "rejected",
+        Err(_) => "failed",
+    };
+    metrics::counter!("mail_sent_total", "transport" => transport, "result" => result).increment(1);
+}
+
+/// Registers the mail series at 0 (a rate over a series that appears on its first
+/// failure misses that failure).
+fn zero_series(transport: &'static str) {
+    for result in ["sent", "rejected", "failed"] {
+        metrics::counter!("mail_sent_total", "transport" => transport, "result" => result).increment(0);
     }
 }
 
@@ -109,6 +132,7 @@ impl EmlFolder {
         let dir = dir.into();
         std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
         let from = from.parse().map_err(|e| anyhow::anyhow!("MAIL_FROM is not a mailbox: {e}"))?;
+        zero_series("eml");
         Ok(Self { dir, from })
     }
 
@@ -119,7 +143,16 @@ impl EmlFolder {
 
 #[async_trait]
 impl Mailer for EmlFolder {
+    #[tracing::instrument(name = "mail.send", skip_all, fields(transport = "eml"))]
     async fn send(&self, message: &MailMessage) -> Result<(), MailError> {
+        let r = self.write(message).await;
+        counted("eml", &r);
+        r
+    }
+}
+
+impl EmlFolder {
+    async fn write(&self, message: &MailMessage) -> Result<(), MailError> {
         let bytes = mime(&self.from, message)?.formatted();
         let name = format!("{}-{}.eml", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"), uuid::Uuid::now_v7().simple());
         // Written aside and renamed: a reader never sees half a message.

@@ -46,6 +46,7 @@ pub(crate) fn insert_job(s: &mut State, job: &NewJob) -> Result<bool, Repository
             lease: None,
             last_error: None,
             dedupe_key: job.dedupe_key.clone(),
+            trace_context: None,
             created_at: job.created_at,
             updated_at: job.created_at,
         },

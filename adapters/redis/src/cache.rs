@@ -32,6 +32,7 @@ impl RedisCache {
 
 #[async_trait]
 impl Cache for RedisCache {
+    #[tracing::instrument(name = "redis.cache.get", skip_all)]
     async fn get(&self, key: &str) -> Result<Option<Bytes>, CacheError> {
         let key = self.redis.key(key);
         let v: Option<Vec<u8>> = match self.redis.run(|mut c| async move { c.get(key).await }).await {
@@ -46,12 +47,14 @@ impl Cache for RedisCache {
         Ok(v.map(Bytes::from))
     }
 
+    #[tracing::instrument(name = "redis.cache.set", skip_all)]
     async fn set(&self, key: &str, value: Bytes, ttl: Duration) -> Result<(), CacheError> {
         let key = self.redis.key(key);
         let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         self.redis.run(|mut c| async move { c.pset_ex(key, value.as_ref(), ms).await }).await.map_err(unavailable)
     }
 
+    #[tracing::instrument(name = "redis.cache.set_if_absent", skip_all)]
     async fn set_if_absent(&self, key: &str, value: Bytes, ttl: Duration) -> Result<bool, CacheError> {
         let key = self.redis.key(key);
         let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
@@ -65,11 +68,13 @@ impl Cache for RedisCache {
         Ok(stored.is_some())
     }
 
+    #[tracing::instrument(name = "redis.cache.delete", skip_all)]
     async fn delete(&self, key: &str) -> Result<(), CacheError> {
         let key = self.redis.key(key);
         self.redis.run(|mut c| async move { c.del(key).await }).await.map_err(unavailable)
     }
 
+    #[tracing::instrument(name = "redis.cache.ping", skip_all)]
     async fn ping(&self) -> Result<(), CacheError> {
         self.redis.ping().await.map_err(unavailable)
     }

@@ -48,6 +48,7 @@ fn ms(d: i64) -> Duration {
 
 #[async_trait]
 impl RateLimiter for RedisRateLimiter {
+    #[tracing::instrument(name = "redis.rate_limit.acquire", skip_all)]
     async fn acquire(&self, key: &str, quota: Quota) -> Result<RateDecision, RateLimitError> {
         let interval = u64::try_from(quota.interval().as_millis()).unwrap_or(u64::MAX).max(1);
         let mut invocation = self.script.key(self.redis.key(&format!("rl:{key}")));

@@ -63,11 +63,13 @@ fn unavailable(e: impl Into<anyhow::Error>) -> SessionStoreError {
 
 #[async_trait]
 impl SessionStore for RedisSessions {
+    #[tracing::instrument(name = "redis.sessions.load", skip_all)]
     async fn load(&self, id: &str) -> Result<Option<String>, SessionStoreError> {
         let key = self.session_key(id);
         self.redis.run(|mut c| async move { c.get(key).await }).await.map_err(unavailable)
     }
 
+    #[tracing::instrument(name = "redis.sessions.save", skip_all)]
     async fn save(&self, id: &str, user: Option<UserId>, data: &str, ttl: Duration) -> Result<(), SessionStoreError> {
         let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         let mut invocation = self.save.key(self.session_key(id));
@@ -78,6 +80,7 @@ impl SessionStore for RedisSessions {
         self.redis.run(|mut c| async move { invocation.invoke_async::<()>(&mut c).await }).await.map_err(unavailable)
     }
 
+    #[tracing::instrument(name = "redis.sessions.remove", skip_all)]
     async fn remove(&self, id: &str) -> Result<(), SessionStoreError> {
         // The id may stay in its user's set until that expires: removing all of the
         // user's sessions skips ids that are gone.
@@ -85,12 +88,14 @@ impl SessionStore for RedisSessions {
         self.redis.run(|mut c| async move { c.del::<_, ()>(key).await }).await.map_err(unavailable)
     }
 
+    #[tracing::instrument(name = "redis.sessions.remove_all_for", skip_all)]
     async fn remove_all_for(&self, user: UserId) -> Result<u64, SessionStoreError> {
         let mut invocation = self.remove_all.key(self.user_key(user));
         invocation.arg(self.session_key(""));
         self.redis.run(|mut c| async move { invocation.invoke_async(&mut c).await }).await.map_err(unavailable)
     }
 
+    #[tracing::instrument(name = "redis.sessions.ping", skip_all)]
     async fn ping(&self) -> Result<(), SessionStoreError> {
         self.redis.ping().await.map_err(unavailable)
     }

@@ -63,19 +63,23 @@ impl SqlAuditLog {
 
 #[async_trait]
 impl AuditLog for SqlAuditLog {
+    #[tracing::instrument(name = "db.audit.list", skip_all)]
     async fn list(&self, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>, RepositoryError> {
-        let mut q = audit_events::Entity::find();
-        if let Some(actor) = filter.actor_id {
-            q = q.filter(Column::ActorId.eq(actor.0));
-        }
-        if let Some(t) = &filter.target_type {
-            q = q.filter(Column::TargetType.eq(t.as_str()));
-        }
-        if let Some(t) = &filter.target_id {
-            q = q.filter(Column::TargetId.eq(t.as_str()));
-        }
-        let rows = newest_first(&self.db, q, Column::At, Column::Id, page).await?;
-        let events = rows.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(events, page.size, 0, |e| (e.at.timestamp_micros(), e.id)))
+        crate::observe::op("audit.list", async move {
+            let mut q = audit_events::Entity::find();
+            if let Some(actor) = filter.actor_id {
+                q = q.filter(Column::ActorId.eq(actor.0));
+            }
+            if let Some(t) = &filter.target_type {
+                q = q.filter(Column::TargetType.eq(t.as_str()));
+            }
+            if let Some(t) = &filter.target_id {
+                q = q.filter(Column::TargetId.eq(t.as_str()));
+            }
+            let rows = newest_first(&self.db, q, Column::At, Column::Id, page).await?;
+            let events = rows.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
+            Ok(Page::from_rows(events, page.size, 0, |e| (e.at.timestamp_micros(), e.id)))
+        })
+        .await
     }
 }

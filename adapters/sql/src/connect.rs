@@ -14,6 +14,8 @@ pub struct DbConfig {
     pub min_connections: u32,
     pub connect_timeout: Duration,
     pub acquire_timeout: Duration,
+    /// The `pool` label of its metrics (`primary`, `replica`; `observe`).
+    pub label: &'static str,
 }
 
 /// A pooled connection idle at least this long is pinged before it is handed out (the
@@ -37,7 +39,11 @@ pub const PLAN_CACHE_MODE: &str = "force_custom_plan";
 /// Opens a connection pool. SQLite files are opened with foreign keys on and in WAL mode
 /// (sqlx's defaults for file databases).
 pub async fn connect(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
-    Database::connect(options(cfg)).await.map_err(|e| anyhow::anyhow!(e).context("cannot connect to the database"))
+    let mut db = Database::connect(options(cfg))
+        .await
+        .map_err(|e| anyhow::anyhow!(e).context("cannot connect to the database"))?;
+    crate::observe::observe(&mut db, cfg.label);
+    Ok(db)
 }
 
 /// A pool that connects on first use: for an optional database (a read replica) that
@@ -45,7 +51,10 @@ pub async fn connect(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
 pub async fn connect_lazily(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
     let mut opts = options(cfg);
     opts.connect_lazy(true);
-    Database::connect(opts).await.map_err(|e| anyhow::anyhow!(e).context("cannot set up the database pool"))
+    let mut db =
+        Database::connect(opts).await.map_err(|e| anyhow::anyhow!(e).context("cannot set up the database pool"))?;
+    crate::observe::observe(&mut db, cfg.label);
+    Ok(db)
 }
 
 fn options(cfg: &DbConfig) -> ConnectOptions {
@@ -84,8 +93,12 @@ impl HealthProbe for DatabaseHealth {
         self.name
     }
 
+    #[tracing::instrument(name = "db.health.check", skip_all)]
     async fn check(&self) -> anyhow::Result<()> {
-        self.db.execute_unprepared("SELECT 1").await?;
-        Ok(())
+        crate::observe::op("health.check", async move {
+            self.db.execute_unprepared("SELECT 1").await?;
+            Ok(())
+        })
+        .await
     }
 }

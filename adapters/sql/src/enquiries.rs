@@ -68,66 +68,82 @@ fn to_domain(m: &enquiries::Model) -> Result<Enquiry, RepositoryError> {
 
 #[async_trait]
 impl EnquiryRepository for SqlEnquiryRepository {
+    #[tracing::instrument(name = "db.enquiries.insert", skip_all)]
     async fn insert(&self, enquiry: &Enquiry, notify: &NewJob) -> Result<(), RepositoryError> {
-        let row = to_row(enquiry)?;
-        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
-        enquiries::Entity::insert(row)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(|e| map_db_err(e, "an enquiry with this id exists"))?;
-        crate::jobs::insert_job(&txn, notify).await?;
-        txn.commit().await.map_err(crate::error::unexpected)
+        crate::observe::op("enquiries.insert", async move {
+            let row = to_row(enquiry)?;
+            let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
+            enquiries::Entity::insert(row)
+                .exec_without_returning(&txn)
+                .await
+                .map_err(|e| map_db_err(e, "an enquiry with this id exists"))?;
+            crate::jobs::insert_job(&txn, notify).await?;
+            txn.commit().await.map_err(crate::error::unexpected)
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.enquiries.find", skip_all)]
     async fn find(&self, id: EnquiryId) -> Result<Option<Enquiry>, RepositoryError> {
-        let row = enquiries::Entity::find_by_id(id.0).one(&self.db).await.map_err(crate::error::unexpected)?;
-        row.as_ref().map(to_domain).transpose()
+        crate::observe::op("enquiries.find", async move {
+            let row = enquiries::Entity::find_by_id(id.0).one(&self.db).await.map_err(crate::error::unexpected)?;
+            row.as_ref().map(to_domain).transpose()
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.enquiries.update_status", skip_all)]
     async fn update_status(
         &self,
         enquiry: &Enquiry,
         expected: EnquiryStatus,
         audit: &AuditEvent,
     ) -> Result<(), RepositoryError> {
-        let changes = enquiries::ActiveModel {
-            status: Set(enquiry.status.as_str().to_owned()),
-            updated_at: Set(stored(enquiry.updated_at)),
-            ..enquiries::ActiveModel {
-                id: NotSet,
-                listing_id: NotSet,
-                sender_id: NotSet,
-                owner_id: NotSet,
-                message: NotSet,
-                viewing_dates: NotSet,
-                status: NotSet,
-                created_at: NotSet,
-                updated_at: NotSet,
+        crate::observe::op("enquiries.update_status", async move {
+            let changes = enquiries::ActiveModel {
+                status: Set(enquiry.status.as_str().to_owned()),
+                updated_at: Set(stored(enquiry.updated_at)),
+                ..enquiries::ActiveModel {
+                    id: NotSet,
+                    listing_id: NotSet,
+                    sender_id: NotSet,
+                    owner_id: NotSet,
+                    message: NotSet,
+                    viewing_dates: NotSet,
+                    status: NotSet,
+                    created_at: NotSet,
+                    updated_at: NotSet,
+                }
+            };
+            let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
+            let res = enquiries::Entity::update_many()
+                .set(changes)
+                .filter(Column::Id.eq(enquiry.id.0))
+                .filter(Column::Status.eq(expected.as_str()))
+                .exec(&txn)
+                .await
+                .map_err(crate::error::unexpected)?;
+            if res.rows_affected == 0 {
+                return Err(RepositoryError::Stale);
             }
-        };
-        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
-        let res = enquiries::Entity::update_many()
-            .set(changes)
-            .filter(Column::Id.eq(enquiry.id.0))
-            .filter(Column::Status.eq(expected.as_str()))
-            .exec(&txn)
-            .await
-            .map_err(crate::error::unexpected)?;
-        if res.rows_affected == 0 {
-            return Err(RepositoryError::Stale);
-        }
-        record(&txn, audit).await?;
-        txn.commit().await.map_err(crate::error::unexpected)
+            record(&txn, audit).await?;
+            txn.commit().await.map_err(crate::error::unexpected)
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.enquiries.list", skip_all)]
     async fn list(&self, user: UserId, which: EnquiryBox, page: PageRequest) -> Result<Page<Enquiry>, RepositoryError> {
-        let side = match which {
-            EnquiryBox::Sent => Column::SenderId,
-            EnquiryBox::Received => Column::OwnerId,
-        };
-        let q = enquiries::Entity::find().filter(side.eq(user.0));
-        let rows = newest_first(&self.db, q, Column::CreatedAt, Column::Id, page).await?;
-        let items = rows.iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(items, page.size, 0, |e| (e.created_at.timestamp_micros(), e.id.0)))
+        crate::observe::op("enquiries.list", async move {
+            let side = match which {
+                EnquiryBox::Sent => Column::SenderId,
+                EnquiryBox::Received => Column::OwnerId,
+            };
+            let q = enquiries::Entity::find().filter(side.eq(user.0));
+            let rows = newest_first(&self.db, q, Column::CreatedAt, Column::Id, page).await?;
+            let items = rows.iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
+            Ok(Page::from_rows(items, page.size, 0, |e| (e.created_at.timestamp_micros(), e.id.0)))
+        })
+        .await
     }
 }

@@ -53,6 +53,7 @@ pub(crate) async fn insert_job<C: ConnectionTrait>(conn: &C, job: &NewJob) -> Re
         lease_until: Set(None),
         last_error: Set(None),
         dedupe_key: Set(job.dedupe_key.clone()),
+        trace_context: Set(crate::observe::traceparent()),
         created_at: Set(stored(job.created_at)),
         updated_at: Set(stored(job.created_at)),
     };
@@ -85,6 +86,7 @@ fn to_job(m: jobs::Model) -> Result<Job, RepositoryError> {
         lease,
         last_error: m.last_error,
         dedupe_key: m.dedupe_key,
+        trace_context: m.trace_context,
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
@@ -122,66 +124,76 @@ impl SqlJobQueue {
 
 #[async_trait]
 impl JobQueue for SqlJobQueue {
+    #[tracing::instrument(name = "db.jobs.enqueue", skip_all)]
     async fn enqueue(&self, job: &NewJob) -> Result<bool, RepositoryError> {
-        insert_job(&self.db, job).await
+        crate::observe::op("jobs.enqueue", async move { insert_job(&self.db, job).await }).await
     }
 
+    #[tracing::instrument(name = "db.jobs.claim", skip_all)]
     async fn claim(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<Job>, RepositoryError> {
-        let (now, until) = (stored(now), stored(lease_until));
-        // Leases that ran out on the last attempt: dead, not claimable.
-        jobs::Entity::update_many()
-            .col_expr(Column::Status, Expr::value(JobStatus::Dead.as_str()))
-            .col_expr(Column::LeaseId, Expr::value(Value::Uuid(None)))
-            .col_expr(Column::LeaseUntil, Expr::value(Value::ChronoDateTimeUtc(None)))
-            .col_expr(Column::LastError, Expr::value(LEASE_LOST))
-            .col_expr(Column::UpdatedAt, Expr::value(now))
-            .filter(Column::Status.eq(JobStatus::Running.as_str()))
-            .filter(Column::LeaseUntil.lt(now))
-            .filter(Expr::col(Column::Attempts).gte(Expr::col(Column::MaxAttempts)))
-            .exec(&self.db)
-            .await
-            .map_err(unexpected)?;
+        crate::observe::op("jobs.claim", async move {
+            let (now, until) = (stored(now), stored(lease_until));
+            // Leases that ran out on the last attempt: dead, not claimable.
+            jobs::Entity::update_many()
+                .col_expr(Column::Status, Expr::value(JobStatus::Dead.as_str()))
+                .col_expr(Column::LeaseId, Expr::value(Value::Uuid(None)))
+                .col_expr(Column::LeaseUntil, Expr::value(Value::ChronoDateTimeUtc(None)))
+                .col_expr(Column::LastError, Expr::value(LEASE_LOST))
+                .col_expr(Column::UpdatedAt, Expr::value(now))
+                .filter(Column::Status.eq(JobStatus::Running.as_str()))
+                .filter(Column::LeaseUntil.lt(now))
+                .filter(Expr::col(Column::Attempts).gte(Expr::col(Column::MaxAttempts)))
+                .exec(&self.db)
+                .await
+                .map_err(unexpected)?;
 
-        let backend = self.backend();
-        let (p, lock) = match backend {
-            DatabaseBackend::Postgres => (["$1", "$2", "$3", "$4"], " FOR UPDATE SKIP LOCKED"),
-            _ => (["?", "?", "?", "?"], ""),
-        };
-        // SQLite numbers `?` by position, so the select's values come after the SET's.
-        let sql = format!(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_id = {l}, lease_until = {u}, \
+            let backend = self.backend();
+            let (p, lock) = match backend {
+                DatabaseBackend::Postgres => (["$1", "$2", "$3", "$4"], " FOR UPDATE SKIP LOCKED"),
+                _ => (["?", "?", "?", "?"], ""),
+            };
+            // SQLite numbers `?` by position, so the select's values come after the SET's.
+            let sql = format!(
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_id = {l}, lease_until = {u}, \
              updated_at = {n} WHERE id IN (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= {n2}) \
              OR (status = 'running' AND lease_until < {n2} AND attempts < max_attempts) \
              ORDER BY run_at, id LIMIT {lim}{lock}) RETURNING *",
-            l = p[0],
-            u = p[1],
-            n = p[2],
-            n2 = if backend == DatabaseBackend::Postgres { "$3" } else { "?" },
-            lim = if backend == DatabaseBackend::Postgres { "$4" } else { "?" },
-        );
-        let lease = Uuid::now_v7();
-        let values: Vec<Value> = match backend {
-            DatabaseBackend::Postgres => vec![lease.into(), until.into(), now.into(), i64::from(limit).into()],
-            _ => vec![lease.into(), until.into(), now.into(), now.into(), now.into(), i64::from(limit).into()],
-        };
-        let rows = jobs::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-            .all(&self.db)
-            .await
-            .map_err(unexpected)?;
-        let mut claimed = rows.into_iter().map(to_job).collect::<Result<Vec<_>, _>>()?;
-        claimed.sort_by_key(|j| (j.run_at, j.id));
-        Ok(claimed)
+                l = p[0],
+                u = p[1],
+                n = p[2],
+                n2 = if backend == DatabaseBackend::Postgres { "$3" } else { "?" },
+                lim = if backend == DatabaseBackend::Postgres { "$4" } else { "?" },
+            );
+            let lease = Uuid::now_v7();
+            let values: Vec<Value> = match backend {
+                DatabaseBackend::Postgres => vec![lease.into(), until.into(), now.into(), i64::from(limit).into()],
+                _ => vec![lease.into(), until.into(), now.into(), now.into(), now.into(), i64::from(limit).into()],
+            };
+            let rows = jobs::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+                .all(&self.db)
+                .await
+                .map_err(unexpected)?;
+            let mut claimed = rows.into_iter().map(to_job).collect::<Result<Vec<_>, _>>()?;
+            claimed.sort_by_key(|j| (j.run_at, j.id));
+            Ok(claimed)
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.jobs.extend", skip_all)]
     async fn extend(&self, id: Uuid, lease: Uuid, until: DateTime<Utc>) -> Result<(), RepositoryError> {
-        self.end_claim(id, lease, |u| u.col_expr(Column::LeaseUntil, Expr::value(stored(until)))).await
+        crate::observe::op("jobs.extend", async move {
+            self.end_claim(id, lease, |u| u.col_expr(Column::LeaseUntil, Expr::value(stored(until)))).await
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.jobs.finish", skip_all)]
     async fn finish(
         &self,
         id: Uuid,
@@ -189,62 +201,77 @@ impl JobQueue for SqlJobQueue {
         outcome: &Outcome,
         now: DateTime<Utc>,
     ) -> Result<(), RepositoryError> {
-        let now = stored(now);
-        let outcome = outcome.clone();
-        self.end_claim(id, lease, move |u| {
-            let u = u
-                .col_expr(Column::LeaseId, Expr::value(Value::Uuid(None)))
-                .col_expr(Column::LeaseUntil, Expr::value(Value::ChronoDateTimeUtc(None)))
-                .col_expr(Column::UpdatedAt, Expr::value(now));
-            match outcome {
-                Outcome::Done => u.col_expr(Column::Status, Expr::value(JobStatus::Done.as_str())),
-                Outcome::Retry { error, retry_at } => u
-                    .col_expr(Column::Status, Expr::value(JobStatus::Queued.as_str()))
-                    .col_expr(Column::RunAt, Expr::value(stored(retry_at)))
-                    .col_expr(Column::LastError, Expr::value(bounded(&error))),
-                Outcome::Dead { error } => u
-                    .col_expr(Column::Status, Expr::value(JobStatus::Dead.as_str()))
-                    .col_expr(Column::LastError, Expr::value(bounded(&error))),
-                Outcome::Release => u
-                    .col_expr(Column::Status, Expr::value(JobStatus::Queued.as_str()))
-                    .col_expr(Column::RunAt, Expr::value(now))
-                    .col_expr(Column::Attempts, Expr::col(Column::Attempts).sub(1)),
-            }
+        crate::observe::op("jobs.finish", async move {
+            let now = stored(now);
+            let outcome = outcome.clone();
+            self.end_claim(id, lease, move |u| {
+                let u = u
+                    .col_expr(Column::LeaseId, Expr::value(Value::Uuid(None)))
+                    .col_expr(Column::LeaseUntil, Expr::value(Value::ChronoDateTimeUtc(None)))
+                    .col_expr(Column::UpdatedAt, Expr::value(now));
+                match outcome {
+                    Outcome::Done => u.col_expr(Column::Status, Expr::value(JobStatus::Done.as_str())),
+                    Outcome::Retry { error, retry_at } => u
+                        .col_expr(Column::Status, Expr::value(JobStatus::Queued.as_str()))
+                        .col_expr(Column::RunAt, Expr::value(stored(retry_at)))
+                        .col_expr(Column::LastError, Expr::value(bounded(&error))),
+                    Outcome::Dead { error } => u
+                        .col_expr(Column::Status, Expr::value(JobStatus::Dead.as_str()))
+                        .col_expr(Column::LastError, Expr::value(bounded(&error))),
+                    Outcome::Release => u
+                        .col_expr(Column::Status, Expr::value(JobStatus::Queued.as_str()))
+                        .col_expr(Column::RunAt, Expr::value(now))
+                        .col_expr(Column::Attempts, Expr::col(Column::Attempts).sub(1)),
+                }
+            })
+            .await
         })
         .await
     }
 
+    #[tracing::instrument(name = "db.jobs.find", skip_all)]
     async fn find(&self, id: Uuid) -> Result<Option<Job>, RepositoryError> {
-        jobs::Entity::find_by_id(id).one(&self.db).await.map_err(unexpected)?.map(to_job).transpose()
+        crate::observe::op("jobs.find", async move {
+            jobs::Entity::find_by_id(id).one(&self.db).await.map_err(unexpected)?.map(to_job).transpose()
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.jobs.list", skip_all)]
     async fn list(&self, status: Option<JobStatus>, page: PageRequest) -> Result<Page<Job>, RepositoryError> {
-        let mut q = jobs::Entity::find();
-        if let Some(s) = status {
-            q = q.filter(Column::Status.eq(s.as_str()));
-        }
-        let rows = newest_first(&self.db, q, Column::UpdatedAt, Column::Id, page).await?;
-        let jobs = rows.into_iter().map(to_job).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(jobs, page.size, 0, |j| (j.updated_at.timestamp_micros(), j.id)))
+        crate::observe::op("jobs.list", async move {
+            let mut q = jobs::Entity::find();
+            if let Some(s) = status {
+                q = q.filter(Column::Status.eq(s.as_str()));
+            }
+            let rows = newest_first(&self.db, q, Column::UpdatedAt, Column::Id, page).await?;
+            let jobs = rows.into_iter().map(to_job).collect::<Result<Vec<_>, _>>()?;
+            Ok(Page::from_rows(jobs, page.size, 0, |j| (j.updated_at.timestamp_micros(), j.id)))
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.jobs.retry", skip_all)]
     async fn retry(&self, id: Uuid, now: DateTime<Utc>, audit: &AuditEvent) -> Result<(), RepositoryError> {
-        let now = stored(now);
-        let txn = self.db.begin().await.map_err(unexpected)?;
-        let res = jobs::Entity::update_many()
-            .col_expr(Column::Status, Expr::value(JobStatus::Queued.as_str()))
-            .col_expr(Column::Attempts, Expr::value(0))
-            .col_expr(Column::RunAt, Expr::value(now))
-            .col_expr(Column::UpdatedAt, Expr::value(now))
-            .filter(Column::Id.eq(id))
-            .filter(Column::Status.eq(JobStatus::Dead.as_str()))
-            .exec(&txn)
-            .await
-            .map_err(unexpected)?;
-        if res.rows_affected == 0 {
-            return Err(RepositoryError::Stale);
-        }
-        record(&txn, audit).await?;
-        txn.commit().await.map_err(unexpected)
+        crate::observe::op("jobs.retry", async move {
+            let now = stored(now);
+            let txn = self.db.begin().await.map_err(unexpected)?;
+            let res = jobs::Entity::update_many()
+                .col_expr(Column::Status, Expr::value(JobStatus::Queued.as_str()))
+                .col_expr(Column::Attempts, Expr::value(0))
+                .col_expr(Column::RunAt, Expr::value(now))
+                .col_expr(Column::UpdatedAt, Expr::value(now))
+                .filter(Column::Id.eq(id))
+                .filter(Column::Status.eq(JobStatus::Dead.as_str()))
+                .exec(&txn)
+                .await
+                .map_err(unexpected)?;
+            if res.rows_affected == 0 {
+                return Err(RepositoryError::Stale);
+            }
+            record(&txn, audit).await?;
+            txn.commit().await.map_err(unexpected)
+        })
+        .await
     }
 }

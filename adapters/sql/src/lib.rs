@@ -15,6 +15,7 @@ mod entity;
 mod error;
 mod jobs;
 mod listings;
+pub mod observe;
 mod photos;
 mod rows;
 pub mod search;

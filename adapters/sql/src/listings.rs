@@ -204,171 +204,211 @@ fn count_of(row: Option<&sea_orm::QueryResult>, col: &str) -> Result<u64, Reposi
 
 #[async_trait]
 impl ListingRepository for SqlListingRepository {
+    #[tracing::instrument(name = "db.listings.insert", skip_all)]
     async fn insert(&self, listing: &Listing, audit: &AuditEvent) -> Result<(), RepositoryError> {
-        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
-        listings::Entity::insert(to_row(listing)?)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(|e| map_db_err(e, "a listing with this id exists"))?;
-        record(&txn, audit).await?;
-        txn.commit().await.map_err(crate::error::unexpected)
+        crate::observe::op("listings.insert", async move {
+            let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
+            listings::Entity::insert(to_row(listing)?)
+                .exec_without_returning(&txn)
+                .await
+                .map_err(|e| map_db_err(e, "a listing with this id exists"))?;
+            record(&txn, audit).await?;
+            txn.commit().await.map_err(crate::error::unexpected)
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.listings.update", skip_all)]
     async fn update(
         &self,
         listing: &Listing,
         expected: Precondition,
         audit: &AuditEvent,
     ) -> Result<(), RepositoryError> {
-        let row = listings::ActiveModel { id: NotSet, ..to_row(listing)? };
-        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
-        let res = listings::Entity::update_many()
-            .set(row)
-            .filter(Column::Id.eq(listing.id.0))
-            .filter(Column::Version.eq(stored_version(expected.version)?))
-            .filter(Column::Status.eq(expected.status.as_str()))
-            .exec(&txn)
-            .await
-            .map_err(crate::error::unexpected)?;
-        if res.rows_affected == 0 {
-            return Err(RepositoryError::Stale);
-        }
-        record(&txn, audit).await?;
-        txn.commit().await.map_err(crate::error::unexpected)
+        crate::observe::op("listings.update", async move {
+            let row = listings::ActiveModel { id: NotSet, ..to_row(listing)? };
+            let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
+            let res = listings::Entity::update_many()
+                .set(row)
+                .filter(Column::Id.eq(listing.id.0))
+                .filter(Column::Version.eq(stored_version(expected.version)?))
+                .filter(Column::Status.eq(expected.status.as_str()))
+                .exec(&txn)
+                .await
+                .map_err(crate::error::unexpected)?;
+            if res.rows_affected == 0 {
+                return Err(RepositoryError::Stale);
+            }
+            record(&txn, audit).await?;
+            txn.commit().await.map_err(crate::error::unexpected)
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.listings.delete", skip_all)]
     async fn delete(&self, id: ListingId, expected: Version, audit: &AuditEvent) -> Result<(), RepositoryError> {
-        use crate::entity::enquiries;
-        let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
-        // Every condition in the statement: a concurrent publish, change or enquiry makes
-        // it delete nothing.
-        let res = listings::Entity::delete_many()
-            .filter(Column::Id.eq(id.0))
-            .filter(Column::Version.eq(stored_version(expected)?))
-            .filter(Column::Status.eq(ListingStatus::Draft.as_str()))
-            .filter(Column::PublishedAt.is_null())
-            .filter(
-                Expr::exists(
-                    Query::select()
-                        .expr(Expr::val(1))
-                        .from(enquiries::Entity)
-                        .and_where(Expr::col((enquiries::Entity, enquiries::Column::ListingId)).eq(id.0))
-                        .to_owned(),
+        crate::observe::op("listings.delete", async move {
+            use crate::entity::enquiries;
+            let txn = self.db.begin().await.map_err(crate::error::unexpected)?;
+            // Every condition in the statement: a concurrent publish, change or enquiry makes
+            // it delete nothing.
+            let res = listings::Entity::delete_many()
+                .filter(Column::Id.eq(id.0))
+                .filter(Column::Version.eq(stored_version(expected)?))
+                .filter(Column::Status.eq(ListingStatus::Draft.as_str()))
+                .filter(Column::PublishedAt.is_null())
+                .filter(
+                    Expr::exists(
+                        Query::select()
+                            .expr(Expr::val(1))
+                            .from(enquiries::Entity)
+                            .and_where(Expr::col((enquiries::Entity, enquiries::Column::ListingId)).eq(id.0))
+                            .to_owned(),
+                    )
+                    .not(),
                 )
-                .not(),
-            )
-            .exec(&txn)
-            .await
-            .map_err(crate::error::unexpected)?;
-        if res.rows_affected == 0 {
-            return Err(RepositoryError::Stale);
-        }
-        // The foreign keys cascade too; deleting explicitly does not depend on SQLite's
-        // `foreign_keys` pragma being on.
-        shortlists::Entity::delete_many()
-            .filter(shortlists::Column::ListingId.eq(id.0))
-            .exec(&txn)
-            .await
-            .map_err(crate::error::unexpected)?;
-        record(&txn, audit).await?;
-        txn.commit().await.map_err(crate::error::unexpected)
+                .exec(&txn)
+                .await
+                .map_err(crate::error::unexpected)?;
+            if res.rows_affected == 0 {
+                return Err(RepositoryError::Stale);
+            }
+            // The foreign keys cascade too; deleting explicitly does not depend on SQLite's
+            // `foreign_keys` pragma being on.
+            shortlists::Entity::delete_many()
+                .filter(shortlists::Column::ListingId.eq(id.0))
+                .exec(&txn)
+                .await
+                .map_err(crate::error::unexpected)?;
+            record(&txn, audit).await?;
+            txn.commit().await.map_err(crate::error::unexpected)
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.listings.find", skip_all)]
     async fn find(&self, id: ListingId) -> Result<Option<Listing>, RepositoryError> {
-        let row = listings::Entity::find_by_id(id.0).one(&self.db).await.map_err(crate::error::unexpected)?;
-        row.map(to_domain).transpose()
+        crate::observe::op("listings.find", async move {
+            let row = listings::Entity::find_by_id(id.0).one(&self.db).await.map_err(crate::error::unexpected)?;
+            row.map(to_domain).transpose()
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.listings.list_by_owner", skip_all)]
     async fn list_by_owner(&self, owner: UserId, page: PageRequest) -> Result<Page<Listing>, RepositoryError> {
-        let q = listings::Entity::find().filter(Column::OwnerId.eq(owner.0));
-        let rows = newest_first(&self.db, q, Column::CreatedAt, Column::Id, page).await?;
-        let items = rows.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(items, page.size, 0, |l| (l.created_at.timestamp_micros(), l.id.0)))
+        crate::observe::op("listings.list_by_owner", async move {
+            let q = listings::Entity::find().filter(Column::OwnerId.eq(owner.0));
+            let rows = newest_first(&self.db, q, Column::CreatedAt, Column::Id, page).await?;
+            let items = rows.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
+            Ok(Page::from_rows(items, page.size, 0, |l| (l.created_at.timestamp_micros(), l.id.0)))
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.listings.lapsed_licences", skip_all)]
     async fn lapsed_licences(
         &self,
         today: NaiveDate,
         after: Option<ListingId>,
         limit: u32,
     ) -> Result<Vec<Listing>, RepositoryError> {
-        use sea_orm::{QueryOrder, QuerySelect};
-        let mut q = listings::Entity::find();
-        if let Some(a) = after {
-            q = q.filter(Column::Id.gt(a.0));
-        }
-        let rows = q
-            .filter(Column::Status.eq(ListingStatus::Published.as_str()))
-            .filter(Column::SearchableUntil.lt(today))
-            .order_by_asc(Column::Id)
-            .limit(u64::from(limit))
-            .all(&self.db)
-            .await
-            .map_err(crate::error::unexpected)?;
-        rows.into_iter().map(to_domain).collect()
-    }
-
-    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<ListingCard>, RepositoryError> {
-        let backend = self.db.get_database_backend();
-        let page = page_of(query);
-        let rows = CardRow::find_by_statement(search_statement(query, today, backend))
-            .all(&self.db)
-            .await
-            .map_err(crate::error::unexpected)?;
-        let items = rows.into_iter().map(CardRow::into_card).collect::<Result<Vec<_>, _>>()?;
-        let sort = query.sort;
-        Ok(Page::from_rows(items, page.size, sort.tag(), |l| (sort.key_of(l), l.id.0)))
-    }
-
-    async fn count(&self, query: &SearchQuery, today: NaiveDate) -> Result<u64, RepositoryError> {
-        let backend = self.db.get_database_backend();
-        let row = self
-            .db
-            .query_one_raw(search_count_statement(query, today, backend))
-            .await
-            .map_err(crate::error::unexpected)?;
-        Ok(Ord::min(count_of(row.as_ref(), "n")?, ESTIMATE_CAP))
-    }
-
-    async fn visible_counts_by_city(&self, today: NaiveDate) -> Result<Vec<(CitySlug, u64)>, RepositoryError> {
-        let st = Query::select()
-            .column((listings::Entity, Column::City))
-            .expr_as(Expr::cust("count(*)"), Alias::new("n"))
-            .from(listings::Entity)
-            .cond_where(visible(today))
-            .and_where(Expr::col((listings::Entity, Column::City)).is_not_null())
-            .group_by_col((listings::Entity, Column::City))
-            .order_by((listings::Entity, Column::City), sea_orm::Order::Asc)
-            .to_owned();
-        let rows = self.db.query_all(&st).await.map_err(crate::error::unexpected)?;
-        rows.iter()
-            .map(|r| {
-                let slug: String = r.try_get("", "city").map_err(crate::error::unexpected)?;
-                let slug = CitySlug::parse(&slug).map_err(|e| corrupt("listing", "(count)", "city", e))?;
-                Ok((slug, count_of(Some(r), "n")?))
-            })
-            .collect()
-    }
-
-    async fn stats(&self, today: NaiveDate) -> Result<SiteStats, RepositoryError> {
-        let listings_st = Query::select()
-            .expr_as(Expr::cust("count(*)"), Alias::new("listings"))
-            .expr_as(Expr::col((listings::Entity, Column::City)).count_distinct(), Alias::new("cities"))
-            .from(listings::Entity)
-            .cond_where(visible(today))
-            .to_owned();
-        let landlords_st = Query::select()
-            .expr_as(Expr::cust("count(*)"), Alias::new("landlords"))
-            .from(users::Entity)
-            .and_where(Expr::col(users::Column::Role).is_in([Role::Landlord.as_str(), Role::Agent.as_str()]))
-            .and_where(Expr::col(users::Column::Suspended).eq(false))
-            .to_owned();
-        let l = self.db.query_one(&listings_st).await.map_err(crate::error::unexpected)?;
-        let u = self.db.query_one(&landlords_st).await.map_err(crate::error::unexpected)?;
-        Ok(SiteStats {
-            listings: count_of(l.as_ref(), "listings")?,
-            cities: count_of(l.as_ref(), "cities")?,
-            landlords: count_of(u.as_ref(), "landlords")?,
+        crate::observe::op("listings.lapsed_licences", async move {
+            use sea_orm::{QueryOrder, QuerySelect};
+            let mut q = listings::Entity::find();
+            if let Some(a) = after {
+                q = q.filter(Column::Id.gt(a.0));
+            }
+            let rows = q
+                .filter(Column::Status.eq(ListingStatus::Published.as_str()))
+                .filter(Column::SearchableUntil.lt(today))
+                .order_by_asc(Column::Id)
+                .limit(u64::from(limit))
+                .all(&self.db)
+                .await
+                .map_err(crate::error::unexpected)?;
+            rows.into_iter().map(to_domain).collect()
         })
+        .await
+    }
+
+    #[tracing::instrument(name = "db.listings.search", skip_all)]
+    async fn search(&self, query: &SearchQuery, today: NaiveDate) -> Result<Page<ListingCard>, RepositoryError> {
+        crate::observe::op("listings.search", async move {
+            let backend = self.db.get_database_backend();
+            let page = page_of(query);
+            let rows = CardRow::find_by_statement(search_statement(query, today, backend))
+                .all(&self.db)
+                .await
+                .map_err(crate::error::unexpected)?;
+            let items = rows.into_iter().map(CardRow::into_card).collect::<Result<Vec<_>, _>>()?;
+            let sort = query.sort;
+            Ok(Page::from_rows(items, page.size, sort.tag(), |l| (sort.key_of(l), l.id.0)))
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "db.listings.count", skip_all)]
+    async fn count(&self, query: &SearchQuery, today: NaiveDate) -> Result<u64, RepositoryError> {
+        crate::observe::op("listings.count", async move {
+            let backend = self.db.get_database_backend();
+            let row = self
+                .db
+                .query_one_raw(search_count_statement(query, today, backend))
+                .await
+                .map_err(crate::error::unexpected)?;
+            Ok(Ord::min(count_of(row.as_ref(), "n")?, ESTIMATE_CAP))
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "db.listings.visible_counts_by_city", skip_all)]
+    async fn visible_counts_by_city(&self, today: NaiveDate) -> Result<Vec<(CitySlug, u64)>, RepositoryError> {
+        crate::observe::op("listings.visible_counts_by_city", async move {
+            let st = Query::select()
+                .column((listings::Entity, Column::City))
+                .expr_as(Expr::cust("count(*)"), Alias::new("n"))
+                .from(listings::Entity)
+                .cond_where(visible(today))
+                .and_where(Expr::col((listings::Entity, Column::City)).is_not_null())
+                .group_by_col((listings::Entity, Column::City))
+                .order_by((listings::Entity, Column::City), sea_orm::Order::Asc)
+                .to_owned();
+            let rows = self.db.query_all(&st).await.map_err(crate::error::unexpected)?;
+            rows.iter()
+                .map(|r| {
+                    let slug: String = r.try_get("", "city").map_err(crate::error::unexpected)?;
+                    let slug = CitySlug::parse(&slug).map_err(|e| corrupt("listing", "(count)", "city", e))?;
+                    Ok((slug, count_of(Some(r), "n")?))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "db.listings.stats", skip_all)]
+    async fn stats(&self, today: NaiveDate) -> Result<SiteStats, RepositoryError> {
+        crate::observe::op("listings.stats", async move {
+            let listings_st = Query::select()
+                .expr_as(Expr::cust("count(*)"), Alias::new("listings"))
+                .expr_as(Expr::col((listings::Entity, Column::City)).count_distinct(), Alias::new("cities"))
+                .from(listings::Entity)
+                .cond_where(visible(today))
+                .to_owned();
+            let landlords_st = Query::select()
+                .expr_as(Expr::cust("count(*)"), Alias::new("landlords"))
+                .from(users::Entity)
+                .and_where(Expr::col(users::Column::Role).is_in([Role::Landlord.as_str(), Role::Agent.as_str()]))
+                .and_where(Expr::col(users::Column::Suspended).eq(false))
+                .to_owned();
+            let l = self.db.query_one(&listings_st).await.map_err(crate::error::unexpected)?;
+            let u = self.db.query_one(&landlords_st).await.map_err(crate::error::unexpected)?;
+            Ok(SiteStats {
+                listings: count_of(l.as_ref(), "listings")?,
+                cities: count_of(l.as_ref(), "cities")?,
+                landlords: count_of(u.as_ref(), "landlords")?,
+            })
+        })
+        .await
     }
 }

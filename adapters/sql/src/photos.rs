@@ -73,7 +73,9 @@ pub const GALLERY_FULL: &str = "the listing has as many photos as allowed";
 
 #[async_trait]
 impl PhotoRepository for SqlPhotoRepository {
+    #[tracing::instrument(name = "db.photos.insert", skip_all)]
     async fn insert(&self, photo: &Photo, max: usize, process: &NewJob) -> Result<Photo, RepositoryError> {
+        crate::observe::op("photos.insert", async move {
         let backend = self.db.get_database_backend();
         let txn = self.db.begin().await.map_err(unexpected)?;
         let pg = backend == DatabaseBackend::Postgres;
@@ -145,132 +147,166 @@ impl PhotoRepository for SqlPhotoRepository {
         let row = photos::Entity::find_by_id(photo.id.0).one(&txn).await.map_err(unexpected)?;
         txn.commit().await.map_err(unexpected)?;
         to_domain(row.ok_or_else(|| unexpected(anyhow::anyhow!("the photo just inserted is gone")))?)
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.photos.find", skip_all)]
     async fn find(&self, id: PhotoId) -> Result<Option<Photo>, RepositoryError> {
-        photos::Entity::find_by_id(id.0).one(&self.db).await.map_err(unexpected)?.map(to_domain).transpose()
+        crate::observe::op("photos.find", async move {
+            photos::Entity::find_by_id(id.0).one(&self.db).await.map_err(unexpected)?.map(to_domain).transpose()
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.photos.list", skip_all)]
     async fn list(&self, listing: ListingId) -> Result<Vec<Photo>, RepositoryError> {
-        let rows = photos::Entity::find()
-            .filter(Column::ListingId.eq(listing.0))
-            .order_by_asc(Column::Position)
-            .order_by_asc(Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(unexpected)?;
-        rows.into_iter().map(to_domain).collect()
+        crate::observe::op("photos.list", async move {
+            let rows = photos::Entity::find()
+                .filter(Column::ListingId.eq(listing.0))
+                .order_by_asc(Column::Position)
+                .order_by_asc(Column::Id)
+                .all(&self.db)
+                .await
+                .map_err(unexpected)?;
+            rows.into_iter().map(to_domain).collect()
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.photos.covers", skip_all)]
     async fn covers(&self, listings: &[ListingId]) -> Result<Vec<Photo>, RepositoryError> {
-        if listings.is_empty() {
-            return Ok(Vec::new());
-        }
-        // At most 30 ready photos per listing come back; the first of each is its cover.
-        let rows = photos::Entity::find()
-            .filter(Column::ListingId.is_in(listings.iter().map(|l| l.0)))
-            .filter(Column::Status.eq(PhotoStatus::Ready.as_str()))
-            .order_by_asc(Column::ListingId)
-            .order_by_asc(Column::Position)
-            .order_by_asc(Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(unexpected)?;
-        let mut out: Vec<Photo> = Vec::new();
-        for row in rows {
-            if out.last().is_none_or(|p| p.listing_id.0 != row.listing_id) {
-                out.push(to_domain(row)?);
+        crate::observe::op("photos.covers", async move {
+            if listings.is_empty() {
+                return Ok(Vec::new());
             }
-        }
-        Ok(out)
+            // At most 30 ready photos per listing come back; the first of each is its cover.
+            let rows = photos::Entity::find()
+                .filter(Column::ListingId.is_in(listings.iter().map(|l| l.0)))
+                .filter(Column::Status.eq(PhotoStatus::Ready.as_str()))
+                .order_by_asc(Column::ListingId)
+                .order_by_asc(Column::Position)
+                .order_by_asc(Column::Id)
+                .all(&self.db)
+                .await
+                .map_err(unexpected)?;
+            let mut out: Vec<Photo> = Vec::new();
+            for row in rows {
+                if out.last().is_none_or(|p| p.listing_id.0 != row.listing_id) {
+                    out.push(to_domain(row)?);
+                }
+            }
+            Ok(out)
+        })
+        .await
     }
 
+    #[tracing::instrument(name = "db.photos.mark_ready", skip_all)]
     async fn mark_ready(&self, id: PhotoId, width: u32, height: u32, at: DateTime<Utc>) -> Result<(), RepositoryError> {
-        let dim = |v: u32| i32::try_from(v).map_err(unexpected);
-        let (width, height) = (dim(width)?, dim(height)?);
-        self.if_pending(id, at, |u| {
-            u.col_expr(Column::Status, Expr::value(PhotoStatus::Ready.as_str()))
-                .col_expr(Column::Width, Expr::value(width))
-                .col_expr(Column::Height, Expr::value(height))
+        crate::observe::op("photos.mark_ready", async move {
+            let dim = |v: u32| i32::try_from(v).map_err(unexpected);
+            let (width, height) = (dim(width)?, dim(height)?);
+            self.if_pending(id, at, |u| {
+                u.col_expr(Column::Status, Expr::value(PhotoStatus::Ready.as_str()))
+                    .col_expr(Column::Width, Expr::value(width))
+                    .col_expr(Column::Height, Expr::value(height))
+            })
+            .await
         })
         .await
     }
 
+    #[tracing::instrument(name = "db.photos.mark_rejected", skip_all)]
     async fn mark_rejected(&self, id: PhotoId, reason: &str, at: DateTime<Utc>) -> Result<(), RepositoryError> {
-        let reason: String = reason.chars().take(500).collect();
-        self.if_pending(id, at, |u| {
-            u.col_expr(Column::Status, Expr::value(PhotoStatus::Rejected.as_str()))
-                .col_expr(Column::RejectReason, Expr::value(reason))
+        crate::observe::op("photos.mark_rejected", async move {
+            let reason: String = reason.chars().take(500).collect();
+            self.if_pending(id, at, |u| {
+                u.col_expr(Column::Status, Expr::value(PhotoStatus::Rejected.as_str()))
+                    .col_expr(Column::RejectReason, Expr::value(reason))
+            })
+            .await
         })
         .await
     }
 
+    #[tracing::instrument(name = "db.photos.reorder", skip_all)]
     async fn reorder(&self, listing: ListingId, order: &[PhotoId], at: DateTime<Utc>) -> Result<(), RepositoryError> {
-        let backend = self.db.get_database_backend();
-        let txn = self.db.begin().await.map_err(unexpected)?;
-        if backend == DatabaseBackend::Postgres {
-            txn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                "SELECT id FROM listings WHERE id = $1 FOR UPDATE",
-                [listing.0.into()],
-            ))
-            .await
-            .map_err(unexpected)?;
-        }
-        let mut stored_ids: Vec<uuid::Uuid> = photos::Entity::find()
-            .filter(Column::ListingId.eq(listing.0))
-            .all(&txn)
-            .await
-            .map_err(unexpected)?
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
-        let mut wanted: Vec<uuid::Uuid> = order.iter().map(|p| p.0).collect();
-        stored_ids.sort();
-        wanted.sort();
-        if stored_ids != wanted {
-            return Err(RepositoryError::Conflict("the order must name each of the listing's photos once".into()));
-        }
-        for (position, id) in order.iter().enumerate() {
+        crate::observe::op("photos.reorder", async move {
+            let backend = self.db.get_database_backend();
+            let txn = self.db.begin().await.map_err(unexpected)?;
+            if backend == DatabaseBackend::Postgres {
+                txn.execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    "SELECT id FROM listings WHERE id = $1 FOR UPDATE",
+                    [listing.0.into()],
+                ))
+                .await
+                .map_err(unexpected)?;
+            }
+            let mut stored_ids: Vec<uuid::Uuid> = photos::Entity::find()
+                .filter(Column::ListingId.eq(listing.0))
+                .all(&txn)
+                .await
+                .map_err(unexpected)?
+                .into_iter()
+                .map(|m| m.id)
+                .collect();
+            let mut wanted: Vec<uuid::Uuid> = order.iter().map(|p| p.0).collect();
+            stored_ids.sort();
+            wanted.sort();
+            if stored_ids != wanted {
+                return Err(RepositoryError::Conflict("the order must name each of the listing's photos once".into()));
+            }
+            for (position, id) in order.iter().enumerate() {
+                photos::Entity::update_many()
+                    .col_expr(Column::Position, Expr::value(i32::try_from(position).map_err(unexpected)?))
+                    .col_expr(Column::UpdatedAt, Expr::value(stored(at)))
+                    .filter(Column::Id.eq(id.0))
+                    .exec(&txn)
+                    .await
+                    .map_err(unexpected)?;
+            }
+            txn.commit().await.map_err(unexpected)
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "db.photos.all", skip_all)]
+    async fn all(&self, after: Option<PhotoId>, limit: u32) -> Result<Vec<Photo>, RepositoryError> {
+        crate::observe::op("photos.all", async move {
+            use sea_orm::QuerySelect;
+            let mut q = photos::Entity::find();
+            if let Some(a) = after {
+                q = q.filter(Column::Id.gt(a.0));
+            }
+            let rows = q.order_by_asc(Column::Id).limit(u64::from(limit)).all(&self.db).await.map_err(unexpected)?;
+            rows.into_iter().map(to_domain).collect()
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "db.photos.delete", skip_all)]
+    async fn delete(&self, id: PhotoId) -> Result<Option<Photo>, RepositoryError> {
+        crate::observe::op("photos.delete", async move {
+            let txn = self.db.begin().await.map_err(unexpected)?;
+            let Some(row) = photos::Entity::find_by_id(id.0).one(&txn).await.map_err(unexpected)? else {
+                return Ok(None);
+            };
+            let res = photos::Entity::delete_by_id(id.0).exec(&txn).await.map_err(unexpected)?;
+            if res.rows_affected == 0 {
+                return Ok(None);
+            }
+            // Close the gap.
             photos::Entity::update_many()
-                .col_expr(Column::Position, Expr::value(i32::try_from(position).map_err(unexpected)?))
-                .col_expr(Column::UpdatedAt, Expr::value(stored(at)))
-                .filter(Column::Id.eq(id.0))
+                .col_expr(Column::Position, Expr::col(Column::Position).sub(1))
+                .filter(Column::ListingId.eq(row.listing_id))
+                .filter(Column::Position.gt(row.position))
                 .exec(&txn)
                 .await
                 .map_err(unexpected)?;
-        }
-        txn.commit().await.map_err(unexpected)
-    }
-
-    async fn all(&self, after: Option<PhotoId>, limit: u32) -> Result<Vec<Photo>, RepositoryError> {
-        use sea_orm::QuerySelect;
-        let mut q = photos::Entity::find();
-        if let Some(a) = after {
-            q = q.filter(Column::Id.gt(a.0));
-        }
-        let rows = q.order_by_asc(Column::Id).limit(u64::from(limit)).all(&self.db).await.map_err(unexpected)?;
-        rows.into_iter().map(to_domain).collect()
-    }
-
-    async fn delete(&self, id: PhotoId) -> Result<Option<Photo>, RepositoryError> {
-        let txn = self.db.begin().await.map_err(unexpected)?;
-        let Some(row) = photos::Entity::find_by_id(id.0).one(&txn).await.map_err(unexpected)? else {
-            return Ok(None);
-        };
-        let res = photos::Entity::delete_by_id(id.0).exec(&txn).await.map_err(unexpected)?;
-        if res.rows_affected == 0 {
-            return Ok(None);
-        }
-        // Close the gap.
-        photos::Entity::update_many()
-            .col_expr(Column::Position, Expr::col(Column::Position).sub(1))
-            .filter(Column::ListingId.eq(row.listing_id))
-            .filter(Column::Position.gt(row.position))
-            .exec(&txn)
-            .await
-            .map_err(unexpected)?;
-        txn.commit().await.map_err(unexpected)?;
-        to_domain(row).map(Some)
+            txn.commit().await.map_err(unexpected)?;
+            to_domain(row).map(Some)
+        })
+        .await
     }
 }

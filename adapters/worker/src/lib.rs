@@ -25,6 +25,33 @@ use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
+/// The span of one run of `job` (every line it logs carries its id, kind and attempt). A
+/// new trace, linked to the span that enqueued the job when that was traced (its stored
+/// `traceparent`): the request that caused it is one click away, and a job retried hours
+/// later does not stretch the request's trace.
+fn job_span(job: &Job) -> tracing::Span {
+    use opentelemetry::trace::TraceContextExt as _;
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let span = tracing::info_span!(
+        parent: None,
+        "job",
+        job_id = %job.id,
+        kind = %job.kind,
+        attempt = job.attempts,
+        otel.kind = "consumer",
+        otel.name = format!("job {}", job.kind),
+    );
+    if let Some(tc) = &job.trace_context {
+        let carrier = HashMap::from([("traceparent".to_owned(), tc.clone())]);
+        let cx = opentelemetry::global::get_text_map_propagator(|p| p.extract(&carrier));
+        let linked = cx.span().span_context().clone();
+        if linked.is_valid() {
+            span.add_link(linked);
+        }
+    }
+    span
+}
+
 /// A repository error's cause chain, on one line (for logs).
 fn chain(e: application::RepositoryError) -> String {
     format!("{:#}", anyhow::Error::from(e))
@@ -122,6 +149,10 @@ impl Worker {
     /// Runs `handler`'s kind. A claimed job of a kind nobody handles is dead at once.
     #[must_use]
     pub fn handle(mut self, handler: Arc<dyn JobHandler>) -> Self {
+        // The series exist at 0 from the start, so rates and alerts see the first one.
+        for outcome in ["done", "retry", "dead", "released"] {
+            metrics::counter!("jobs_finished_total", "kind" => handler.kind(), "outcome" => outcome).increment(0);
+        }
         self.handlers.insert(handler.kind(), handler);
         self
     }
@@ -178,7 +209,9 @@ impl Worker {
                         for job in jobs {
                             let lease = job.lease.map(|l| l.id).unwrap_or_default();
                             let id = job.id;
-                            let handle = tasks.spawn(Arc::clone(&this).run_one(job));
+                            let span = job_span(&job);
+                            let handle =
+                                tasks.spawn(tracing::Instrument::instrument(Arc::clone(&this).run_one(job), span));
                             running.insert(handle.id(), (id, lease));
                         }
                     }
@@ -252,7 +285,7 @@ impl Worker {
         }
     }
 
-    #[tracing::instrument(name = "job", skip_all, fields(job_id = %job.id, kind = %job.kind, attempt = job.attempts))]
+    /// One run of `job`, inside its [`job_span`].
     async fn run_one(self: Arc<Self>, job: Job) -> Ended {
         let lease = job.lease.map(|l| l.id).unwrap_or_default();
         let started = std::time::Instant::now();

@@ -147,6 +147,7 @@ mod tests {
             lease: None,
             last_error: None,
             dedupe_key: None,
+            trace_context: None,
             created_at: t,
             updated_at: t,
         }

@@ -95,6 +95,9 @@ pub struct Job {
     /// The last failure's message (a cause chain without personal data).
     pub last_error: Option<String>,
     pub dedupe_key: Option<String>,
+    /// The W3C `traceparent` of the span that enqueued it, when that was traced (the
+    /// worker's span for the job links to it). Set by the queue, not the producer.
+    pub trace_context: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

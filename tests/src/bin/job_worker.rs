@@ -42,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
         min_connections: 1,
         connect_timeout: Duration::from_secs(5),
         acquire_timeout: Duration::from_secs(5),
+        label: "primary",
     })
     .await?;
     let config = sp_worker::WorkerConfig {

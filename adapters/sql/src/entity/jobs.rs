@@ -16,6 +16,7 @@ pub struct Model {
     pub lease_until: Option<ChronoDateTimeUtc>,
     pub last_error: Option<String>,
     pub dedupe_key: Option<String>,
+    pub trace_context: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }
