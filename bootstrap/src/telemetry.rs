@@ -44,9 +44,13 @@ impl Logging {
     }
 }
 
-/// The spans traced: ours and the libraries' at info and above, whatever `RUST_LOG`
-/// says about logs.
-const TRACE_FILTER: &str = "info";
+/// What reaches the traces: spans at info and above (ours and the libraries'), whatever
+/// `RUST_LOG` says about logs, and no events. tracing-opentelemetry would copy every
+/// event into its span with all its fields, unredacted (the access line's client
+/// address and user agent among them); log lines go to the logs, through redaction.
+fn traced(meta: &tracing::Metadata<'_>) -> bool {
+    meta.is_span() && *meta.level() <= tracing::Level::INFO
+}
 
 /// Traces: the OpenTelemetry tracer provider behind the `tracing` spans (HTTP handling,
 /// use cases, repository calls, storage, Redis, mail, jobs). W3C trace context is the
@@ -173,7 +177,7 @@ where
         opentelemetry::global::set_tracer_provider(t.provider.clone());
         tracing_opentelemetry::layer()
             .with_tracer(t.provider.tracer("student-palace"))
-            .with_filter(EnvFilter::new(TRACE_FILTER))
+            .with_filter(tracing_subscriber::filter::filter_fn(traced))
     });
     let registry = Registry::default().with(otel);
     let result = match logging.format {
@@ -190,7 +194,11 @@ where
             }
             registry.with(layer.with_filter(filter())).try_init()
         }
-        LogFormat::Pretty => registry.with(fmt::layer().with_writer(sink).with_filter(filter())).try_init(),
+        // No colour codes when redacting: `\x1b[0m203.0.113.7` hides the address from
+        // the patterns (no word boundary before it).
+        LogFormat::Pretty => {
+            registry.with(fmt::layer().with_ansi(!logging.redact).with_writer(sink).with_filter(filter())).try_init()
+        }
     };
     drop(result);
 }

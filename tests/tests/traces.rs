@@ -6,7 +6,8 @@
 //!   caller's span as parent), answers with its own `traceparent`, and every log line of
 //!   it carries the trace id in the fields Cloud Logging and X-Ray read;
 //! - an enquiry is a request span and, later, a job span in a trace of its own, linked
-//!   to the request through the job's stored trace context.
+//!   to the request through the job's stored trace context;
+//! - spans carry no log events and no personal data.
 //!
 //! One test in this binary: the subscriber is process-wide.
 
@@ -131,5 +132,14 @@ async fn requests_use_cases_queries_and_jobs_are_traced_and_logs_carry_the_trace
     let all = exporter.get_finished_spans().unwrap();
     let mail = all.iter().find(|s| s.name == "mail.send" && s.span_context.trace_id() == job.span_context.trace_id());
     assert!(mail.is_some(), "the mail it sent is in the job's trace");
+    // Spans only: no log event (the access line's client address and user agent, an
+    // e-mail in a warning) is copied into a trace, and no span field names a person.
+    for s in exporter.get_finished_spans().unwrap() {
+        assert!(s.events.events.is_empty(), "{} carries log events: {:?}", s.name, s.events.events);
+        for kv in &s.attributes {
+            let v = kv.value.to_string();
+            assert!(!v.contains('@') && !v.contains("127.0.0.1"), "{}: {} = {v}", s.name, kv.key);
+        }
+    }
     traces.shutdown();
 }

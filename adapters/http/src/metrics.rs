@@ -57,7 +57,7 @@ impl Drop for InFlight {
     }
 }
 
-fn method_label(m: &Method) -> &'static str {
+pub(crate) fn method_label(m: &Method) -> &'static str {
     match *m {
         Method::GET => "GET",
         Method::HEAD => "HEAD",

@@ -108,7 +108,8 @@ pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<R
         }
         // For the trace (after the access line, which has them already).
         let current = tracing::Span::current();
-        name_trace_span(&current, format!("{method} {route}"));
+        // The method as the metrics bound it: a made-up method is `other`, not a new name.
+        name_trace_span(&current, format!("{} {route}", crate::metrics::method_label(&method)));
         current.record("http.route", route.as_str());
         current.record("http.response.status_code", status);
         if status >= 500 {

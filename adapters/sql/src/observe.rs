@@ -61,30 +61,31 @@ pub(crate) fn traceparent() -> Option<String> {
     carrier.remove("traceparent").filter(|t| t.len() <= 128)
 }
 
-/// Sets the pool gauges of `db` under `pool`, timing one checkout.
+/// Sets the pool gauges of `db` under `pool`, then times one checkout (read first: the
+/// sampler's own connection goes back to the pool in a task of its own). A checkout that
+/// fails (the pool's acquire timeout) is recorded with the time it waited.
 pub async fn sample_pool(db: &DatabaseConnection, pool: &'static str) {
-    let (size, idle, max, acquired) = match db.get_database_backend() {
+    let gauges = |size: u32, idle: usize, max: u32| {
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+        metrics::gauge!("db_pool_connections", "pool" => pool, "state" => "in_use").set(f64::from(size - idle));
+        metrics::gauge!("db_pool_connections", "pool" => pool, "state" => "idle").set(f64::from(idle));
+        metrics::gauge!("db_pool_max_connections", "pool" => pool).set(f64::from(max));
+    };
+    let started = Instant::now();
+    match db.get_database_backend() {
         DatabaseBackend::Postgres => {
             let p = db.get_postgres_connection_pool();
-            let started = Instant::now();
-            let ok = p.acquire().await.is_ok();
-            (p.size(), p.num_idle(), p.options().get_max_connections(), ok.then(|| started.elapsed()))
+            gauges(p.size(), p.num_idle(), p.options().get_max_connections());
+            drop(p.acquire().await);
         }
         DatabaseBackend::Sqlite => {
             let p = db.get_sqlite_connection_pool();
-            let started = Instant::now();
-            let ok = p.acquire().await.is_ok();
-            (p.size(), p.num_idle(), p.options().get_max_connections(), ok.then(|| started.elapsed()))
+            gauges(p.size(), p.num_idle(), p.options().get_max_connections());
+            drop(p.acquire().await);
         }
         _ => return,
-    };
-    let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
-    metrics::gauge!("db_pool_connections", "pool" => pool, "state" => "in_use").set(f64::from(size - idle));
-    metrics::gauge!("db_pool_connections", "pool" => pool, "state" => "idle").set(f64::from(idle));
-    metrics::gauge!("db_pool_max_connections", "pool" => pool).set(f64::from(max));
-    if let Some(waited) = acquired {
-        metrics::gauge!("db_pool_acquire_seconds", "pool" => pool).set(waited.as_secs_f64());
     }
+    metrics::gauge!("db_pool_acquire_seconds", "pool" => pool).set(started.elapsed().as_secs_f64());
 }
 
 /// Sets the job-queue gauges from one grouped query over the jobs not done (the

@@ -37,8 +37,7 @@ static IPV6: LazyLock<Regex> = LazyLock::new(|| {
 pub fn redact(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     if (out.contains('@') || out.contains("%40"))
-        && let Cow::Owned(s) =
-            EMAIL.replace_all(&out, |c: &Captures<'_>| format!("{}***@{}***.{}", &c[1], &c[2], &c[3]))
+        && let Some(s) = mask_emails(&out)
     {
         out = Cow::Owned(s);
     }
@@ -57,6 +56,39 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     out
 }
 
+fn mask_emails(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut last = 0;
+    for c in EMAIL.captures_iter(text) {
+        let m = c.get(0).expect("the whole match");
+        let rest = &text[m.start()..];
+        // Right after a backslash the first character belongs to an escape: a JSON
+        // `\u0007` is kept whole (cutting it would leave invalid JSON).
+        let keep = if m.start() > 0 && bytes[m.start() - 1] == b'\\' {
+            if rest.starts_with('u') && rest.as_bytes().get(1..5).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                &rest[..5]
+            } else {
+                &rest[..1]
+            }
+        } else {
+            &c[1]
+        };
+        out.push_str(&text[last..m.start()]);
+        out.push_str(keep);
+        out.push_str("***@");
+        out.push_str(&c[2]);
+        out.push_str("***.");
+        out.push_str(&c[3]);
+        last = m.end();
+    }
+    if last == 0 {
+        return None;
+    }
+    out.push_str(&text[last..]);
+    Some(out)
+}
+
 fn mask_ipv6(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'.';
@@ -64,13 +96,22 @@ fn mask_ipv6(text: &str) -> Option<String> {
     let mut last = 0;
     for m in IPV6.find_iter(text) {
         let before = m.start().checked_sub(1).map(|i| bytes[i]);
-        let after = bytes.get(m.end()).copied();
-        if before.is_some_and(word) || after.is_some_and(word) {
+        // A `:` or `.` right after ends a sentence or a field (`2001:db8::1: refused`),
+        // unless more of a name or number follows it.
+        let mut end = m.end();
+        let mut candidate = m.as_str();
+        let parsed = |c: &str| c.split('%').next().unwrap_or(c).parse::<Ipv6Addr>().ok();
+        if parsed(candidate).is_none() && candidate.ends_with(':') {
+            candidate = candidate.trim_end_matches(':');
+            end = m.start() + candidate.len();
+        }
+        let after = bytes.get(end).copied();
+        let continues = bytes.get(end + 1).is_some_and(|b| b.is_ascii_alphanumeric());
+        let after_is_word = after.is_some_and(|b| if b == b':' || b == b'.' { continues } else { word(b) });
+        if before.is_some_and(word) || after_is_word {
             continue;
         }
-        let candidate = m.as_str();
-        let addr = candidate.split('%').next().unwrap_or(candidate);
-        let Ok(ip) = addr.parse::<Ipv6Addr>() else {
+        let Some(ip) = parsed(candidate) else {
             continue;
         };
         let masked = if let Some(v4) = ip.to_ipv4_mapped() {
@@ -82,7 +123,7 @@ fn mask_ipv6(text: &str) -> Option<String> {
         };
         out.push_str(&text[last..m.start()]);
         out.push_str(&masked);
-        last = m.end();
+        last = end;
     }
     if last == 0 {
         return None;
@@ -149,6 +190,18 @@ mod tests {
         assert_eq!(redact("from ::1"), "from 0:0:0:x");
         assert_eq!(redact("from ::ffff:192.0.2.33 ok"), "from ::ffff:192.0.2.x ok");
         assert_eq!(redact("[fe80::1%eth0]:8080"), "[fe80:0:0:x]:8080");
+        assert_eq!(redact("peer 2001:db8::1: refused"), "peer 2001:db8:0:x: refused");
+        assert_eq!(redact("from 2001:db8::1."), "from 2001:db8:0:x.");
+        assert_eq!(redact("from 10.0.0.1."), "from 10.0.0.x.");
+    }
+
+    #[test]
+    fn an_address_after_a_json_escape_leaves_valid_json() {
+        let line = r#"{"message":"bell\u0007jane@example.com and \njo@example.org"}"#;
+        let out = redact(line);
+        assert!(!out.contains("jane@") && !out.contains("jo@"), "{out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        assert_eq!(v["message"], "bell\u{7}***@e***.com and \n***@e***.org");
     }
 
     #[test]
