@@ -170,6 +170,19 @@ impl Actor {
         self.photos.mark_ready(stored.id, 1200, 900, now).await.expect("ready");
     }
 
+    /// Sends an enquiry about `listing` (a student's question) and expects 201; its owner
+    /// is then mailed by the worker.
+    pub async fn enquire(&self, listing: &str) {
+        let r = self
+            .post(
+                &format!("/api/v1/listings/{listing}/enquiries"),
+                &json!({"message": "Is it still free in September?"}),
+            )
+            .await;
+        let status = r.status();
+        assert_eq!(status, 201, "{}", r.text().await.unwrap_or_default());
+    }
+
     /// Creates and publishes a complete listing; returns its id.
     pub async fn published_listing(&self, overrides: &Value) -> String {
         let mut body = complete_listing();

@@ -115,10 +115,7 @@ async fn requests_use_cases_queries_and_jobs_are_traced_and_logs_carry_the_trace
     let owner = app.actor("landlord").await;
     let listing = owner.published_listing(&json!({})).await;
     let student = app.actor("student").await;
-    let r = student
-        .post(&format!("/api/v1/listings/{listing}/enquiries"), &json!({"message": "Is it still free in September?"}))
-        .await;
-    assert_eq!(r.status(), 201);
+    student.enquire(&listing).await;
     let request = span(&exporter, "the enquiry request", |s| s.name == "POST /api/v1/listings/{id}/enquiries");
     let kind = application::enquiries::NOTIFY_OWNER;
     let job = span(&exporter, "the notification job", |s| s.name == format!("job {kind}"));

@@ -108,14 +108,12 @@ pub async fn request_context<E: Endpoint>(next: E, mut req: Request) -> Result<R
         }
         // For the trace (after the access line, which has them already).
         let current = tracing::Span::current();
-        // The method as the metrics bound it: a made-up method is `other`, not a new name.
-        name_trace_span(&current, format!("{} {route}", crate::metrics::method_label(&method)));
         current.record("http.route", route.as_str());
         current.record("http.response.status_code", status);
         if status >= 500 {
             current.record("otel.status_code", "ERROR");
         }
-        return_trace(&current, resp.headers_mut());
+        finish_trace(&current, &method, &route, resp.headers_mut());
         Ok(resp)
     }
     .instrument(span)
@@ -134,28 +132,21 @@ fn continue_trace(span: &tracing::Span, headers: &poem::http::HeaderMap) {
     }
 }
 
-/// Renames the request's trace span to `GET /api/v1/listings/{id}` once the route is
-/// known (the span started as `request`).
-fn name_trace_span(span: &tracing::Span, name: String) {
+/// When the request is traced: names its span `GET /api/v1/listings/{id}` now that the
+/// route is known (it started as `request`; the method as the metrics bound it, so a
+/// made-up method is `other`, not a new name), and puts its own `traceparent` on the
+/// response, so a client (or a support ticket) can name the trace.
+fn finish_trace(span: &tracing::Span, method: &poem::http::Method, route: &str, headers: &mut poem::http::HeaderMap) {
     use opentelemetry::trace::TraceContextExt as _;
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
     let cx = span.context();
-    if cx.span().span_context().is_valid() {
-        cx.span().update_name(name);
+    if !cx.span().span_context().is_valid() {
+        return;
     }
-}
-
-/// The request's own `traceparent` on the response, so a client (or a support ticket)
-/// can name the trace. Nothing when the request is not traced.
-fn return_trace(span: &tracing::Span, headers: &mut poem::http::HeaderMap) {
-    use opentelemetry::trace::TraceContextExt as _;
-    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
-    let cx = span.context();
-    if cx.span().span_context().is_valid() {
-        opentelemetry::global::get_text_map_propagator(|p| {
-            p.inject_context(&cx, &mut opentelemetry_http::HeaderInjector(headers));
-        });
-    }
+    cx.span().update_name(format!("{} {route}", crate::metrics::method_label(method)));
+    opentelemetry::global::get_text_map_propagator(|p| {
+        p.inject_context(&cx, &mut opentelemetry_http::HeaderInjector(headers));
+    });
 }
 
 /// The response body's length when it is known before sending (every buffered body;
